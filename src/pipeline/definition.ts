@@ -1,0 +1,80 @@
+/**
+ * The pipeline definition document: the BudAI `steps` shape, verbatim (DESIGN.md decision 5).
+ * Zod is the source of truth; every exported type is inferred from its schema.
+ *
+ * This module checks the *shape* of a document only. Whether a step's params fit its action,
+ * whether references resolve and whether the graph is acyclic is the compiler's job.
+ */
+import { z } from 'zod';
+
+/** A duration: seconds as a number, or a string such as `"500ms"`, `"30s"`, `"5m"`, `"2h"`. */
+export const Duration = z.union([
+  z.number().nonnegative(),
+  z.string().regex(/^\s*\d+(\.\d+)?\s*(ms|s|m|h|d)\s*$/, 'a duration such as "500ms", "30s", "5m", "2h"'),
+]);
+export type Duration = z.infer<typeof Duration>;
+
+/** A step id, also usable inside expressions as `steps.<id>`. */
+export const StepId = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'letters, digits and underscores, not starting with a digit');
+
+export const RetryConfig = z.strictObject({
+  /** Total attempts including the first. @default 3 for I/O steps */
+  max_attempts: z.number().int().min(1).max(100).optional(),
+  /** Multiplier applied to the interval after each failed attempt. @default 2 */
+  backoff_multiplier: z.number().min(1).max(100).optional(),
+  /** Wait before the first retry. @default "1s" */
+  initial_interval: Duration.optional(),
+  /** Upper bound for the wait between attempts. @default "100 × initial_interval" */
+  max_interval: Duration.optional(),
+  /** Error codes (an `ApplicationFailure.type`) that are never retried. */
+  non_retryable_errors: z.array(z.string()).optional(),
+});
+export type RetryConfig = z.infer<typeof RetryConfig>;
+
+export const StepDefinition = z.strictObject({
+  id: StepId,
+  /** The node kind (`llm`, `api_call`, …) or the name of an action registered on the worker. */
+  action: z.string().min(1).max(128),
+  /** Action-specific settings; string values may hold `{{ expr }}` templates. */
+  params: z.record(z.string(), z.unknown()).optional(),
+  depends_on: z.array(StepId).optional(),
+  retry: RetryConfig.optional(),
+  /** A CEL expression; false makes the step `skipped`. */
+  condition: z.string().max(4096).optional(),
+  /** Per-attempt timeout of an I/O step (start-to-close). */
+  timeout: Duration.optional(),
+  /** A failure of this step does not fail the run. @default false */
+  allow_failure: z.boolean().optional(),
+  description: z.string().optional(),
+});
+export type StepDefinition = z.infer<typeof StepDefinition>;
+
+export const ParamType = z.enum(['string', 'number', 'integer', 'boolean', 'object', 'array', 'any']);
+export type ParamType = z.infer<typeof ParamType>;
+
+/** A declared pipeline parameter (`{{ params.<name> }}`). */
+export const ParamDeclaration = z.strictObject({
+  type: ParamType.default('any'),
+  required: z.boolean().optional(),
+  default: z.unknown().optional(),
+  description: z.string().optional(),
+});
+export type ParamDeclaration = z.infer<typeof ParamDeclaration>;
+
+export const PipelineDefinition = z.strictObject({
+  name: z.string().min(1).max(128).optional(),
+  description: z.string().max(4096).optional(),
+  /** Declared parameters; when present, references to undeclared `params.x` are rejected. */
+  params: z.record(z.string(), ParamDeclaration).optional(),
+  /** Cancel the nodes in flight as soon as one node fails for good. @default false */
+  fail_fast: z.boolean().optional(),
+  steps: z.array(StepDefinition).min(1).max(1000),
+});
+/** A pipeline document as the user wrote it (JSON or YAML). */
+export type PipelineDefinitionInput = z.input<typeof PipelineDefinition>;
+/** A pipeline document after shape validation (defaults applied). */
+export type PipelineDefinition = z.infer<typeof PipelineDefinition>;

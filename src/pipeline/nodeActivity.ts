@@ -1,0 +1,71 @@
+/**
+ * The contract between the `runPipeline` workflow and the worker's node activities.
+ * Every I/O node is one activity call: activity type = the node's `action`
+ * (`llm`, `api_call`, `notification`, or a user action's name).
+ */
+
+/** What the workflow passes to a node activity. Plain JSON. */
+export interface NodeActivityInput {
+  /** Step id. */
+  nodeId: string;
+  /** Params with every template rendered except `{{ secrets.NAME }}`, which only the activity resolves. */
+  params: Record<string, unknown>;
+  run: NodeRunContext;
+}
+
+export interface NodeRunContext {
+  /** The run's workflow id. */
+  taskId: string;
+  /** W3C trace id (32 hex chars), sent on outgoing HTTP as `traceparent`. */
+  traceId: string;
+  pipeline: string;
+  pipelineVersion?: string;
+}
+
+/** What every node activity returns: the node's output plus facts about the attempt. */
+export interface NodeActivityResult {
+  output: unknown;
+  /** The attempt that succeeded (1-based). */
+  attempt: number;
+  /** LLM token usage, when the node called a model. */
+  usage?: TokenUsage;
+}
+
+export interface TokenUsage {
+  promptTokens: number;
+  completionTokens: number;
+  totalTokens: number;
+}
+
+/** Details attached (as the first detail) to every `ApplicationFailure` a node activity throws. */
+export interface NodeFailureDetails {
+  attempt: number;
+  /** HTTP status of the failing response, if any. */
+  status?: number;
+}
+
+/**
+ * Stable error codes (`ApplicationFailure.type`) node activities throw. The retry policy's
+ * `nonRetryableErrorTypes` and the users' `retry.non_retryable_errors` speak these.
+ */
+export const NODE_ERROR_CODES = [
+  /** 429 from a provider or API; retryable, honours `retry-after`. */
+  'RateLimited',
+  /** 5xx, 408, 409, connection reset, broken stream; retryable. */
+  'UpstreamUnavailable',
+  /** The request timed out; retryable. */
+  'UpstreamTimeout',
+  /** Other 4xx: the request is wrong; not retryable. */
+  'BadRequest',
+  /** 401/403: credentials missing or refused; not retryable. */
+  'Unauthorized',
+  /** The response was larger than the node's cap; not retryable. */
+  'ResponseTooLarge',
+  /** The node's configuration cannot work on this worker (unknown provider, missing secret, …); not retryable. */
+  'NodeConfigError',
+  /** A user action's params failed its schema on the worker; not retryable. */
+  'InvalidActionParams',
+  /** A user action threw; retryable unless it threw a non-retryable `ApplicationFailure`. */
+  'ActionFailed',
+] as const;
+export type NodeErrorCode = (typeof NODE_ERROR_CODES)[number];

@@ -1,0 +1,117 @@
+/**
+ * The compiled form of a pipeline: what the `runPipeline` workflow interprets.
+ * A plan is plain JSON (it is the workflow's input, so it lands in history): no functions,
+ * no class instances, no BigInt. Expressions are kept as source and parsed by the workflow.
+ */
+import type { ParamDeclaration } from './definition';
+
+/** The built-in node kinds. Steps whose `action` is none of these are users' own actions. */
+export const BUILTIN_KINDS = [
+  'input',
+  'output',
+  'llm',
+  'api_call',
+  'transform',
+  'condition',
+  'log',
+  'notification',
+  'delay',
+] as const;
+export type BuiltinKind = (typeof BUILTIN_KINDS)[number];
+/** `action` is a user-registered action, run as an activity named after it. */
+export type NodeKind = BuiltinKind | 'action';
+
+/**
+ * Where a node runs: `inline` in the workflow (pure, deterministic), `activity` (touches the
+ * world, retried per its policy), `timer` (a durable workflow timer).
+ */
+export type NodeExecution = 'inline' | 'activity' | 'timer';
+
+/** Temporal's retry policy in plain JSON (milliseconds). */
+export interface PlanRetryPolicy {
+  maximumAttempts: number;
+  initialIntervalMs: number;
+  backoffCoefficient: number;
+  maximumIntervalMs: number;
+  nonRetryableErrorTypes: string[];
+}
+
+/** A node runs only if the condition node `nodeId` completed with `result === when`. */
+export interface PlanGate {
+  nodeId: string;
+  when: boolean;
+}
+
+export interface PlanNode {
+  id: string;
+  kind: NodeKind;
+  /** The step's `action` as written: the kind, or the user action's (activity type's) name. */
+  action: string;
+  execution: NodeExecution;
+  /** Params as written (templates unrendered), defaults of the kind's schema applied. */
+  params: Record<string, unknown>;
+  /** `depends_on` ∪ every step referenced by a template or the condition, sorted. */
+  dependsOn: string[];
+  /**
+   * `all_completed`: runs when every dependency completed; a skipped/failed/cancelled dependency
+   * skips it. `all_terminal`: its condition reads a dependency's `status`, so it is evaluated
+   * once every dependency is terminal, whatever their outcome.
+   */
+  trigger: 'all_completed' | 'all_terminal';
+  /** CEL source of the step's `condition`. */
+  condition?: string;
+  /** Branch gates from `condition` nodes' `on_true` / `on_false`. */
+  gates: PlanGate[];
+  /** For I/O nodes: Temporal retry policy. */
+  retry?: PlanRetryPolicy;
+  /** For I/O nodes: start-to-close timeout per attempt, ms. */
+  timeoutMs?: number;
+  allowFailure: boolean;
+  /** For `output` nodes: the key in `result().outputs`. */
+  outputName?: string;
+  /** For `input` nodes: the key read from the run's `inputs`. */
+  inputName?: string;
+}
+
+export interface ExecutionPlan {
+  /** Plan format version, bumped when the interpreter's reading of plans changes. */
+  planVersion: 1;
+  name: string;
+  description?: string;
+  /** Content hash of the definition the plan was compiled from. */
+  definitionHash: string;
+  failFast: boolean;
+  params: Record<string, ParamDeclaration>;
+  /** In a topological order (dependencies first; ties in document order). */
+  nodes: PlanNode[];
+}
+
+/** One problem found in a definition, Zod-style. */
+export interface PipelineIssue {
+  /** Where: `['steps', 2, 'params', 'prompt']`. */
+  path: (string | number)[];
+  /** A stable machine-readable code, e.g. `unknown_action`, `cycle`. */
+  code: PipelineIssueCode;
+  /** A sentence a user can act on. */
+  message: string;
+  /** The step the issue is about, when there is one. */
+  stepId?: string;
+}
+
+export type PipelineIssueCode =
+  | 'invalid_document'
+  | 'duplicate_id'
+  | 'unknown_action'
+  | 'invalid_params'
+  | 'unknown_step'
+  | 'unknown_field'
+  | 'unknown_param'
+  | 'unknown_input'
+  | 'unknown_variable'
+  | 'cycle'
+  | 'self_dependency'
+  | 'invalid_branch_target'
+  | 'invalid_template'
+  | 'invalid_expression'
+  | 'invalid_secret_reference'
+  | 'invalid_retry';
