@@ -114,4 +114,14 @@ export type PipelineIssueCode =
   | 'invalid_template'
   | 'invalid_expression'
   | 'invalid_secret_reference'
-  | 'invalid_retry';
+  | 'invalid_retry'
+  /** Two `input` nodes read the same input name, or two `output` nodes write the same output name. */
+  | 'duplicate_name'
+  /** A warning: a setting the step's kind does not use (e.g. `retry` on an inline step). */
+  | 'ignored_setting'
+  /** Run time: a required param was not given and has no default. */
+  | 'missing_param'
+  /** Run time: a required input was not given and has no default. */
+  | 'missing_input'
+  /** Run time: a param or input value does not have its declared type. */
+  | 'invalid_type';

@@ -1,3 +1,25 @@
+/**
+ * Once per test run: start one local Temporal server and bundle the workflow code once.
+ * Test files read both through `test/support/env.ts`.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { startLocalServer, type LocalServer } from '../../src/dev/localServer';
+import { bundleWorkflows } from '../../src/worker';
+import { SHARED_ENV_FILE, type SharedTestEnv } from './sharedEnv';
+
+declare global {
+  // eslint-disable-next-line no-var
+  var __TEMPORAL_SERVER__: LocalServer | undefined;
+}
+
 export default async function globalSetup(): Promise<void> {
-  throw new Error('integration setup is being written');
+  const dir = path.dirname(SHARED_ENV_FILE);
+  mkdirSync(dir, { recursive: true });
+  const [server, bundle] = await Promise.all([startLocalServer({ uiPort: false }), bundleWorkflows()]);
+  globalThis.__TEMPORAL_SERVER__ = server;
+  const bundlePath = path.join(dir, 'workflow-bundle.js');
+  writeFileSync(bundlePath, bundle.code);
+  const shared: SharedTestEnv = { address: server.address, namespace: server.namespace, bundlePath };
+  writeFileSync(SHARED_ENV_FILE, JSON.stringify(shared));
 }

@@ -1,0 +1,51 @@
+/**
+ * Worker-side configuration of the node activities. Plain data (zod-validated) plus the secret
+ * lookup and the users' actions. Nothing here ever enters workflow history.
+ */
+import { z } from 'zod';
+import type { ActionDefinition } from '../pipeline/actions';
+
+/**
+ * An OpenAI-compatible chat-completions endpoint the `llm` node can name as `provider`.
+ * @example { baseURL: 'http://localhost:11434/v1', defaultModel: 'llama3.2' } // Ollama, no key
+ * @example { baseURL: 'https://api.groq.com/openai/v1', apiKeyEnv: 'GROQ_API_KEY' }
+ */
+export const ProviderConfig = z.strictObject({
+  /** @default the OpenAI API (`OPENAI_BASE_URL` for the `openai` provider) */
+  baseURL: z.url().optional(),
+  /** The key itself. Prefer `apiKeyEnv`. */
+  apiKey: z.string().min(1).optional(),
+  /** Environment variable holding the key. @default 'OPENAI_API_KEY' for `openai`; none (keyless) for others */
+  apiKeyEnv: z.string().min(1).optional(),
+  /** Model used when the node names none. */
+  defaultModel: z.string().min(1).optional(),
+  /** Extra headers on every request (e.g. `OpenAI-Organization`). */
+  headers: z.record(z.string(), z.string()).optional(),
+  /**
+   * Request field carrying the node's `max_tokens`. OpenAI's current models take only
+   * `max_completion_tokens`; many compatible servers take only `max_tokens`.
+   * @default 'max_completion_tokens' for `openai`, 'max_tokens' for others
+   */
+  maxTokensParam: z.enum(['max_tokens', 'max_completion_tokens']).optional(),
+});
+export type ProviderConfig = z.infer<typeof ProviderConfig>;
+
+/** The data part of {@link ActivitiesConfig}, validated by `createActivities`. */
+export const ActivitiesDataConfig = z.object({
+  providers: z.record(z.string().min(1), ProviderConfig).optional(),
+  /** Webhook URL per notification channel (`slack`, `ops`, …). */
+  webhooks: z.record(z.string().min(1), z.url()).optional(),
+});
+
+export interface ActivitiesConfig {
+  /** LLM providers by name. `openai` exists without configuration (env `OPENAI_API_KEY`, `OPENAI_BASE_URL`). */
+  providers?: Record<string, ProviderConfig>;
+  /** Webhook URL per notification channel, used when a `notification` node gives no `url`. */
+  webhooks?: Record<string, string>;
+  /** Resolves `{{ secrets.NAME }}`. @default (name) => env[name] */
+  secrets?: (name: string) => string | undefined;
+  /** Users' actions; each becomes an activity named after it. */
+  actions?: ActionDefinition[];
+  /** Where provider keys (`apiKeyEnv`, `OPENAI_API_KEY`) and default secrets are read. @default process.env */
+  env?: NodeJS.ProcessEnv;
+}

@@ -1,0 +1,244 @@
+/**
+ * The `llm` node: one chat completion through the official `openai` client, against OpenAI or
+ * any OpenAI-compatible provider configured on the worker. The client never retries
+ * (`maxRetries: 0`): Temporal owns retries, decided by `errors.ts`.
+ */
+import OpenAI from 'openai';
+import type {
+  ChatCompletionCreateParamsBase,
+  ChatCompletionMessageParam,
+} from 'openai/resources/chat/completions';
+import { z } from 'zod';
+import type { TokenUsage } from '../pipeline/nodeActivity';
+import type { ProviderConfig } from './config';
+import { NodeError } from './errors';
+import type { NodeContext, NodeFn, NodeOutcome } from './nodeActivity';
+import { parseParams } from './params';
+
+const OPENAI_BASE_URL = 'https://api.openai.com/v1';
+
+/** Template results that are not strings (objects, numbers) are sent as JSON text. */
+const Text = z.unknown().transform((v) => (typeof v === 'string' ? v : JSON.stringify(v)));
+
+const Message = z.looseObject({
+  role: z.enum(['system', 'developer', 'user', 'assistant', 'tool']),
+  content: z.union([z.string(), z.array(z.unknown()), z.null()]),
+});
+
+export const LlmParams = z.object({
+  /** Provider name on the worker. @default 'openai' */
+  provider: z.string().min(1).default('openai'),
+  /** @default the provider's `defaultModel` */
+  model: z.string().min(1).optional(),
+  /** Appended as the last user message. */
+  prompt: Text.optional(),
+  /** Prepended as a system message. */
+  system: Text.optional(),
+  messages: z.array(Message).optional(),
+  temperature: z.number().min(0).max(2).optional(),
+  max_tokens: z.number().int().positive().optional(),
+  stream: z.boolean().default(false),
+  /** Ask for a JSON object (`response_format: json_object`); `response` is then the parsed value. */
+  json: z.boolean().default(false),
+});
+export type LlmParams = z.infer<typeof LlmParams>;
+
+/** The `llm` node's output. */
+export interface LlmOutput {
+  /** The reply text, or the parsed JSON value when `json: true`. */
+  response: unknown;
+  /** Zeros when the provider did not report usage. */
+  usage: TokenUsage;
+  /** The model that answered, as reported by the provider. */
+  model: string;
+  /** `stop`, `length`, `content_filter`, `tool_calls`… */
+  finishReason: string | null;
+}
+
+export interface ResolvedProvider {
+  name: string;
+  baseURL: string;
+  /** `null`: keyless provider (no `Authorization` header). */
+  apiKey: string | null;
+  defaultModel: string | undefined;
+  headers: Record<string, string>;
+  maxTokensParam: 'max_tokens' | 'max_completion_tokens';
+}
+
+/**
+ * Finds a provider's settings. `openai` works unconfigured (env `OPENAI_API_KEY`, `OPENAI_BASE_URL`).
+ * @throws NodeError NodeConfigError for an unknown provider or a missing key.
+ */
+export function resolveProvider(
+  name: string,
+  providers: Record<string, ProviderConfig>,
+  env: NodeJS.ProcessEnv,
+): ResolvedProvider {
+  const isOpenAI = name === 'openai';
+  const cfg = Object.hasOwn(providers, name) ? providers[name] : isOpenAI ? {} : undefined;
+  if (!cfg) {
+    const known = [...new Set(['openai', ...Object.keys(providers)])].sort().join(', ');
+    throw new NodeError('NodeConfigError', `unknown LLM provider "${name}"; this worker has: ${known}`);
+  }
+  const keyEnv = cfg.apiKeyEnv ?? (isOpenAI ? 'OPENAI_API_KEY' : undefined);
+  let apiKey: string | null = cfg.apiKey ?? null;
+  if (apiKey === null && keyEnv !== undefined) {
+    apiKey = env[keyEnv] || null;
+    if (apiKey === null) {
+      throw new NodeError(
+        'NodeConfigError',
+        `LLM provider "${name}" needs an API key: environment variable ${keyEnv} is not set on the worker`,
+      );
+    }
+  }
+  return {
+    name,
+    baseURL: cfg.baseURL ?? (isOpenAI ? env.OPENAI_BASE_URL || OPENAI_BASE_URL : OPENAI_BASE_URL),
+    apiKey,
+    defaultModel: cfg.defaultModel,
+    headers: cfg.headers ?? {},
+    maxTokensParam: cfg.maxTokensParam ?? (isOpenAI ? 'max_completion_tokens' : 'max_tokens'),
+  };
+}
+
+function buildMessages(params: LlmParams): ChatCompletionMessageParam[] {
+  const messages: ChatCompletionMessageParam[] = [];
+  if (params.system !== undefined) messages.push({ role: 'system', content: params.system });
+  for (const m of params.messages ?? []) messages.push(m as ChatCompletionMessageParam);
+  if (params.prompt !== undefined) messages.push({ role: 'user', content: params.prompt });
+  if (messages.length === 0) throw new NodeError('NodeConfigError', 'llm node needs `prompt` or `messages`');
+  return messages;
+}
+
+function toUsage(u: { prompt_tokens: number; completion_tokens: number; total_tokens: number }): TokenUsage {
+  return {
+    promptTokens: u.prompt_tokens,
+    completionTokens: u.completion_tokens,
+    totalTokens: u.total_tokens,
+  };
+}
+
+/**
+ * JSON mode: the reply must parse. A reply cut off at `max_tokens` will be cut off again, so it
+ * fails for good (BadRequest); any other malformed reply is retried, since sampling may differ.
+ */
+function parseJsonReply(text: string, finishReason: string | null): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    const excerpt = text.length > 200 ? `${text.slice(0, 200)}…` : text;
+    if (finishReason === 'length') {
+      throw new NodeError(
+        'BadRequest',
+        `llm JSON reply was cut off at max_tokens (finish_reason "length"); raise max_tokens. Reply: ${excerpt}`,
+        { cause: err },
+      );
+    }
+    throw new NodeError('UpstreamUnavailable', `llm returned invalid JSON in json mode: ${excerpt}`, {
+      cause: err,
+    });
+  }
+}
+
+interface Completion {
+  text: string;
+  model: string;
+  finishReason: string | null;
+  usage: TokenUsage | undefined;
+}
+
+async function complete(
+  client: OpenAI,
+  body: ChatCompletionCreateParamsBase,
+  ctx: NodeContext,
+): Promise<Completion> {
+  const options = { signal: ctx.signal, headers: { ...ctx.traceHeaders } };
+  const res = await client.chat.completions.create({ ...body, stream: false }, options);
+  const choice = res.choices[0];
+  if (!choice) throw new NodeError('UpstreamUnavailable', 'llm provider returned no choices');
+  return {
+    text: choice.message.content ?? '',
+    model: res.model,
+    finishReason: choice.finish_reason ?? null,
+    usage: res.usage ? toUsage(res.usage) : undefined,
+  };
+}
+
+async function completeStreaming(
+  client: OpenAI,
+  body: ChatCompletionCreateParamsBase,
+  ctx: NodeContext,
+): Promise<Completion> {
+  const options = { signal: ctx.signal, headers: { ...ctx.traceHeaders } };
+  const stream = await client.chat.completions.create(
+    { ...body, stream: true, stream_options: { include_usage: true } },
+    options,
+  );
+  let text = '';
+  let model = body.model;
+  let finishReason: string | null = null;
+  let usage: TokenUsage | undefined;
+  let chunks = 0;
+  for await (const chunk of stream) {
+    chunks++;
+    if (chunk.model) model = chunk.model;
+    const choice = chunk.choices[0];
+    if (choice?.delta?.content) text += choice.delta.content;
+    if (choice?.finish_reason) finishReason = choice.finish_reason;
+    if (chunk.usage) usage = toUsage(chunk.usage);
+    ctx.heartbeat({ chunks, chars: text.length });
+  }
+  if (finishReason === null) {
+    // The connection closed cleanly but the model never finished: same as a broken stream.
+    throw new NodeError(
+      'UpstreamUnavailable',
+      `llm stream ended after ${chunks} chunk(s) without a finish reason`,
+    );
+  }
+  return { text, model, finishReason, usage };
+}
+
+export interface LlmNodeOptions {
+  providers: Record<string, ProviderConfig>;
+  env: NodeJS.ProcessEnv;
+}
+
+/** The `llm` node implementation (wrap it with `wrapNodeActivity`). */
+export function createLlmNode(options: LlmNodeOptions): NodeFn {
+  return async (input, ctx): Promise<NodeOutcome> => {
+    const params = parseParams('llm', LlmParams, input.params);
+    const provider = resolveProvider(params.provider, options.providers, options.env);
+    const model = params.model ?? provider.defaultModel;
+    if (!model) {
+      throw new NodeError(
+        'NodeConfigError',
+        `llm node names no model and provider "${provider.name}" has no defaultModel`,
+      );
+    }
+    const client = new OpenAI({
+      apiKey: provider.apiKey ?? 'keyless',
+      baseURL: provider.baseURL,
+      maxRetries: 0,
+      organization: provider.name === 'openai' ? options.env.OPENAI_ORG_ID || null : null,
+      project: provider.name === 'openai' ? options.env.OPENAI_PROJECT_ID || null : null,
+      adminAPIKey: null,
+      defaultHeaders: { ...provider.headers, ...(provider.apiKey === null ? { Authorization: null } : {}) },
+    });
+    const body: ChatCompletionCreateParamsBase = { model, messages: buildMessages(params) };
+    if (params.temperature !== undefined) body.temperature = params.temperature;
+    if (params.max_tokens !== undefined) body[provider.maxTokensParam] = params.max_tokens;
+    if (params.json) body.response_format = { type: 'json_object' };
+
+    const result = params.stream
+      ? await completeStreaming(client, body, ctx)
+      : await complete(client, body, ctx);
+    const response = params.json ? parseJsonReply(result.text, result.finishReason) : result.text;
+    const output: LlmOutput = {
+      response,
+      usage: result.usage ?? { promptTokens: 0, completionTokens: 0, totalTokens: 0 },
+      model: result.model,
+      finishReason: result.finishReason,
+    };
+    return result.usage ? { output, usage: result.usage } : { output };
+  };
+}

@@ -1,0 +1,276 @@
+/**
+ * The built-in node kinds: where each runs, the params it takes and the output fields it
+ * produces. The params schemas describe *rendered* params (templates already replaced); the
+ * compiler checks written params against them while tolerating template strings (see compiler.ts).
+ */
+import { z } from 'zod';
+import { Duration, ParamType, StepId } from './definition';
+import { valueMatchesType } from './params';
+import type { BuiltinKind, NodeExecution } from './plan';
+import { BUILTIN_KINDS } from './plan';
+
+/** What the compiler and the interpreter need to know about a node kind. */
+export interface KindSpec {
+  /** `inline` in the workflow, `activity`, or a durable `timer`. */
+  readonly execution: NodeExecution;
+  /** Schema of the rendered params. */
+  readonly params: z.ZodType;
+  /** Defaults merged under the written params in the plan. */
+  readonly defaults: Readonly<Record<string, unknown>>;
+  /** The fields of the node's output object, or `'any'` when its output has no fixed shape. */
+  readonly outputs: readonly string[] | 'any';
+  /** Params holding CEL source (evaluated as expressions, never rendered as templates). */
+  readonly expressionParams: readonly string[];
+  /** Params whose string values are `{{ }}` templates: `'all'` (except `expressionParams`) or a list. */
+  readonly templateParams: 'all' | readonly string[];
+  /** Default start-to-close timeout for activity kinds, ms. */
+  readonly defaultTimeoutMs?: number;
+  readonly description: string;
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+/** Run cross-field refinements even when a field failed (e.g. it holds a template). */
+const always = { when: () => true } as const;
+
+export const InputParams = z
+  .strictObject({
+    /** The key read from the run's inputs. @default the step id */
+    name: z.string().min(1).max(128).optional(),
+    /** @default 'any' */
+    type: ParamType.optional(),
+    /** @default true */
+    required: z.boolean().optional(),
+    default: z.unknown().optional(),
+  })
+  .refine(
+    (v) =>
+      !isRecord(v) ||
+      v.default === undefined ||
+      valueMatchesType(v.default, ParamType.catch('any').parse(v.type)),
+    { message: 'default does not match the declared type', path: ['default'], ...always },
+  );
+export type InputParams = z.infer<typeof InputParams>;
+
+export const OutputParams = z
+  .strictObject({
+    /** The output's value; strings may hold templates, objects and arrays are rendered deeply. */
+    value: z.unknown(),
+    /** The key in `result().outputs`. @default the step id */
+    name: z.string().min(1).max(128).optional(),
+  })
+  .refine((v) => isRecord(v) && v.value !== undefined, {
+    message: 'value is required',
+    path: ['value'],
+    ...always,
+  });
+export type OutputParams = z.infer<typeof OutputParams>;
+
+export const ChatMessage = z.strictObject({
+  role: z.enum(['system', 'user', 'assistant']),
+  content: z.string(),
+});
+export type ChatMessage = z.infer<typeof ChatMessage>;
+
+export const LlmParams = z
+  .strictObject({
+    /** @default 'openai' */
+    provider: z.string().min(1).optional(),
+    model: z.string().min(1),
+    prompt: z.string().optional(),
+    system: z.string().optional(),
+    messages: z.array(ChatMessage).min(1).optional(),
+    temperature: z.number().min(0).max(2).optional(),
+    max_tokens: z.number().int().positive().optional(),
+    stream: z.boolean().optional(),
+    json: z.boolean().optional(),
+  })
+  .refine((v) => isRecord(v) && (v.prompt !== undefined || v.messages !== undefined), {
+    message: 'an llm step needs a prompt or messages',
+    ...always,
+  });
+export type LlmParams = z.infer<typeof LlmParams>;
+
+export const HttpMethod = z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD']);
+export type HttpMethod = z.infer<typeof HttpMethod>;
+
+export const ApiCallParams = z.strictObject({
+  url: z.string().regex(/^https?:\/\/\S+$/i, 'an http:// or https:// URL'),
+  /** @default 'GET' */
+  method: HttpMethod.optional(),
+  headers: z.record(z.string(), z.string()).optional(),
+  query: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+  body: z.unknown().optional(),
+  /** @default 'json' */
+  body_type: z.enum(['json', 'text']).optional(),
+  /** Timeout of the HTTP request itself. */
+  timeout: Duration.optional(),
+  /** @default 1048576 (1 MiB) */
+  max_response_bytes: z.number().int().positive().optional(),
+});
+export type ApiCallParams = z.infer<typeof ApiCallParams>;
+
+export const NotificationParams = z
+  .strictObject({
+    url: z
+      .string()
+      .regex(/^https?:\/\/\S+$/i, 'an http:// or https:// URL')
+      .optional(),
+    channel: z.string().min(1).optional(),
+    message: z.string().optional(),
+    payload: z.unknown().optional(),
+    headers: z.record(z.string(), z.string()).optional(),
+  })
+  .refine((v) => isRecord(v) && (v.url !== undefined || v.channel !== undefined), {
+    message: 'a notification step needs a url or a channel',
+    ...always,
+  });
+export type NotificationParams = z.infer<typeof NotificationParams>;
+
+export const TransformParams = z
+  .strictObject({
+    /** A CEL expression whose value is the output. */
+    expression: z.string().min(1).max(4096).optional(),
+    /** A JSON value whose strings may hold templates. */
+    value: z.unknown().optional(),
+  })
+  .refine((v) => isRecord(v) && (v.expression === undefined) !== (v.value === undefined), {
+    message: 'a transform step needs exactly one of expression or value',
+    ...always,
+  });
+export type TransformParams = z.infer<typeof TransformParams>;
+
+const BranchTargets = z.union([StepId, z.array(StepId).min(1)]);
+
+export const ConditionParams = z.strictObject({
+  /** A CEL expression that must yield a bool. */
+  condition: z.string().min(1).max(4096),
+  on_true: BranchTargets.optional(),
+  on_false: BranchTargets.optional(),
+});
+export type ConditionParams = z.infer<typeof ConditionParams>;
+
+export const LogLevel = z.enum(['debug', 'info', 'warn', 'error']);
+export const LogParams = z.strictObject({
+  message: z.string(),
+  /** @default 'info' */
+  level: LogLevel.optional(),
+});
+export type LogParams = z.infer<typeof LogParams>;
+
+export const DelayParams = z.strictObject({ duration: Duration });
+export type DelayParams = z.infer<typeof DelayParams>;
+
+/** Every built-in kind. */
+export const NODE_KINDS: Readonly<Record<BuiltinKind, KindSpec>> = Object.freeze({
+  input: {
+    execution: 'inline',
+    params: InputParams,
+    defaults: { type: 'any', required: true },
+    outputs: ['value'],
+    expressionParams: [],
+    templateParams: [],
+    description: "Reads one of the run's inputs; its output is { value }.",
+  },
+  output: {
+    execution: 'inline',
+    params: OutputParams,
+    defaults: {},
+    outputs: 'any',
+    expressionParams: [],
+    templateParams: ['value'],
+    description: 'Renders a value into result().outputs under its name.',
+  },
+  llm: {
+    execution: 'activity',
+    params: LlmParams,
+    defaults: { provider: 'openai' },
+    outputs: ['response', 'usage', 'model', 'finishReason'],
+    expressionParams: [],
+    templateParams: 'all',
+    defaultTimeoutMs: 120_000,
+    description: 'Calls a language model (prompt or messages); streams tokens when stream is true.',
+  },
+  api_call: {
+    execution: 'activity',
+    params: ApiCallParams,
+    defaults: { method: 'GET', body_type: 'json', max_response_bytes: 1_048_576 },
+    outputs: ['status', 'ok', 'headers', 'body'],
+    expressionParams: [],
+    templateParams: 'all',
+    defaultTimeoutMs: 30_000,
+    description: 'Makes an HTTP request.',
+  },
+  notification: {
+    execution: 'activity',
+    params: NotificationParams,
+    defaults: {},
+    outputs: ['status', 'delivered'],
+    expressionParams: [],
+    templateParams: 'all',
+    defaultTimeoutMs: 30_000,
+    description: 'Posts a message to a webhook url or a configured channel.',
+  },
+  transform: {
+    execution: 'inline',
+    params: TransformParams,
+    defaults: {},
+    outputs: 'any',
+    expressionParams: ['expression'],
+    templateParams: ['value'],
+    description: 'Computes a value from a CEL expression or a templated JSON value.',
+  },
+  condition: {
+    execution: 'inline',
+    params: ConditionParams,
+    defaults: {},
+    outputs: ['result'],
+    expressionParams: ['condition'],
+    templateParams: [],
+    description: 'Evaluates a CEL condition to { result }; on_true / on_false steps run only on that branch.',
+  },
+  log: {
+    execution: 'inline',
+    params: LogParams,
+    defaults: { level: 'info' },
+    outputs: ['message', 'level'],
+    expressionParams: [],
+    templateParams: 'all',
+    description: 'Writes a message to the run log.',
+  },
+  delay: {
+    execution: 'timer',
+    params: DelayParams,
+    defaults: {},
+    outputs: ['duration_ms'],
+    expressionParams: [],
+    templateParams: 'all',
+    description: 'Waits for a duration on a durable timer.',
+  },
+} satisfies Record<BuiltinKind, KindSpec>);
+
+/** Default start-to-close timeout of a user action, ms. */
+export const ACTION_DEFAULT_TIMEOUT_MS = 300_000;
+
+/** Whether `action` names a built-in kind. */
+export function isBuiltinKind(action: string): action is BuiltinKind {
+  return (BUILTIN_KINDS as readonly string[]).includes(action);
+}
+
+/** Whether a param of a kind holds templates. */
+export function isTemplateParam(spec: KindSpec, param: string): boolean {
+  if (spec.expressionParams.includes(param)) return false;
+  return spec.templateParams === 'all' || spec.templateParams.includes(param);
+}
+
+/** How users' actions are treated: activities whose params are all templates. */
+export const USER_ACTION_SPEC: KindSpec = Object.freeze({
+  execution: 'activity',
+  params: z.record(z.string(), z.unknown()),
+  defaults: {},
+  outputs: 'any',
+  expressionParams: [],
+  templateParams: 'all',
+  defaultTimeoutMs: ACTION_DEFAULT_TIMEOUT_MS,
+  description: "A user's action, run by the worker that registered it.",
+});

@@ -1,0 +1,352 @@
+/**
+ * The compiler: a definition document in, an {@link ExecutionPlan} out — or every issue found.
+ * Validation never stops at the first problem: shape, ids, actions, params, templates,
+ * expressions, references, branches, retry settings and cycles are all reported together.
+ */
+import { z } from 'zod';
+import type { ActionSpec } from './actions';
+import { analyzeStep, type StepContext, type StepUse } from './analyze';
+import {
+  ACTION_DEFAULT_TIMEOUT_MS,
+  isBuiltinKind,
+  NODE_KINDS,
+  USER_ACTION_SPEC,
+  type KindSpec,
+} from './catalog';
+import { PipelineDefinition, StepDefinition, type ParamDeclaration } from './definition';
+import { durationToMs } from './duration';
+import { PipelineValidationError } from './errors';
+import { findCycles, topologicalOrder } from './graph';
+import { hashJson } from './hash';
+import { fromZodIssues, schemaKeys } from './issues';
+import { valueMatchesType } from './params';
+import {
+  BUILTIN_KINDS,
+  type ExecutionPlan,
+  type NodeKind,
+  type PipelineIssue,
+  type PlanGate,
+  type PlanNode,
+  type PlanRetryPolicy,
+} from './plan';
+import { didYouMean } from './suggest';
+
+/** Options of {@link compile}. */
+export interface CompileOptions {
+  /**
+   * Users' actions the workers register, by name (an `ActionDefinition` fits; see `actionsByName`).
+   * A step whose action is neither a built-in kind nor listed here is an `unknown_action`.
+   */
+  actions?: Readonly<Record<string, ActionSpec>>;
+}
+
+export type CompileResult =
+  | { ok: true; plan: ExecutionPlan; warnings: PipelineIssue[] }
+  | { ok: false; issues: PipelineIssue[]; warnings: PipelineIssue[] };
+
+/** Error types never retried whatever the step says (see `NODE_ERROR_CODES`). */
+export const ALWAYS_NON_RETRYABLE = [
+  'BadRequest',
+  'Unauthorized',
+  'ResponseTooLarge',
+  'NodeConfigError',
+  'InvalidActionParams',
+] as const;
+
+/** The document with its steps left unchecked: they are checked one by one. */
+const TopLevel = PipelineDefinition.extend({ steps: z.array(z.unknown()).min(1).max(1000) });
+
+interface Step {
+  index: number;
+  def: StepDefinition;
+  kind: NodeKind;
+  spec: KindSpec;
+  /** False for an unknown action: analysed for references, never planned. */
+  known: boolean;
+  params: Record<string, unknown>;
+}
+
+/**
+ * Compiles a pipeline document.
+ *
+ * @example
+ * const result = compile({ steps: [{ id: 'hi', action: 'log', params: { message: 'hello' } }] });
+ * if (!result.ok) console.error(result.issues);
+ */
+export function compile(document: unknown, options: CompileOptions = {}): CompileResult {
+  const issues: PipelineIssue[] = [];
+  const warnings: PipelineIssue[] = [];
+
+  // 1. Shape: the document, then each step on its own so one bad step does not hide the rest.
+  const rawSteps =
+    isRecord(document) && Array.isArray(document.steps) ? (document.steps as unknown[]) : undefined;
+  const top = TopLevel.safeParse(document);
+  if (!top.success) {
+    issues.push(
+      ...fromZodIssues(top.error.issues, [], 'invalid_document', {
+        knownKeys: (path) => (path.length === 0 ? schemaKeys(PipelineDefinition) : []),
+      }),
+    );
+  }
+  const steps: Step[] = [];
+  const knownIds = new Map<string, number>();
+  (rawSteps ?? []).forEach((raw, index) => {
+    const rawId = isRecord(raw) && typeof raw.id === 'string' ? raw.id : undefined;
+    const parsed = StepDefinition.safeParse(raw);
+    if (!parsed.success) {
+      issues.push(
+        ...fromZodIssues(parsed.error.issues, ['steps', index], 'invalid_document', {
+          ...(rawId !== undefined && { stepId: rawId }),
+          knownKeys: (path) => (path.length === 0 ? schemaKeys(StepDefinition) : []),
+        }),
+      );
+    }
+    const id = parsed.success ? parsed.data.id : rawId;
+    if (id !== undefined) {
+      const first = knownIds.get(id);
+      if (first === undefined) knownIds.set(id, index);
+      else {
+        issues.push({
+          path: ['steps', index, 'id'],
+          code: 'duplicate_id',
+          message: `Step id '${id}' is already used by steps[${first}]; step ids must be unique.`,
+          stepId: id,
+        });
+        return;
+      }
+    }
+    if (parsed.success) steps.push(resolveKind(parsed.data, index, options, issues));
+  });
+  if (!top.success || rawSteps === undefined) return { ok: false, issues, warnings };
+
+  const declared: Record<string, ParamDeclaration> = top.data.params ?? {};
+  for (const [name, decl] of Object.entries(declared)) {
+    if (decl.default !== undefined && !valueMatchesType(decl.default, decl.type)) {
+      issues.push({
+        path: ['params', name, 'default'],
+        code: 'invalid_document',
+        message: `The default of param '${name}' is not of its declared type '${decl.type}'.`,
+      });
+    }
+  }
+
+  // 2. Names every step can refer to.
+  const byId = new Map(steps.map((s) => [s.def.id, s]));
+  const inputNames = new Map<string, string>();
+  const outputNames = new Map<string, string>();
+  for (const s of steps) {
+    if (s.kind !== 'input' && s.kind !== 'output') continue;
+    const name = typeof s.params.name === 'string' ? s.params.name : s.def.id;
+    const names = s.kind === 'input' ? inputNames : outputNames;
+    const other = names.get(name);
+    if (other !== undefined) {
+      issues.push({
+        path: ['steps', s.index, ...(typeof s.params.name === 'string' ? ['params', 'name'] : ['id'])],
+        code: 'duplicate_name',
+        message: `Step '${s.def.id}' uses the ${s.kind} name '${name}', already used by step '${other}'.`,
+        stepId: s.def.id,
+      });
+    } else names.set(name, s.def.id);
+  }
+  const ctx: StepContext = {
+    knownIds,
+    outputsOf: (id) => byId.get(id)?.spec.outputs ?? 'any',
+    declaredParams: Object.keys(declared),
+    inputs: inputNames,
+  };
+
+  // 3. Each step: params, templates, expressions, references, branches, retry.
+  const uses = new Map<string, StepUse>();
+  for (const s of steps) {
+    const use = analyzeStep(
+      s.def,
+      s.index,
+      s.spec,
+      s.known,
+      s.params,
+      ctx,
+      issues,
+      options.actions?.[s.def.action],
+    );
+    uses.set(s.def.id, use);
+  }
+  const gates = new Map<string, PlanGate[]>();
+  for (const s of steps) {
+    for (const gate of uses.get(s.def.id)!.branches) {
+      const list = gates.get(gate.target) ?? [];
+      list.push({ nodeId: s.def.id, when: gate.when });
+      gates.set(gate.target, list);
+    }
+  }
+  const dependsOn = (id: string): string[] => {
+    const deps = new Set(uses.get(id)?.dependsOn ?? []);
+    for (const gate of gates.get(id) ?? []) deps.add(gate.nodeId);
+    deps.delete(id);
+    return [...deps].filter((d) => byId.has(d)).sort();
+  };
+
+  // 4. The graph.
+  const ids = steps.map((s) => s.def.id);
+  for (const cycle of findCycles(ids, dependsOn)) {
+    const first = byId.get(cycle[0]!)!;
+    issues.push({
+      path: ['steps', first.index],
+      code: 'cycle',
+      message: `Steps form a dependency cycle: ${cycle.join(' → ')} (each step depends on the next).`,
+      stepId: first.def.id,
+    });
+  }
+
+  const nodes: PlanNode[] = [];
+  for (const id of topologicalOrder(ids, dependsOn)) {
+    const s = byId.get(id)!;
+    const node = planNode(s, uses.get(id)!, dependsOn(id), gates.get(id) ?? [], issues, warnings);
+    if (node) nodes.push(node);
+  }
+  if (issues.length > 0) return { ok: false, issues: sortIssues(issues), warnings };
+
+  const definition = { ...top.data, steps: steps.map((s) => s.def) };
+  return {
+    ok: true,
+    warnings,
+    plan: {
+      planVersion: 1,
+      name: top.data.name ?? 'unnamed',
+      ...(top.data.description !== undefined && { description: top.data.description }),
+      definitionHash: hashJson(definition),
+      failFast: top.data.fail_fast ?? false,
+      params: declared,
+      nodes,
+    },
+  };
+}
+
+function resolveKind(
+  def: StepDefinition,
+  index: number,
+  options: CompileOptions,
+  issues: PipelineIssue[],
+): Step {
+  const params = def.params ?? {};
+  if (isBuiltinKind(def.action)) {
+    return { index, def, kind: def.action, spec: NODE_KINDS[def.action], known: true, params };
+  }
+  const declaredActions = options.actions ?? {};
+  if (Object.hasOwn(declaredActions, def.action)) {
+    const outputs = declaredActions[def.action]!.outputs;
+    const spec: KindSpec = outputs ? { ...USER_ACTION_SPEC, outputs } : USER_ACTION_SPEC;
+    return { index, def, kind: 'action', spec, known: true, params };
+  }
+  const candidates = [...BUILTIN_KINDS, ...Object.keys(declaredActions)];
+  const hint = didYouMean(def.action, candidates);
+  const known = Object.keys(declaredActions);
+  issues.push({
+    path: ['steps', index, 'action'],
+    code: 'unknown_action',
+    message:
+      `Unknown action '${def.action}'.${hint} Built-in kinds: ${BUILTIN_KINDS.join(', ')}.` +
+      (known.length ? ` Declared actions: ${known.join(', ')}.` : '') +
+      ' A worker action must be declared to the compiler: compile(doc, { actions: actionsByName([myAction]) }) with myAction from defineAction().',
+    stepId: def.id,
+  });
+  return { index, def, kind: 'action', spec: USER_ACTION_SPEC, known: false, params };
+}
+
+function planNode(
+  s: Step,
+  use: StepUse,
+  dependsOn: string[],
+  gates: PlanGate[],
+  issues: PipelineIssue[],
+  warnings: PipelineIssue[],
+): PlanNode | undefined {
+  const { def, spec, index } = s;
+  const io = spec.execution === 'activity';
+  for (const setting of ['retry', 'timeout'] as const) {
+    if (!io && def[setting] !== undefined) {
+      warnings.push({
+        path: ['steps', index, setting],
+        code: 'ignored_setting',
+        message: `'${setting}' is ignored: '${s.kind}' steps run ${spec.execution === 'timer' ? 'as a durable timer' : 'inside the workflow'}, not as an activity.`,
+        stepId: def.id,
+      });
+    }
+  }
+  const retry = io ? retryPolicy(def, index, issues) : undefined;
+  const node: PlanNode = {
+    id: def.id,
+    kind: s.kind,
+    action: def.action,
+    execution: spec.execution,
+    params: { ...spec.defaults, ...s.params },
+    dependsOn,
+    trigger: use.readsStatus ? 'all_terminal' : 'all_completed',
+    ...(def.condition !== undefined && { condition: def.condition }),
+    gates: [...gates].sort((a, b) => (a.nodeId < b.nodeId ? -1 : a.nodeId > b.nodeId ? 1 : 0)),
+    ...(retry && { retry }),
+    ...(io && {
+      timeoutMs:
+        def.timeout !== undefined
+          ? durationToMs(def.timeout)
+          : (spec.defaultTimeoutMs ?? ACTION_DEFAULT_TIMEOUT_MS),
+    }),
+    allowFailure: def.allow_failure ?? false,
+    ...(s.kind === 'output' && { outputName: typeof s.params.name === 'string' ? s.params.name : def.id }),
+    ...(s.kind === 'input' && { inputName: typeof s.params.name === 'string' ? s.params.name : def.id }),
+  };
+  return s.known ? node : undefined;
+}
+
+function retryPolicy(def: StepDefinition, index: number, issues: PipelineIssue[]): PlanRetryPolicy {
+  const r = def.retry ?? {};
+  const initialIntervalMs = r.initial_interval !== undefined ? durationToMs(r.initial_interval) : 1000;
+  const maximumIntervalMs =
+    r.max_interval !== undefined ? durationToMs(r.max_interval) : 100 * initialIntervalMs;
+  if (initialIntervalMs <= 0) {
+    issues.push({
+      path: ['steps', index, 'retry', 'initial_interval'],
+      code: 'invalid_retry',
+      message: 'retry.initial_interval must be greater than zero.',
+      stepId: def.id,
+    });
+  }
+  if (maximumIntervalMs < initialIntervalMs) {
+    issues.push({
+      path: ['steps', index, 'retry', 'max_interval'],
+      code: 'invalid_retry',
+      message: `retry.max_interval (${maximumIntervalMs} ms) is shorter than retry.initial_interval (${initialIntervalMs} ms).`,
+      stepId: def.id,
+    });
+  }
+  return {
+    maximumAttempts: r.max_attempts ?? 3,
+    initialIntervalMs,
+    backoffCoefficient: r.backoff_multiplier ?? 2,
+    maximumIntervalMs,
+    nonRetryableErrorTypes: [...new Set([...(r.non_retryable_errors ?? []), ...ALWAYS_NON_RETRYABLE])],
+  };
+}
+
+/** Issues in document order (by path), stable otherwise. */
+function sortIssues(issues: PipelineIssue[]): PipelineIssue[] {
+  const key = (i: PipelineIssue) => (i.path[0] === 'steps' && typeof i.path[1] === 'number' ? i.path[1] : -1);
+  return issues
+    .map((issue, n) => ({ issue, n }))
+    .sort((a, b) => key(a.issue) - key(b.issue) || a.n - b.n)
+    .map((x) => x.issue);
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Compiles a document or throws.
+ *
+ * @throws PipelineValidationError with every issue found.
+ */
+export function compileOrThrow(document: unknown, options: CompileOptions = {}): ExecutionPlan {
+  const result = compile(document, options);
+  if (!result.ok) throw new PipelineValidationError(result.issues);
+  return result.plan;
+}

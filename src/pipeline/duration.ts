@@ -1,0 +1,33 @@
+/**
+ * Durations as the definition writes them (`30`, `"500ms"`, `"5m"`) converted to milliseconds.
+ */
+import type { Duration } from './definition';
+
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+const DURATION_RE = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)\s*$/;
+
+/**
+ * Converts a {@link Duration} to whole milliseconds (rounded).
+ * A number is seconds; a string carries its unit (`ms`, `s`, `m`, `h`, `d`).
+ *
+ * @throws RangeError if the value is not a valid duration (negative, not finite, bad unit).
+ * @example durationToMs('1.5s') // 1500
+ * @example durationToMs(30) // 30000
+ */
+export function durationToMs(duration: Duration): number {
+  if (typeof duration === 'number') {
+    if (!Number.isFinite(duration) || duration < 0) {
+      throw new RangeError(`Invalid duration ${String(duration)}: expected a non-negative number of seconds`);
+    }
+    return Math.round(duration * 1000);
+  }
+  const match = DURATION_RE.exec(duration);
+  const amount = match?.[1];
+  const unit = match?.[2] as keyof typeof UNIT_MS | undefined;
+  if (amount === undefined || unit === undefined) {
+    throw new RangeError(
+      `Invalid duration ${JSON.stringify(duration)}: expected e.g. "500ms", "30s", "5m", "2h", "1d"`,
+    );
+  }
+  return Math.round(Number(amount) * UNIT_MS[unit]);
+}

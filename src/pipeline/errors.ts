@@ -1,0 +1,98 @@
+/**
+ * The pipeline model's errors. Each has a stable literal `code` and structured fields, and
+ * `instanceof` works across module copies (workflow sandbox, Jest) through a registered symbol.
+ */
+import type { PipelineIssue } from './plan';
+
+const BRAND = Symbol.for('temporal-pipelines.error');
+
+function hasBrand(value: unknown, code: string): boolean {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === code;
+}
+
+function setBrand(error: Error, code: string): void {
+  Object.defineProperty(error, BRAND, { value: code, enumerable: false });
+}
+
+/**
+ * Formats an issue path the way users write it: `['steps', 2, 'params', 'prompt']` →
+ * `steps[2].params.prompt`; keys that are not identifiers are quoted (`headers["x-id"]`).
+ */
+export function formatIssuePath(path: readonly (string | number)[]): string {
+  let out = '';
+  for (const segment of path) {
+    if (typeof segment === 'number') out += `[${segment}]`;
+    else if (/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(segment)) out += out === '' ? segment : `.${segment}`;
+    else out += `[${JSON.stringify(segment)}]`;
+  }
+  return out === '' ? '(document)' : out;
+}
+
+const SHOWN_ISSUES = 5;
+
+/**
+ * A pipeline definition failed validation. `issues` lists every problem found (not only the
+ * first), Zod-style: a path, a stable code and a sentence a user can act on.
+ */
+export class PipelineValidationError extends Error {
+  readonly code = 'validation_error' as const;
+  readonly issues: readonly PipelineIssue[];
+
+  constructor(issues: readonly PipelineIssue[], options?: { cause?: unknown }) {
+    const lines = issues.slice(0, SHOWN_ISSUES).map((i) => `  ${formatIssuePath(i.path)}: ${i.message}`);
+    if (issues.length > SHOWN_ISSUES) lines.push(`  … and ${issues.length - SHOWN_ISSUES} more`);
+    const count = issues.length === 1 ? '1 issue' : `${issues.length} issues`;
+    super(`Invalid pipeline definition (${count}):\n${lines.join('\n')}`, options);
+    this.name = 'PipelineValidationError';
+    this.issues = issues;
+    setBrand(this, this.code);
+  }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return hasBrand(value, 'validation_error');
+  }
+}
+
+/**
+ * A CEL expression could not be evaluated (or was rejected before evaluation). `expression` is
+ * the source; the message says why, e.g. `No such key: statuss`.
+ */
+export class ExpressionError extends Error {
+  readonly code = 'expression_error' as const;
+  readonly expression: string;
+
+  constructor(expression: string, reason: string, options?: { cause?: unknown }) {
+    super(`Expression ${JSON.stringify(truncate(expression, 200))} failed: ${reason}`, options);
+    this.name = 'ExpressionError';
+    this.expression = expression;
+    setBrand(this, this.code);
+  }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return hasBrand(value, 'expression_error');
+  }
+}
+
+/** A template named a secret (`{{ secrets.NAME }}`) that the worker's secret lookup does not know. */
+export class MissingSecretError extends Error {
+  readonly code = 'missing_secret' as const;
+  readonly secretName: string;
+
+  constructor(secretName: string) {
+    super(
+      `Secret ${JSON.stringify(secretName)} is not available on this worker; ` +
+        `define it in the worker's environment or secret provider`,
+    );
+    this.name = 'MissingSecretError';
+    this.secretName = secretName;
+    setBrand(this, this.code);
+  }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return hasBrand(value, 'missing_secret');
+  }
+}
+
+function truncate(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max)}…`;
+}

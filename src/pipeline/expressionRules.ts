@@ -1,0 +1,184 @@
+/**
+ * The safety rules every expression must pass before it is evaluated: size limits (enforced by the
+ * parser through the environment's limits), no prototype-reaching member names, only known
+ * functions, no nested macros. See expressions.ts for the reasons and measurements.
+ */
+import { Environment } from '@marcbachmann/cel-js';
+import type { ASTNode } from '@marcbachmann/cel-js';
+import type { PipelineIssueCode } from './plan';
+import { COMPREHENSION_MACROS, SCOPE_VARIABLES } from './references';
+
+/** Structural limits applied to every expression. */
+export const EXPRESSION_LIMITS = {
+  maxSourceLength: 4096,
+  maxAstNodes: 512,
+  maxDepth: 32,
+  maxListElements: 256,
+  maxMapEntries: 256,
+  maxCallArguments: 8,
+  /** Comprehension macros plus `cel.bind`, per expression. */
+  maxMacros: 4,
+} as const;
+
+/** Member names that could reach an object's prototype in a JS implementation. */
+export const FORBIDDEN_MEMBERS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** The CEL environment: steps/params/inputs as maps, mixed int/double arithmetic, the limits above. */
+export const env = new Environment({
+  unlistedVariablesAreDyn: false,
+  homogeneousAggregateLiterals: false,
+  enableOptionalTypes: false,
+  limits: {
+    maxAstNodes: EXPRESSION_LIMITS.maxAstNodes,
+    maxDepth: EXPRESSION_LIMITS.maxDepth,
+    maxListElements: EXPRESSION_LIMITS.maxListElements,
+    maxMapEntries: EXPRESSION_LIMITS.maxMapEntries,
+    maxCallArguments: EXPRESSION_LIMITS.maxCallArguments,
+  },
+});
+for (const name of SCOPE_VARIABLES) env.registerVariable(name, 'map');
+const mixed: Record<'+' | '-' | '*' | '/', (a: number, b: number) => number> = {
+  '+': (a, b) => a + b,
+  '-': (a, b) => a - b,
+  '*': (a, b) => a * b,
+  '/': (a, b) => a / b,
+};
+for (const [op, fn] of Object.entries(mixed)) {
+  env.registerOperator(`int ${op} double`, (a: bigint, b: number) => fn(Number(a), b));
+  env.registerOperator(`double ${op} int`, (a: number, b: bigint) => fn(a, Number(b)));
+}
+
+/** Functions that are never allowed, with the reason users see. */
+const DENIED_FUNCTIONS: ReadonlyMap<string, string> = new Map([
+  [
+    'matches',
+    'regular expressions are not available (they can take exponential time); use contains(), startsWith() or endsWith()',
+  ],
+  ['hasValue', 'optional values are not enabled'],
+  ['value', 'optional values are not enabled'],
+  ['or', 'optional values are not enabled'],
+  ['orValue', 'optional values are not enabled'],
+  ['of', 'optional values are not enabled'],
+  ['none', 'optional values are not enabled'],
+]);
+
+/** Global functions and methods the library defines, derived once from its own definitions. */
+const KNOWN = (() => {
+  const functions = new Set<string>();
+  const methods = new Set<string>();
+  for (const fn of env.getDefinitions().functions) {
+    const signature = (fn as { signature?: string; name?: string }).signature ?? '';
+    const head = signature.slice(0, signature.indexOf('('));
+    const dot = head.lastIndexOf('.');
+    if (dot === -1) functions.add(head);
+    else methods.add(head.slice(dot + 1));
+  }
+  for (const name of DENIED_FUNCTIONS.keys()) {
+    functions.delete(name);
+    methods.delete(name);
+  }
+  functions.delete('bind');
+  return { functions, methods };
+})();
+
+/** One problem with an expression; the compiler adds the path and step. */
+export interface ExpressionIssue {
+  code: PipelineIssueCode;
+  message: string;
+}
+
+/** Forbidden member names, unknown functions and macro nesting, found by walking the AST. */
+export function structuralIssues(ast: ASTNode): ExpressionIssue[] {
+  const issues: ExpressionIssue[] = [];
+  const seen = new Set<string>();
+  const report = (message: string, code: PipelineIssueCode = 'invalid_expression') => {
+    if (!seen.has(message)) issues.push({ code, message });
+    seen.add(message);
+  };
+  const forbidden = (name: unknown) => {
+    if (typeof name === 'string' && FORBIDDEN_MEMBERS.has(name)) {
+      report(`'${name}' cannot be used as a field name in expressions.`);
+    }
+  };
+  let macros = 0;
+
+  const walk = (node: ASTNode, insideMacro: boolean): void => {
+    switch (node.op) {
+      case 'value':
+      case 'id':
+        return;
+      case '.':
+      case '.?':
+        forbidden(node.args[1]);
+        walk(node.args[0], insideMacro);
+        return;
+      case '[]':
+      case '[?]':
+        if (node.args[1].op === 'value') forbidden(node.args[1].args);
+        walk(node.args[0], insideMacro);
+        walk(node.args[1], insideMacro);
+        return;
+      case 'map':
+        for (const [key, value] of node.args) {
+          if (key.op === 'value') forbidden(key.args);
+          walk(key, insideMacro);
+          walk(value, insideMacro);
+        }
+        return;
+      case 'list':
+        for (const item of node.args) walk(item, insideMacro);
+        return;
+      case 'call': {
+        const [name, args] = node.args;
+        if (!KNOWN.functions.has(name)) {
+          report(
+            DENIED_FUNCTIONS.has(name)
+              ? `${name}() is not allowed: ${DENIED_FUNCTIONS.get(name)}.`
+              : `Unknown function ${name}().`,
+          );
+        }
+        for (const arg of args) walk(arg, insideMacro);
+        return;
+      }
+      case 'rcall': {
+        const [name, receiver, args] = node.args;
+        const isBind = name === 'bind' && receiver.op === 'id' && receiver.args === 'cel';
+        const isMacro = isBind || (COMPREHENSION_MACROS.has(name) && args.length >= 2);
+        if (isMacro) {
+          macros++;
+          if (insideMacro) {
+            report(
+              `${isBind ? 'cel.bind' : `${name}()`} cannot be used inside another macro (map, filter, all, exists, exists_one, cel.bind): nested iteration is too costly.`,
+            );
+          }
+        } else if (!KNOWN.methods.has(name)) {
+          report(
+            DENIED_FUNCTIONS.has(name)
+              ? `${name}() is not allowed: ${DENIED_FUNCTIONS.get(name)}.`
+              : `Unknown method .${name}().`,
+          );
+        }
+        if (!isBind) walk(receiver, insideMacro);
+        for (const arg of args) walk(arg, insideMacro || isMacro);
+        return;
+      }
+      case '?:':
+        for (const part of node.args) walk(part, insideMacro);
+        return;
+      case '!_':
+      case '-_':
+        walk(node.args, insideMacro);
+        return;
+      default:
+        walk(node.args[0], insideMacro);
+        walk(node.args[1], insideMacro);
+    }
+  };
+  walk(ast, false);
+  if (macros > EXPRESSION_LIMITS.maxMacros) {
+    report(
+      `The expression uses ${macros} macros (map, filter, all, exists, exists_one, cel.bind); the limit is ${EXPRESSION_LIMITS.maxMacros}.`,
+    );
+  }
+  return issues;
+}

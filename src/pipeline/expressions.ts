@@ -1,0 +1,226 @@
+/**
+ * CEL expressions (DESIGN.md decision 4) through `@marcbachmann/cel-js`: conditions, transforms
+ * and the inside of `{{ }}` templates.
+ *
+ * Every expression is checked before it is evaluated, at compile time and again (from a cache)
+ * when the workflow evaluates it, so a hand-written plan cannot bypass the checks:
+ * - size: source ≤ 4 KiB, ≤ 512 AST nodes, nesting depth ≤ 32 (the library's parse-time limits);
+ * - no member or map key named `__proto__`, `constructor` or `prototype`;
+ * - only known functions (the library's standard functions minus `matches`, whose JS regular
+ *   expressions can backtrack exponentially: `'aaaaaaaaaaaaaaaaaaaaaaaa!'.matches('^(a+)+$')` takes ~1 s
+ *   at 24 characters and doubles per character) and no optional-type helpers;
+ * - comprehension macros (`all`, `exists`, `exists_one`, `map`, `filter`) and `cel.bind` may not
+ *   appear inside another macro's arguments, and at most 4 per expression: evaluation cost stays
+ *   O(macros × size of the data), where one nested pair over two 1,000-element lists already costs
+ *   ~150 ms and 10,000-element lists would stall the workflow task for many seconds;
+ * - free variables are only `steps`, `params`, `inputs`; `steps` must be followed by a literal id.
+ *
+ * Numbers: JSON integers are CEL `int`, other numbers `double`; `int` ⊕ `double` arithmetic
+ * (`+ - * /`) is accepted and yields a double, because JSON cannot tell `2` from `2.0`.
+ */
+import type { ParseResult } from '@marcbachmann/cel-js';
+import { ExpressionError } from './errors';
+import { env, EXPRESSION_LIMITS, structuralIssues, type ExpressionIssue } from './expressionRules';
+import { collectReferences, type ExpressionReferences } from './references';
+import { fromCel, toCel } from './values';
+
+export { EXPRESSION_LIMITS, FORBIDDEN_MEMBERS, type ExpressionIssue } from './expressionRules';
+
+/** The outcome of checking an expression. `references` is present whenever the source parsed. */
+export type ExpressionCheck =
+  | {
+      ok: true;
+      source: string;
+      references: ExpressionReferences;
+      /** CEL type of the result, e.g. `bool`, `dyn`. */ resultType: string;
+    }
+  | { ok: false; source: string; issues: ExpressionIssue[]; references?: ExpressionReferences };
+
+interface Compiled {
+  check: ExpressionCheck;
+  program?: ParseResult;
+}
+
+/** Parsed programs by source. Deterministic; bounded so a long-lived worker does not grow without end. */
+const cache = new Map<string, Compiled>();
+const CACHE_LIMIT = 2000;
+
+function compiled(source: string): Compiled {
+  const hit = cache.get(source);
+  if (hit) return hit;
+  const result = compileExpression(source);
+  if (cache.size >= CACHE_LIMIT) cache.clear();
+  cache.set(source, result);
+  return result;
+}
+
+function firstLine(error: unknown): string {
+  const summary = (error as { summary?: unknown }).summary;
+  if (typeof summary === 'string' && summary) return summary;
+  return String((error as Error)?.message ?? error).split('\n')[0] ?? 'unknown error';
+}
+
+function compileExpression(source: string): Compiled {
+  const fail = (issues: ExpressionIssue[], references?: ExpressionReferences): Compiled => ({
+    check: { ok: false, source, issues, ...(references && { references }) },
+  });
+  if (typeof source !== 'string' || source.trim() === '') {
+    return fail([{ code: 'invalid_expression', message: 'The expression is empty.' }]);
+  }
+  if (source.length > EXPRESSION_LIMITS.maxSourceLength) {
+    return fail([
+      {
+        code: 'invalid_expression',
+        message: `The expression is ${source.length} characters long; the limit is ${EXPRESSION_LIMITS.maxSourceLength}.`,
+      },
+    ]);
+  }
+  let program: ParseResult;
+  try {
+    program = env.parse(source);
+  } catch (error) {
+    const hint = source.includes('{{')
+      ? ' Expressions are CEL, not templates: write them without {{ }}.'
+      : '';
+    return fail([{ code: 'invalid_expression', message: `Invalid expression: ${firstLine(error)}.${hint}` }]);
+  }
+  const issues = structuralIssues(program.ast);
+  const references = collectReferences(program.ast);
+  for (const ref of references.secrets) {
+    issues.push({
+      code: 'invalid_secret_reference',
+      message:
+        'Secrets cannot be used inside expressions; write a secret only as a whole template, ' +
+        `{{ secrets.${ref.name || 'NAME'} }}, in the params of an I/O step.`,
+    });
+  }
+  for (const ref of references.unknownVariables) {
+    issues.push({
+      code: 'unknown_variable',
+      message: `Unknown variable '${ref.name}'; expressions can read steps, params and inputs (e.g. steps.<id>.output).`,
+    });
+  }
+  for (const ref of references.shadowing) {
+    issues.push({
+      code: 'invalid_expression',
+      message: `'${ref.name}' cannot be used as a macro variable name.`,
+    });
+  }
+  if (references.dynamicStepAccess.length > 0) {
+    issues.push({
+      code: 'invalid_expression',
+      message:
+        'Write steps.<id> with a literal step id (steps.fetch, steps["fetch"]), so dependencies can be inferred.',
+    });
+  }
+  if (issues.length > 0) return fail(issues, references);
+  const typed = program.check();
+  if (!typed.valid) {
+    return fail(
+      [{ code: 'invalid_expression', message: `Invalid expression: ${firstLine(typed.error)}.` }],
+      references,
+    );
+  }
+  return { check: { ok: true, source, references, resultType: typed.type ?? 'dyn' }, program };
+}
+
+/**
+ * Parses and checks an expression without evaluating it: size limits, syntax, safety rules and
+ * CEL type checking. Results are cached by source.
+ *
+ * @example checkExpression("steps.a.output.status == 'ok'") // { ok: true, references: { steps: [{ stepId: 'a', … }] }, resultType: 'bool', … }
+ */
+export function checkExpression(source: string): ExpressionCheck {
+  return compiled(source).check;
+}
+
+/** One step as expressions see it: `steps.<id>.status`, `.output`, `.error`, `.attempts`. */
+export interface StepScope {
+  status: string;
+  output?: unknown;
+  error?: unknown;
+  attempts?: number;
+}
+
+/**
+ * What expressions and templates can read. Treat a scope as immutable once it has been passed
+ * in: its CEL conversion is memoised per scope object.
+ */
+export interface ExpressionScope {
+  steps: Record<string, StepScope | undefined>;
+  params: Record<string, unknown>;
+  inputs: Record<string, unknown>;
+}
+
+interface ConvertedScope {
+  steps: Map<string, unknown>;
+  params?: unknown;
+  inputs?: unknown;
+}
+const converted = new WeakMap<ExpressionScope, ConvertedScope>();
+
+function celContext(scope: ExpressionScope, references: ExpressionReferences): Record<string, unknown> {
+  let memo = converted.get(scope);
+  if (!memo) {
+    memo = { steps: new Map() };
+    converted.set(scope, memo);
+  }
+  const steps = Object.create(null) as Record<string, unknown>;
+  for (const { stepId } of references.steps) {
+    if (steps[stepId] !== undefined) continue;
+    let value = memo.steps.get(stepId);
+    if (value === undefined) {
+      const state = Object.hasOwn(scope.steps, stepId) ? scope.steps[stepId] : undefined;
+      value = toCel({
+        status: state?.status ?? 'pending',
+        output: state?.output ?? null,
+        error: state?.error ?? null,
+        attempts: state?.attempts ?? 0,
+      });
+      memo.steps.set(stepId, value);
+    }
+    steps[stepId] = value;
+  }
+  memo.params ??= toCel(scope.params ?? {});
+  memo.inputs ??= toCel(scope.inputs ?? {});
+  return { steps, params: memo.params, inputs: memo.inputs };
+}
+
+/**
+ * Evaluates an expression against a scope and returns plain JSON (ints as numbers, maps as objects).
+ *
+ * @throws ExpressionError when the expression fails its checks, evaluation fails (missing key,
+ *   no such overload, division by zero…) or the result cannot be represented in JSON.
+ * @example evaluateExpression('steps.a.output.n + 1', { steps: { a: { status: 'completed', output: { n: 1 } } }, params: {}, inputs: {} }) // 2
+ */
+export function evaluateExpression(source: string, scope: ExpressionScope): unknown {
+  const { check, program } = compiled(source);
+  if (!check.ok || !program) {
+    throw new ExpressionError(
+      source,
+      check.ok ? 'not compiled' : check.issues.map((i) => i.message).join(' '),
+    );
+  }
+  let result: unknown;
+  try {
+    result = program(celContext(scope, check.references));
+    return fromCel(result);
+  } catch (error) {
+    throw new ExpressionError(source, firstLine(error), { cause: error });
+  }
+}
+
+/**
+ * Evaluates a condition; the result must be a bool.
+ * @throws ExpressionError as {@link evaluateExpression}, and when the result is not a bool.
+ */
+export function evaluateCondition(source: string, scope: ExpressionScope): boolean {
+  const result = evaluateExpression(source, scope);
+  if (typeof result !== 'boolean') {
+    throw new ExpressionError(
+      source,
+      `a condition must evaluate to a bool, got ${result === null ? 'null' : typeof result}`,
+    );
+  }
+  return result;
+}

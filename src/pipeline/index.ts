@@ -1,0 +1,73 @@
+/**
+ * The pipeline model (public barrel): definition schema, node-kind catalog, compiler,
+ * expressions and templates, run-time params/inputs, actions. Pure and deterministic — it is
+ * bundled into workflow code.
+ */
+export * from './definition';
+export * from './plan';
+export * from './nodeActivity';
+export * from './catalog';
+export { durationToMs } from './duration';
+export {
+  checkExpression,
+  evaluateExpression,
+  evaluateCondition,
+  EXPRESSION_LIMITS,
+  FORBIDDEN_MEMBERS,
+  type ExpressionCheck,
+  type ExpressionIssue,
+  type ExpressionScope,
+  type StepScope,
+} from './expressions';
+export {
+  checkTemplate,
+  findSecretReferences,
+  hasTemplate,
+  parseTemplate,
+  renderActivityParams,
+  renderNodeParams,
+  renderTemplate,
+  renderValue,
+  resolveSecrets,
+  ESCAPED_OPEN,
+  type ParsedTemplate,
+  type RenderOptions,
+  type TemplateCheck,
+  type TemplateParseResult,
+  type TemplatePart,
+} from './templates';
+export {
+  collectReferences,
+  SCOPE_VARIABLES,
+  STEP_FIELDS,
+  type ExpressionReferences,
+  type NameReference,
+  type StepReference,
+} from './references';
+export { findCycles, topologicalOrder } from './graph';
+export {
+  compile,
+  compileOrThrow,
+  ALWAYS_NON_RETRYABLE,
+  type CompileOptions,
+  type CompileResult,
+} from './compiler';
+export {
+  resolveRunInputs,
+  resolveRunParams,
+  valueMatchesType,
+  type RunInputsResult,
+  type RunParamsResult,
+} from './params';
+export { canonicalJson, hashJson, sha256Hex } from './hash';
+export {
+  actionsByName,
+  defineAction,
+  ACTION_NAME_RE,
+  type ActionContext,
+  type ActionDefinition,
+  type ActionLogger,
+  type ActionSpec,
+} from './actions';
+export { ExpressionError, formatIssuePath, MissingSecretError, PipelineValidationError } from './errors';
+export * from './searchAttributes';

@@ -1,0 +1,172 @@
+/**
+ * The long-lived worker: runs `runPipeline` workflows and the node activities.
+ *
+ * `npm run worker` (or `node dist/worker.js`) reads its configuration from the environment;
+ * `createPipelineWorker()` is the same worker for programs that register their own actions.
+ */
+import path from 'node:path';
+import { existsSync } from 'node:fs';
+import { z } from 'zod';
+import {
+  bundleWorkflowCode,
+  DefaultLogger,
+  NativeConnection,
+  Runtime,
+  Worker,
+  type LogLevel,
+  type WorkflowBundleOption,
+} from '@temporalio/worker';
+import { createActivities, ProviderConfig, type ActivitiesConfig } from './activities';
+import type { ActionDefinition } from './pipeline';
+
+const jsonRecord = <T extends z.ZodType>(value: T) =>
+  z
+    .string()
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be a JSON object' });
+        return z.NEVER;
+      }
+    })
+    .pipe(z.record(z.string(), value));
+
+/** The worker's environment, validated. */
+export const WorkerEnv = z.object({
+  TEMPORAL_ADDRESS: z.string().default('localhost:7233'),
+  TEMPORAL_NAMESPACE: z.string().default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().default('pipelines'),
+  /** Temporal Cloud API key; turns TLS on. */
+  TEMPORAL_API_KEY: z.string().optional(),
+  TEMPORAL_TLS: z.enum(['true', 'false']).default('false'),
+  WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().positive().default(100),
+  WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().positive().default(40),
+  /** How long in-flight activities may finish after SIGINT/SIGTERM before they are cancelled. */
+  WORKER_SHUTDOWN_GRACE_SECONDS: z.coerce.number().nonnegative().default(30),
+  WORKER_LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
+  /** A prebuilt workflow bundle (`npm run build` writes `dist/workflow-bundle.js`). */
+  WORKFLOW_BUNDLE_PATH: z.string().optional(),
+  /** LLM providers besides `openai`, as JSON: `{"local":{"baseURL":"http://…/v1","apiKeyEnv":"LOCAL_KEY"}}`. */
+  PIPELINE_PROVIDERS: jsonRecord(ProviderConfig).optional(),
+  /** Notification channels, as JSON: `{"slack":"https://hooks.slack.com/…"}`. */
+  PIPELINE_WEBHOOKS: jsonRecord(z.string().url()).optional(),
+  /** A module whose exports include `defineAction(…)` values to register. */
+  PIPELINE_ACTIONS_MODULE: z.string().optional(),
+});
+export type WorkerEnv = z.infer<typeof WorkerEnv>;
+
+export interface PipelineWorkerOptions {
+  connection: NativeConnection;
+  /** @default 'default' */
+  namespace?: string;
+  /** @default 'pipelines' */
+  taskQueue?: string;
+  /** Providers, webhooks, secrets and users' own actions. */
+  activities?: ActivitiesConfig;
+  /** A prebuilt bundle; without one the workflows are bundled at start (1–2 s). */
+  workflowBundle?: WorkflowBundleOption;
+  maxConcurrentActivityTaskExecutions?: number;
+  maxConcurrentWorkflowTaskExecutions?: number;
+  /** @default 30000 */
+  shutdownGraceTimeMs?: number;
+  identity?: string;
+}
+
+/** Where the workflow code lives, for `bundleWorkflowCode` (TypeScript sources or compiled JS). */
+export const workflowsPath = (): string => require.resolve('./workflows');
+
+/** Bundles the workflow code once; pass the result as `workflowBundle` to every worker. */
+export async function bundleWorkflows(): Promise<{ code: string }> {
+  return bundleWorkflowCode({ workflowsPath: workflowsPath(), logger: quietBundlerLogger });
+}
+
+const quietBundlerLogger = new DefaultLogger('WARN');
+
+/**
+ * Creates a worker for pipelines: the `runPipeline` workflow plus `llm`, `api_call`,
+ * `notification` and the given actions as activities.
+ * @example
+ * const connection = await NativeConnection.connect({ address: 'localhost:7233' });
+ * const worker = await createPipelineWorker({ connection, activities: { actions: [sendInvoice] } });
+ * await worker.run(); // until SIGINT/SIGTERM
+ */
+export async function createPipelineWorker(options: PipelineWorkerOptions): Promise<Worker> {
+  return Worker.create({
+    connection: options.connection,
+    namespace: options.namespace ?? 'default',
+    taskQueue: options.taskQueue ?? 'pipelines',
+    activities: createActivities(options.activities ?? {}),
+    workflowBundle: options.workflowBundle ?? (await bundleWorkflows()),
+    maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions,
+    maxConcurrentWorkflowTaskExecutions: options.maxConcurrentWorkflowTaskExecutions,
+    shutdownGraceTime: options.shutdownGraceTimeMs ?? 30_000,
+    // Node activities heartbeat every second; send them on so cancellation reaches them within ~1 s.
+    maxHeartbeatThrottleInterval: '1s',
+    identity: options.identity,
+  });
+}
+
+/** Loads `defineAction` values exported by a user module. */
+async function loadActions(modulePath: string): Promise<ActionDefinition[]> {
+  const mod = (await import(path.resolve(modulePath))) as Record<string, unknown>;
+  const isAction = (v: unknown): v is ActionDefinition =>
+    typeof v === 'object' && v !== null && typeof (v as ActionDefinition).run === 'function' && 'name' in v;
+  const exported = Object.values(mod).flatMap((v) => (Array.isArray(v) ? v : [v]));
+  return exported.filter(isAction);
+}
+
+/** Runs a worker configured from the environment until SIGINT/SIGTERM. */
+export async function runWorkerFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  const parsed = WorkerEnv.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new Error(`Invalid worker configuration:\n${lines.join('\n')}`);
+  }
+  const config = parsed.data;
+  Runtime.install({
+    logger: new DefaultLogger(config.WORKER_LOG_LEVEL as LogLevel, (entry) => {
+      const { level, message, meta, timestampNanos } = entry;
+      const time = new Date(Number(timestampNanos / 1_000_000n)).toISOString();
+      process.stdout.write(`${JSON.stringify({ time, level, message, ...meta })}\n`);
+    }),
+  });
+  const tls = config.TEMPORAL_TLS === 'true' || config.TEMPORAL_API_KEY !== undefined;
+  const connection = await NativeConnection.connect({
+    address: config.TEMPORAL_ADDRESS,
+    tls,
+    apiKey: config.TEMPORAL_API_KEY,
+  });
+  const bundlePath = config.WORKFLOW_BUNDLE_PATH ?? path.join(__dirname, 'workflow-bundle.js');
+  const worker = await createPipelineWorker({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    workflowBundle: existsSync(bundlePath) ? { codePath: bundlePath } : undefined,
+    activities: {
+      providers: config.PIPELINE_PROVIDERS,
+      webhooks: config.PIPELINE_WEBHOOKS,
+      actions: config.PIPELINE_ACTIONS_MODULE ? await loadActions(config.PIPELINE_ACTIONS_MODULE) : [],
+    },
+    maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
+    maxConcurrentWorkflowTaskExecutions: config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
+    shutdownGraceTimeMs: config.WORKER_SHUTDOWN_GRACE_SECONDS * 1000,
+  });
+  Runtime.instance().logger.info('worker started', {
+    address: config.TEMPORAL_ADDRESS,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+  });
+  // Worker.run resolves after SIGINT/SIGTERM: polling stops, in-flight activities get the grace
+  // time to finish, then are cancelled and handed back to the server for another worker.
+  await worker.run();
+  await connection.close();
+  Runtime.instance().logger.info('worker stopped');
+}
+
+if (require.main === module) {
+  runWorkerFromEnv().catch((err: unknown) => {
+    process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,2 @@
+/** Workflow code entry point: what the worker bundles. */
+export { runPipeline } from './runPipeline';

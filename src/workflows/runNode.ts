@@ -1,0 +1,151 @@
+/**
+ * Runs one node: pure kinds inline, `delay` as a durable timer, I/O kinds as an activity with the
+ * node's own retry policy, timeout and Web UI summary.
+ */
+import {
+  ActivityCancellationType,
+  ActivityFailure,
+  ApplicationFailure,
+  isCancellation,
+  proxyActivities,
+  sleep,
+  TimeoutFailure,
+  log,
+} from '@temporalio/workflow';
+import {
+  durationToMs,
+  evaluateCondition,
+  evaluateExpression,
+  renderNodeParams,
+  type Duration,
+  type NodeActivityInput,
+  type NodeActivityResult,
+  type NodeFailureDetails,
+  type NodeRunContext,
+  type PlanNode,
+  type TokenUsage,
+} from '../pipeline';
+import type { NodeError } from './messages';
+import type { ExpressionScopeBuilder } from './scope';
+
+export type NodeOutcome =
+  | { status: 'completed'; output: unknown; attempts: number; usage?: TokenUsage }
+  | { status: 'failed'; error: NodeError; attempts: number }
+  | { status: 'cancelled' };
+
+export interface NodeRunEnv {
+  scope: ExpressionScopeBuilder;
+  inputs: Record<string, unknown>;
+  run: NodeRunContext;
+  activityTaskQueue?: string;
+  /** Where `log` nodes write. */
+  log(level: 'debug' | 'info' | 'warn' | 'error', message: string, nodeId: string): void;
+}
+
+/** Activities heartbeat about once a second; this is how long the server waits before retrying. */
+const HEARTBEAT_TIMEOUT_MS = 15_000;
+
+type NodeActivity = (input: NodeActivityInput) => Promise<NodeActivityResult>;
+
+export async function runNode(node: PlanNode, env: NodeRunEnv): Promise<NodeOutcome> {
+  let params: Record<string, unknown>;
+  try {
+    params = renderNodeParams(node, env.scope.build());
+  } catch (err) {
+    return { status: 'failed', attempts: 1, error: { code: 'TemplateError', message: (err as Error).message } };
+  }
+  if (node.execution === 'activity') return runActivityNode(node, params, env);
+  try {
+    const output = node.execution === 'timer' ? await runTimerNode(node, params) : runInlineNode(node, params, env);
+    return { status: 'completed', output, attempts: 1 };
+  } catch (err) {
+    if (isCancellation(err)) return { status: 'cancelled' };
+    return { status: 'failed', attempts: 1, error: { code: 'ExpressionError', message: (err as Error).message } };
+  }
+}
+
+function runInlineNode(node: PlanNode, params: Record<string, unknown>, env: NodeRunEnv): unknown {
+  switch (node.kind) {
+    case 'input': {
+      const name = node.inputName ?? node.id;
+      return { value: env.inputs[name] ?? params.default ?? null };
+    }
+    case 'output':
+      return params.value ?? null;
+    case 'transform':
+      return typeof node.params.expression === 'string'
+        ? evaluateExpression(node.params.expression, env.scope.build())
+        : (params.value ?? null);
+    case 'condition':
+      return { result: evaluateCondition(String(node.params.condition), env.scope.build()) };
+    case 'log': {
+      const level = (params.level as 'debug' | 'info' | 'warn' | 'error' | undefined) ?? 'info';
+      const message = typeof params.message === 'string' ? params.message : JSON.stringify(params.message);
+      env.log(level, message, node.id);
+      return { message, level };
+    }
+    case 'llm':
+    case 'api_call':
+    case 'notification':
+    case 'delay':
+    case 'action':
+      throw new Error(`node kind ${node.kind} does not run inline`);
+    default:
+      return assertNever(node.kind);
+  }
+}
+
+async function runTimerNode(node: PlanNode, params: Record<string, unknown>): Promise<unknown> {
+  const ms = durationToMs(params.duration as Duration);
+  await sleep(ms, { summary: `${node.id} · delay` });
+  return { duration_ms: ms };
+}
+
+async function runActivityNode(node: PlanNode, params: Record<string, unknown>, env: NodeRunEnv): Promise<NodeOutcome> {
+  const retry = node.retry;
+  const activities = proxyActivities<Record<string, NodeActivity>>({
+    taskQueue: env.activityTaskQueue,
+    startToCloseTimeout: node.timeoutMs ?? 60_000,
+    heartbeatTimeout: HEARTBEAT_TIMEOUT_MS,
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+    summary: `${node.id} · ${node.kind === 'action' ? node.action : node.kind}`,
+    retry: retry && {
+      maximumAttempts: retry.maximumAttempts,
+      initialInterval: retry.initialIntervalMs,
+      backoffCoefficient: retry.backoffCoefficient,
+      maximumInterval: retry.maximumIntervalMs,
+      nonRetryableErrorTypes: retry.nonRetryableErrorTypes,
+    },
+  });
+  const activity = activities[node.action];
+  if (!activity) throw new Error(`no activity proxy for ${node.action}`);
+  try {
+    const result = await activity({ nodeId: node.id, params, run: env.run });
+    return { status: 'completed', output: result.output, attempts: result.attempt, usage: result.usage };
+  } catch (err) {
+    if (isCancellation(err)) return { status: 'cancelled' };
+    const failure = describeActivityFailure(err, retry?.maximumAttempts ?? 1);
+    log.warn('node failed', { nodeId: node.id, ...failure.error, attempts: failure.attempts });
+    return { status: 'failed', ...failure };
+  }
+}
+
+/** The cause, code and attempt count of an activity that failed for good. */
+function describeActivityFailure(err: unknown, maximumAttempts: number): { error: NodeError; attempts: number } {
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  let attempts = 1;
+  if (err instanceof ActivityFailure && err.retryState === 'MAXIMUM_ATTEMPTS_REACHED') attempts = maximumAttempts;
+  if (cause instanceof ApplicationFailure) {
+    const details = cause.details?.[0] as NodeFailureDetails | undefined;
+    if (details && typeof details.attempt === 'number') attempts = details.attempt;
+    return { attempts, error: { message: cause.message, code: cause.type ?? undefined } };
+  }
+  if (cause instanceof TimeoutFailure) {
+    return { attempts, error: { message: `timed out (${cause.timeoutType})`, code: 'Timeout' } };
+  }
+  return { attempts, error: { message: (cause as Error | undefined)?.message ?? String(err) } };
+}
+
+function assertNever(x: never): never {
+  throw new Error(`unhandled node kind: ${String(x)}`);
+}

@@ -1,0 +1,174 @@
+/**
+ * `runPipeline`: the one interpreter workflow (DESIGN.md decision 1). It runs an ExecutionPlan in
+ * DAG order with bounded parallelism, answers the `status` query, and returns the outputs keyed by
+ * output node name.
+ */
+import {
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  isCancellation,
+  log,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { PlanNode } from '../pipeline';
+import { statusQuery, type RunPipelineInput, type RunPipelineResult } from './messages';
+import { readiness } from './readiness';
+import { runNode, type NodeOutcome, type NodeRunEnv } from './runNode';
+import { RunState } from './runState';
+import { ExpressionScopeBuilder } from './scope';
+
+const DEFAULT_MAX_PARALLELISM = 32;
+
+export async function runPipeline(input: RunPipelineInput): Promise<RunPipelineResult> {
+  const { plan } = input;
+  const state = new RunState(plan, input.traceId, input.pipelineVersion);
+  setHandler(statusQuery, () => state.snapshot);
+
+  const scope = new ExpressionScopeBuilder(state, input.params, input.inputs);
+  const env: NodeRunEnv = {
+    scope,
+    inputs: input.inputs,
+    activityTaskQueue: input.activityTaskQueue,
+    run: {
+      taskId: workflowInfo().workflowId,
+      traceId: input.traceId,
+      pipeline: plan.name,
+      pipelineVersion: input.pipelineVersion,
+    },
+    log: (level, message, nodeId) => {
+      state.log(level, message, nodeId);
+      log[level](message, { nodeId });
+    },
+  };
+  const maxParallelism = Math.max(1, input.maxParallelism ?? DEFAULT_MAX_PARALLELISM);
+  // Node work runs in its own scope so that fail_fast can cancel it without cancelling the run.
+  const nodesScope = new CancellationScope();
+  const inFlight = new Map<string, Promise<void>>();
+  const failures: string[] = [];
+  let failFastTriggered = false;
+  let changes = 0;
+
+  const record = (node: PlanNode, outcome: NodeOutcome) => {
+    switch (outcome.status) {
+      case 'completed':
+        state.complete(node.id, outcome.output, outcome.attempts, outcome.usage);
+        break;
+      case 'failed':
+        state.fail(node.id, outcome.error, outcome.attempts);
+        if (!node.allowFailure) {
+          failures.push(node.id);
+          if (plan.failFast && !failFastTriggered) {
+            failFastTriggered = true;
+            nodesScope.cancel();
+          }
+        }
+        break;
+      case 'cancelled':
+        state.cancel(node.id);
+        break;
+    }
+    scope.invalidate();
+    changes++;
+  };
+
+  const start = (node: PlanNode) => {
+    state.start(node);
+    scope.invalidate();
+    const work = nodesScope
+      .run(() => runNode(node, env))
+      .catch((err: unknown): NodeOutcome => {
+        if (isCancellation(err)) return { status: 'cancelled' };
+        throw err;
+      })
+      .then((outcome) => record(node, outcome))
+      .finally(() => inFlight.delete(node.id));
+    inFlight.set(node.id, work);
+  };
+
+  /**
+   * Settles every pending node it can. One pass suffices: nodes are in topological order, so a
+   * node skipped or failed here is seen by its dependents later in the same pass.
+   */
+  const settlePending = (): void => {
+    for (const node of plan.nodes) {
+      if (state.status(node.id) !== 'pending') continue;
+      if (failFastTriggered) {
+        state.cancel(node.id);
+        continue;
+      }
+      const ready = readiness(node, state, scope);
+      if (ready.kind === 'wait') continue;
+      if (ready.kind === 'run') {
+        if (inFlight.size >= maxParallelism) continue;
+        start(node);
+      } else if (ready.kind === 'skip') {
+        state.skip(node.id, ready.reason);
+      } else {
+        state.start(node);
+        record(node, { status: 'failed', attempts: 1, error: { code: ready.code, message: ready.message } });
+      }
+      scope.invalidate();
+    }
+  };
+
+  try {
+    for (;;) {
+      settlePending();
+      if (inFlight.size === 0) break;
+      const seen = changes;
+      await condition(() => changes !== seen);
+    }
+  } catch (err) {
+    if (!isCancellation(err)) throw err;
+    // The run was cancelled: in-flight activities were asked to stop (they see it via heartbeats);
+    // wait for them, then mark whatever did not finish as cancelled.
+    await CancellationScope.nonCancellable(() => Promise.allSettled([...inFlight.values()]));
+    for (const node of plan.nodes) {
+      const status = state.status(node.id);
+      if (status === 'pending' || status === 'running') state.cancel(node.id);
+    }
+    state.end('cancelled');
+    throw err;
+  }
+
+  if (failures.length > 0) {
+    const first = state.node(failures[0]!);
+    const error = {
+      nodeId: failures[0]!,
+      attempts: first.attempts,
+      message: `step "${failures[0]}" failed after ${first.attempts} attempt(s): ${first.error?.message ?? 'unknown error'}`,
+    };
+    state.end('failed', collectOutputs(plan.nodes, state), error);
+    throw ApplicationFailure.create({
+      type: 'PipelineNodeFailed',
+      message: error.message,
+      nonRetryable: true,
+      details: [{ ...error, code: first.error?.code, failedSteps: failures }],
+    });
+  }
+
+  const outputs = collectOutputs(plan.nodes, state);
+  state.end('completed', outputs);
+  return { outputs };
+}
+
+/** Outputs keyed by output node name; with no output nodes, by leaf step id. */
+function collectOutputs(nodes: PlanNode[], state: RunState): Record<string, unknown> {
+  const outputs: Record<string, unknown> = {};
+  const outputNodes = nodes.filter((n) => n.kind === 'output');
+  if (outputNodes.length > 0) {
+    for (const node of outputNodes) {
+      const snap = state.node(node.id);
+      if (snap.status === 'completed') outputs[node.outputName ?? node.id] = snap.output;
+    }
+    return outputs;
+  }
+  const hasDependents = new Set(nodes.flatMap((n) => n.dependsOn));
+  for (const node of nodes) {
+    const snap = state.node(node.id);
+    if (!hasDependents.has(node.id) && snap.status === 'completed') outputs[node.id] = snap.output;
+  }
+  return outputs;
+}

@@ -1,0 +1,79 @@
+/**
+ * One worker per integration test file, against the run's shared server and prebuilt bundle,
+ * on a task queue of its own so test files never pick up each other's work.
+ */
+import { readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import type { ActivitiesConfig } from '../../src/activities';
+import { startPipelineRun, type PipelineRunHandle, type StartRunOptions } from '../../src/client/startRun';
+import { createPipelineWorker } from '../../src/worker';
+import { statusQuery, type RunSnapshot } from '../../src/workflows/messages';
+import { SHARED_ENV_FILE, type SharedTestEnv } from './sharedEnv';
+
+export interface PipelineHarness {
+  client: Client;
+  taskQueue: string;
+  start(document: unknown, options?: StartRunOptions): Promise<PipelineRunHandle>;
+  /** Starts a run, waits for it to close, and returns its final snapshot and outcome. */
+  run(document: unknown, options?: StartRunOptions): Promise<RunOutcome>;
+  close(): Promise<void>;
+}
+
+export interface RunOutcome {
+  handle: PipelineRunHandle;
+  snapshot: RunSnapshot;
+  outputs?: Record<string, unknown>;
+  /** The workflow failure, when the run did not complete. */
+  failure?: WorkflowFailedError;
+}
+
+export function sharedTestEnv(): SharedTestEnv {
+  return JSON.parse(readFileSync(SHARED_ENV_FILE, 'utf8')) as SharedTestEnv;
+}
+
+export async function startPipelineHarness(activities: ActivitiesConfig = {}): Promise<PipelineHarness> {
+  const env = sharedTestEnv();
+  const taskQueue = `test-${randomBytes(4).toString('hex')}`;
+  const nativeConnection = await NativeConnection.connect({ address: env.address });
+  const worker: Worker = await createPipelineWorker({
+    connection: nativeConnection,
+    namespace: env.namespace,
+    taskQueue,
+    activities,
+    workflowBundle: { codePath: env.bundlePath },
+    shutdownGraceTimeMs: 1000,
+  });
+  const running = worker.run();
+  const connection = await Connection.connect({ address: env.address });
+  const client = new Client({ connection, namespace: env.namespace });
+
+  const start = (document: unknown, options: StartRunOptions = {}) =>
+    startPipelineRun(client, document, { taskQueue, ...options });
+
+  return {
+    client,
+    taskQueue,
+    start,
+    async run(document, options) {
+      const handle = await start(document, options);
+      let outputs: Record<string, unknown> | undefined;
+      let failure: WorkflowFailedError | undefined;
+      try {
+        outputs = (await handle.result()).outputs;
+      } catch (err) {
+        if (!(err instanceof WorkflowFailedError)) throw err;
+        failure = err;
+      }
+      const snapshot = await handle.query(statusQuery);
+      return { handle, snapshot, outputs, failure };
+    },
+    async close() {
+      worker.shutdown();
+      await running;
+      await connection.close();
+      await nativeConnection.close();
+    },
+  };
+}
