@@ -18,7 +18,7 @@ const WARMUP = 5;
 const noop = defineAction({
   name: 'noop',
   params: z.object({ i: z.number() }),
-  run: async ({ i }) => ({ i }),
+  run: ({ i }) => Promise.resolve({ i }),
 });
 
 const pipeline = {
@@ -69,7 +69,7 @@ async function main() {
     connection: native,
     taskQueue: `bench-raw-${suffix}`,
     workflowBundle: await bundleWorkflowCode({ workflowsPath: require.resolve('./rawWorkflow') }),
-    activities: { noop: async (input: { params: { i: number } }) => ({ i: input.params.i }) },
+    activities: { noop: (input: { params: { i: number } }) => Promise.resolve({ i: input.params.i }) },
   });
 
   await pipelineWorker.runUntil(

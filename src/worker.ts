@@ -13,7 +13,6 @@ import {
   NativeConnection,
   Runtime,
   Worker,
-  type LogLevel,
   type WorkflowBundleOption,
 } from '@temporalio/worker';
 import { createActivities, ProviderConfig, type ActivitiesConfig } from './activities';
@@ -92,18 +91,24 @@ const quietBundlerLogger = new DefaultLogger('WARN');
  * await worker.run(); // until SIGINT/SIGTERM
  */
 export async function createPipelineWorker(options: PipelineWorkerOptions): Promise<Worker> {
+  // The native layer treats an explicit `undefined` as a missing value, so pass only what is set.
+  const optional = Object.fromEntries(
+    Object.entries({
+      maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions,
+      maxConcurrentWorkflowTaskExecutions: options.maxConcurrentWorkflowTaskExecutions,
+      identity: options.identity,
+    }).filter(([, value]) => value !== undefined),
+  );
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace ?? 'default',
     taskQueue: options.taskQueue ?? 'pipelines',
     activities: createActivities(options.activities ?? {}),
     workflowBundle: options.workflowBundle ?? (await bundleWorkflows()),
-    maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions,
-    maxConcurrentWorkflowTaskExecutions: options.maxConcurrentWorkflowTaskExecutions,
     shutdownGraceTime: options.shutdownGraceTimeMs ?? 30_000,
     // Node activities heartbeat every second; send them on so cancellation reaches them within ~1 s.
     maxHeartbeatThrottleInterval: '1s',
-    identity: options.identity,
+    ...optional,
   });
 }
 
@@ -112,7 +117,7 @@ async function loadActions(modulePath: string): Promise<ActionDefinition[]> {
   const mod = (await import(path.resolve(modulePath))) as Record<string, unknown>;
   const isAction = (v: unknown): v is ActionDefinition =>
     typeof v === 'object' && v !== null && typeof (v as ActionDefinition).run === 'function' && 'name' in v;
-  const exported = Object.values(mod).flatMap((v) => (Array.isArray(v) ? v : [v]));
+  const exported = Object.values(mod).flatMap((v): unknown[] => (Array.isArray(v) ? (v as unknown[]) : [v]));
   return exported.filter(isAction);
 }
 
@@ -125,7 +130,7 @@ export async function runWorkerFromEnv(env: NodeJS.ProcessEnv = process.env): Pr
   }
   const config = parsed.data;
   Runtime.install({
-    logger: new DefaultLogger(config.WORKER_LOG_LEVEL as LogLevel, (entry) => {
+    logger: new DefaultLogger(config.WORKER_LOG_LEVEL, (entry) => {
       const { level, message, meta, timestampNanos } = entry;
       const time = new Date(Number(timestampNanos / 1_000_000n)).toISOString();
       process.stdout.write(`${JSON.stringify({ time, level, message, ...meta })}\n`);

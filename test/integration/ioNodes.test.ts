@@ -16,10 +16,10 @@ const chargeCard = defineAction({
   name: 'charge_card',
   params: z.object({ to: z.string(), amount: z.number().positive() }),
   outputs: ['receipt'],
-  run: async (params) => {
+  run: (params) => {
     calls.push(params);
-    if (params.to === 'refuse') throw ApplicationFailure.nonRetryable('card declined', 'CardDeclined');
-    return { receipt: `paid ${params.amount} to ${params.to}` };
+    if (params.to === 'refuse') return Promise.reject(ApplicationFailure.nonRetryable('card declined', 'CardDeclined'));
+    return Promise.resolve({ receipt: `paid ${params.amount} to ${params.to}` });
   },
 });
 

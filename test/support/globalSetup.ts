@@ -9,7 +9,6 @@ import { bundleWorkflows } from '../../src/worker';
 import { SHARED_ENV_FILE, type SharedTestEnv } from './sharedEnv';
 
 declare global {
-  // eslint-disable-next-line no-var
   var __TEMPORAL_SERVER__: LocalServer | undefined;
 }
 
