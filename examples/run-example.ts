@@ -1,0 +1,108 @@
+/**
+ * Runs a pipeline document end to end on a local stack:
+ *   npm run example                                   # examples/support-triage.json
+ *   npm run example -- examples/support-triage.json --input ticket="Refund please"
+ *
+ * - Temporal: `TEMPORAL_ADDRESS` if set, else a local dev server with the Web UI.
+ * - Model: OpenAI (or any compatible server) when `OPENAI_API_KEY` / `OPENAI_BASE_URL` are set,
+ *   else the offline echo model server the tests use.
+ * - `api_base`: a small local ticketing API that prints what it receives.
+ */
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import { startLocalServer, type LocalServer } from '../src/dev/localServer';
+import { startPipelineRun } from '../src/client/startRun';
+import { createPipelineWorker } from '../src/worker';
+import { statusQuery } from '../src/workflows/messages';
+import { startFakeOpenAI } from '../test/support/fakeOpenAI';
+
+function parseArgs(argv: string[]) {
+  const file = argv.find((a) => !a.startsWith('--') && !a.includes('=')) ?? 'examples/support-triage.json';
+  const inputs: Record<string, unknown> = { ticket: 'URGENT: checkout is down for every customer' };
+  const params: Record<string, unknown> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i];
+    const [key, ...rest] = (argv[i + 1] ?? '').split('=');
+    if ((flag === '--input' || flag === '--param') && key) {
+      (flag === '--input' ? inputs : params)[key] = rest.join('=');
+      i++;
+    }
+  }
+  return { file, inputs, params };
+}
+
+/** A stand-in ticketing API: answers every POST with an id and prints it. */
+async function startTicketApi(): Promise<{ url: string; close: () => void }> {
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      console.log(`  ticketing API ← ${req.method} ${req.url} ${body}`);
+      res.writeHead(201, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ id: `T-${Math.floor(Math.random() * 9000) + 1000}` }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return { url: `http://127.0.0.1:${port}`, close: () => server.close() };
+}
+
+async function main() {
+  const { file, inputs, params } = parseArgs(process.argv.slice(2));
+  const document: unknown = JSON.parse(readFileSync(file, 'utf8'));
+
+  let server: LocalServer | undefined;
+  let address = process.env.TEMPORAL_ADDRESS;
+  if (!address) {
+    server = await startLocalServer({ port: 7233, uiPort: 8233 });
+    address = server.address;
+    console.log(`Local Temporal server on ${address}, Web UI ${server.uiUrl}`);
+  }
+
+  const fakeModel = process.env.OPENAI_API_KEY || process.env.OPENAI_BASE_URL ? undefined : await startFakeOpenAI();
+  if (fakeModel) console.log('No OPENAI_API_KEY/OPENAI_BASE_URL: using the offline echo model server (replies "echo: <prompt>").');
+  const ticketApi = await startTicketApi();
+
+  const native = await NativeConnection.connect({ address });
+  const worker = await createPipelineWorker({
+    connection: native,
+    taskQueue: 'pipelines',
+    activities: fakeModel ? { providers: { openai: { baseURL: fakeModel.baseURL, apiKey: 'offline' } } } : {},
+  });
+  const client = new Client({ connection: await Connection.connect({ address }) });
+
+  await worker.runUntil(async () => {
+    const handle = await startPipelineRun(client, document, { inputs, params: { api_base: ticketApi.url, ...params } });
+    console.log(`Started ${handle.workflowId}`);
+    if (server?.uiUrl) console.log(`Watch it: ${server.uiUrl}/namespaces/default/workflows/${handle.workflowId}`);
+    try {
+      const { outputs } = await handle.result();
+      console.log('Outputs:', JSON.stringify(outputs, null, 2));
+    } catch (err) {
+      if (!(err instanceof WorkflowFailedError)) throw err;
+      console.log(`Run failed: ${err.cause?.message ?? err.message}`);
+    }
+    const snapshot = await handle.query(statusQuery);
+    for (const [id, node] of Object.entries(snapshot.nodes)) {
+      const extra = node.error?.message ?? node.skipReason ?? '';
+      console.log(`  ${node.status.padEnd(10)} ${id.padEnd(14)} ${node.kind.padEnd(13)} ${node.durationMs ?? 0} ms ${extra}`);
+    }
+  });
+
+  ticketApi.close();
+  await fakeModel?.close();
+  await native.close();
+  if (server) {
+    console.log('The local server keeps serving so you can look at the run in the Web UI. Ctrl-C to stop.');
+    await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
+    await server.stop();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

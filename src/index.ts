@@ -1,0 +1,17 @@
+/**
+ * temporal-pipelines: durable AI pipelines on Temporal.
+ * The worker lives in `temporal-pipelines/worker` so that apps which only start runs do not load it.
+ */
+export * from './pipeline';
+export { prepareRun, startPipelineRun, type PipelineRunHandle, type StartRunOptions } from './client/startRun';
+export {
+  statusQuery,
+  type NodeError,
+  type NodeSnapshot,
+  type NodeStatus,
+  type RunLogEntry,
+  type RunPipelineInput,
+  type RunPipelineResult,
+  type RunSnapshot,
+  type RunStatus,
+} from './workflows/messages';
