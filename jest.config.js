@@ -14,6 +14,8 @@ const shared = {
   moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
 };
 module.exports = {
+  // Integration tests run real workflows; testTimeout is a global option (ignored inside projects).
+  testTimeout: 60000,
   projects: [
     { ...shared, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
     {
@@ -22,7 +24,6 @@ module.exports = {
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
       globalSetup: '<rootDir>/test/support/globalSetup.ts',
       globalTeardown: '<rootDir>/test/support/globalTeardown.ts',
-      testTimeout: 120000,
     },
   ],
 };
