@@ -1,7 +1,9 @@
 /** The hand-written Temporal workflow the engine is measured against: 10 sequential activity calls. */
 import { proxyActivities } from '@temporalio/workflow';
 
-const { noop } = proxyActivities<{ noop(input: { nodeId: string; params: { i: number } }): Promise<unknown> }>({
+const { noop } = proxyActivities<{
+  noop(input: { nodeId: string; params: { i: number } }): Promise<unknown>;
+}>({
   startToCloseTimeout: '1 minute',
 });
 

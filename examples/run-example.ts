@@ -62,8 +62,12 @@ async function main() {
     console.log(`Local Temporal server on ${address}, Web UI ${server.uiUrl}`);
   }
 
-  const fakeModel = process.env.OPENAI_API_KEY || process.env.OPENAI_BASE_URL ? undefined : await startFakeOpenAI();
-  if (fakeModel) console.log('No OPENAI_API_KEY/OPENAI_BASE_URL: using the offline echo model server (replies "echo: <prompt>").');
+  const fakeModel =
+    process.env.OPENAI_API_KEY || process.env.OPENAI_BASE_URL ? undefined : await startFakeOpenAI();
+  if (fakeModel)
+    console.log(
+      'No OPENAI_API_KEY/OPENAI_BASE_URL: using the offline echo model server (replies "echo: <prompt>").',
+    );
   const ticketApi = await startTicketApi();
 
   const native = await NativeConnection.connect({ address });
@@ -75,9 +79,13 @@ async function main() {
   const client = new Client({ connection: await Connection.connect({ address }) });
 
   await worker.runUntil(async () => {
-    const handle = await startPipelineRun(client, document, { inputs, params: { api_base: ticketApi.url, ...params } });
+    const handle = await startPipelineRun(client, document, {
+      inputs,
+      params: { api_base: ticketApi.url, ...params },
+    });
     console.log(`Started ${handle.workflowId}`);
-    if (server?.uiUrl) console.log(`Watch it: ${server.uiUrl}/namespaces/default/workflows/${handle.workflowId}`);
+    if (server?.uiUrl)
+      console.log(`Watch it: ${server.uiUrl}/namespaces/default/workflows/${handle.workflowId}`);
     try {
       const { outputs } = await handle.result();
       console.log('Outputs:', JSON.stringify(outputs, null, 2));
@@ -88,7 +96,9 @@ async function main() {
     const snapshot = await handle.query(statusQuery);
     for (const [id, node] of Object.entries(snapshot.nodes)) {
       const extra = node.error?.message ?? node.skipReason ?? '';
-      console.log(`  ${node.status.padEnd(10)} ${id.padEnd(14)} ${node.kind.padEnd(13)} ${node.durationMs ?? 0} ms ${extra}`);
+      console.log(
+        `  ${node.status.padEnd(10)} ${id.padEnd(14)} ${node.kind.padEnd(13)} ${node.durationMs ?? 0} ms ${extra}`,
+      );
     }
   });
 

@@ -3,7 +3,12 @@
  * The worker lives in `temporal-pipelines/worker` so that apps which only start runs do not load it.
  */
 export * from './pipeline';
-export { prepareRun, startPipelineRun, type PipelineRunHandle, type StartRunOptions } from './client/startRun';
+export {
+  prepareRun,
+  startPipelineRun,
+  type PipelineRunHandle,
+  type StartRunOptions,
+} from './client/startRun';
 export {
   statusQuery,
   type NodeError,

@@ -67,7 +67,12 @@ export async function freePort(ip = '127.0.0.1'): Promise<number> {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Resolves once the server answers gRPC and lists our search attributes. */
-async function waitUntilServing(address: string, namespace: string, timeoutMs: number, exited: () => string | undefined) {
+async function waitUntilServing(
+  address: string,
+  namespace: string,
+  timeoutMs: number,
+  exited: () => string | undefined,
+) {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {
@@ -80,7 +85,9 @@ async function waitUntilServing(address: string, namespace: string, timeoutMs: n
         const keys = customAttributes ?? {};
         const missing = Object.values(SEARCH_ATTRIBUTES).filter((a) => !(a.name in keys));
         if (missing.length === 0) return;
-        lastError = new Error(`search attributes not registered yet: ${missing.map((a) => a.name).join(', ')}`);
+        lastError = new Error(
+          `search attributes not registered yet: ${missing.map((a) => a.name).join(', ')}`,
+        );
       } finally {
         await connection.close();
       }
@@ -94,13 +101,18 @@ async function waitUntilServing(address: string, namespace: string, timeoutMs: n
   });
 }
 
-function cliArgs(o: Required<Pick<LocalServerOptions, 'ip' | 'namespace'>> & LocalServerOptions, port: number, uiPort: number | false) {
+function cliArgs(
+  o: Required<Pick<LocalServerOptions, 'ip' | 'namespace'>> & LocalServerOptions,
+  port: number,
+  uiPort: number | false,
+) {
   const args = ['server', 'start-dev', '--ip', o.ip, '--port', String(port), '--namespace', o.namespace];
   args.push('--log-level', 'warn', '--log-format', 'json');
   if (uiPort === false) args.push('--headless');
   else args.push('--ui-port', String(uiPort), '--ui-ip', o.ip);
   if (o.dbFilename) args.push('--db-filename', o.dbFilename, '--sqlite-pragma', 'journal_mode=wal');
-  for (const attr of Object.values(SEARCH_ATTRIBUTES)) args.push('--search-attribute', `${attr.name}=${attr.type}`);
+  for (const attr of Object.values(SEARCH_ATTRIBUTES))
+    args.push('--search-attribute', `${attr.name}=${attr.type}`);
   for (const [key, value] of Object.entries(o.dynamicConfig ?? {})) {
     args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
   }
@@ -150,7 +162,10 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
     options.onLog?.(chunk);
   });
   child.once('error', (err) => (exitReason = `spawn failed: ${err.message}`));
-  child.once('exit', (code, signal) => (exitReason = `exit code ${code ?? signal}; stderr: ${stderrTail.trim()}`));
+  child.once(
+    'exit',
+    (code, signal) => (exitReason = `exit code ${code ?? signal}; stderr: ${stderrTail.trim()}`),
+  );
 
   try {
     await waitUntilServing(address, namespace, timeoutMs, () => exitReason);
@@ -161,9 +176,16 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
   return { address, namespace, uiUrl, binary: cli.source, stop: () => stopChild(child) };
 }
 
-async function startWithSdkDownload(o: LocalServerOptions & {
-  ip: string; namespace: string; port: number; uiPort: number | false; uiUrl?: string; address: string;
-}): Promise<LocalServer> {
+async function startWithSdkDownload(
+  o: LocalServerOptions & {
+    ip: string;
+    namespace: string;
+    port: number;
+    uiPort: number | false;
+    uiUrl?: string;
+    address: string;
+  },
+): Promise<LocalServer> {
   let env: TestWorkflowEnvironment;
   try {
     env = await TestWorkflowEnvironment.createLocal({
@@ -186,5 +208,11 @@ async function startWithSdkDownload(o: LocalServerOptions & {
       { cause: err },
     );
   }
-  return { address: o.address, namespace: o.namespace, uiUrl: o.uiUrl, binary: 'sdk-download', stop: () => env.teardown() };
+  return {
+    address: o.address,
+    namespace: o.namespace,
+    uiUrl: o.uiUrl,
+    binary: 'sdk-download',
+    stop: () => env.teardown(),
+  };
 }

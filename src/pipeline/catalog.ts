@@ -76,7 +76,8 @@ export const LlmParams = z
   .strictObject({
     /** @default 'openai' */
     provider: z.string().min(1).optional(),
-    model: z.string().min(1),
+    /** @default the worker's `defaultModel` for the provider */
+    model: z.string().min(1).optional(),
     prompt: z.string().optional(),
     system: z.string().optional(),
     messages: z.array(ChatMessage).min(1).optional(),

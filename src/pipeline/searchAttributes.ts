@@ -13,4 +13,3 @@ export const SEARCH_ATTRIBUTES = {
   /** Priority key 1 (highest) … 5 (lowest). */
   priority: { name: 'PipelinePriority', type: 'Int', sdkType: 'INT' },
 } as const;
-

@@ -28,7 +28,8 @@ export interface RunPipelineResult {
 }
 
 export type RunStatus = 'running' | 'completed' | 'failed' | 'cancelled';
-export type NodeStatus = 'pending' | 'running' | 'retrying' | 'completed' | 'failed' | 'skipped' | 'cancelled';
+export type NodeStatus =
+  'pending' | 'running' | 'retrying' | 'completed' | 'failed' | 'skipped' | 'cancelled';
 
 export interface NodeError {
   message: string;

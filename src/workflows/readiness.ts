@@ -35,9 +35,14 @@ export function readiness(node: PlanNode, state: RunState, scope: ExpressionScop
 
   if (node.condition !== undefined) {
     try {
-      if (!evaluateCondition(node.condition, scope.build())) return { kind: 'skip', reason: 'condition false' };
+      if (!evaluateCondition(node.condition, scope.build()))
+        return { kind: 'skip', reason: 'condition false' };
     } catch (err) {
-      return { kind: 'fail', code: 'ConditionError', message: `condition failed to evaluate: ${(err as Error).message}` };
+      return {
+        kind: 'fail',
+        code: 'ConditionError',
+        message: `condition failed to evaluate: ${(err as Error).message}`,
+      };
     }
   }
   return { kind: 'run' };

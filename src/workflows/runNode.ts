@@ -52,15 +52,24 @@ export async function runNode(node: PlanNode, env: NodeRunEnv): Promise<NodeOutc
   try {
     params = renderNodeParams(node, env.scope.build());
   } catch (err) {
-    return { status: 'failed', attempts: 1, error: { code: 'TemplateError', message: (err as Error).message } };
+    return {
+      status: 'failed',
+      attempts: 1,
+      error: { code: 'TemplateError', message: (err as Error).message },
+    };
   }
   if (node.execution === 'activity') return runActivityNode(node, params, env);
   try {
-    const output = node.execution === 'timer' ? await runTimerNode(node, params) : runInlineNode(node, params, env);
+    const output =
+      node.execution === 'timer' ? await runTimerNode(node, params) : runInlineNode(node, params, env);
     return { status: 'completed', output, attempts: 1 };
   } catch (err) {
     if (isCancellation(err)) return { status: 'cancelled' };
-    return { status: 'failed', attempts: 1, error: { code: 'ExpressionError', message: (err as Error).message } };
+    return {
+      status: 'failed',
+      attempts: 1,
+      error: { code: 'ExpressionError', message: (err as Error).message },
+    };
   }
 }
 
@@ -101,7 +110,11 @@ async function runTimerNode(node: PlanNode, params: Record<string, unknown>): Pr
   return { duration_ms: ms };
 }
 
-async function runActivityNode(node: PlanNode, params: Record<string, unknown>, env: NodeRunEnv): Promise<NodeOutcome> {
+async function runActivityNode(
+  node: PlanNode,
+  params: Record<string, unknown>,
+  env: NodeRunEnv,
+): Promise<NodeOutcome> {
   const retry = node.retry;
   const activities = proxyActivities<Record<string, NodeActivity>>({
     taskQueue: env.activityTaskQueue,
@@ -131,10 +144,14 @@ async function runActivityNode(node: PlanNode, params: Record<string, unknown>, 
 }
 
 /** The cause, code and attempt count of an activity that failed for good. */
-function describeActivityFailure(err: unknown, maximumAttempts: number): { error: NodeError; attempts: number } {
+function describeActivityFailure(
+  err: unknown,
+  maximumAttempts: number,
+): { error: NodeError; attempts: number } {
   const cause = err instanceof ActivityFailure ? err.cause : err;
   let attempts = 1;
-  if (err instanceof ActivityFailure && err.retryState === 'MAXIMUM_ATTEMPTS_REACHED') attempts = maximumAttempts;
+  if (err instanceof ActivityFailure && err.retryState === 'MAXIMUM_ATTEMPTS_REACHED')
+    attempts = maximumAttempts;
   if (cause instanceof ApplicationFailure) {
     const details = cause.details?.[0] as NodeFailureDetails | undefined;
     if (details && typeof details.attempt === 'number') attempts = details.attempt;

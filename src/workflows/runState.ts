@@ -81,7 +81,11 @@ export class RunState {
     if (logs.length > MAX_LOGS) logs.splice(0, logs.length - MAX_LOGS);
   }
 
-  end(status: Exclude<RunStatus, 'running'>, outputs?: Record<string, unknown>, error?: RunSnapshot['error']): void {
+  end(
+    status: Exclude<RunStatus, 'running'>,
+    outputs?: Record<string, unknown>,
+    error?: RunSnapshot['error'],
+  ): void {
     Object.assign(this.snapshot, { status, completedAt: now(), outputs, error });
   }
 

@@ -21,7 +21,12 @@ afterAll(async () => {
 beforeEach(() => http.reset());
 
 test('transient 5xx are retried with backoff; the attempt count is recorded', async () => {
-  http.script('/flaky', { status: 500, text: 'boom' }, { status: 503, text: 'busy' }, { json: { value: 42 } });
+  http.script(
+    '/flaky',
+    { status: 500, text: 'boom' },
+    { status: 503, text: 'busy' },
+    { json: { value: 42 } },
+  );
   const { snapshot, outputs } = await h.run({
     steps: [
       {
@@ -49,7 +54,12 @@ test('a node that fails after its retries fails the run; the failure handler sti
   const { snapshot, failure } = await h.run({
     name: 'deploy-with-handler',
     steps: [
-      { id: 'deploy', action: 'api_call', params: { url: http.url('/deploy'), method: 'POST' }, retry: { max_attempts: 2, initial_interval: '100ms' } },
+      {
+        id: 'deploy',
+        action: 'api_call',
+        params: { url: http.url('/deploy'), method: 'POST' },
+        retry: { max_attempts: 2, initial_interval: '100ms' },
+      },
       { id: 'after_deploy', action: 'log', params: { message: 'deployed' }, depends_on: ['deploy'] },
       { id: 'independent', action: 'transform', params: { value: 'still runs' } },
       {
@@ -62,8 +72,15 @@ test('a node that fails after its retries fails the run; the failure handler sti
   });
   expect(http.requestsTo('/deploy')).toHaveLength(2);
   expect(snapshot.status).toBe('failed');
-  expect(snapshot.nodes.deploy).toMatchObject({ status: 'failed', attempts: 2, error: { code: 'UpstreamUnavailable' } });
-  expect(snapshot.nodes.after_deploy).toMatchObject({ status: 'skipped', skipReason: 'dependency failed: deploy' });
+  expect(snapshot.nodes.deploy).toMatchObject({
+    status: 'failed',
+    attempts: 2,
+    error: { code: 'UpstreamUnavailable' },
+  });
+  expect(snapshot.nodes.after_deploy).toMatchObject({
+    status: 'skipped',
+    skipReason: 'dependency failed: deploy',
+  });
   expect(snapshot.nodes.independent!.status).toBe('completed');
   expect(snapshot.nodes.notify_failure!.status).toBe('completed');
   expect(http.requestsTo('/notify')[0]!.body.message).toMatch(/^deploy failed: .*502/);
@@ -72,14 +89,25 @@ test('a node that fails after its retries fails the run; the failure handler sti
   expect(cause).toBeInstanceOf(ApplicationFailure);
   expect((cause as ApplicationFailure).type).toBe('PipelineNodeFailed');
   expect(cause!.message).toMatch(/step "deploy" failed after 2 attempt\(s\): .*502/);
-  expect((cause as ApplicationFailure).details?.[0]).toMatchObject({ nodeId: 'deploy', attempts: 2, code: 'UpstreamUnavailable' });
+  expect((cause as ApplicationFailure).details?.[0]).toMatchObject({
+    nodeId: 'deploy',
+    attempts: 2,
+    code: 'UpstreamUnavailable',
+  });
   expect(snapshot.error).toMatchObject({ nodeId: 'deploy', attempts: 2 });
 });
 
 test('a 4xx is not retried', async () => {
   http.route('/bad', { status: 422, json: { error: 'nope' } });
   const { snapshot } = await h.run({
-    steps: [{ id: 'call', action: 'api_call', params: { url: http.url('/bad') }, retry: { max_attempts: 5, initial_interval: '100ms' } }],
+    steps: [
+      {
+        id: 'call',
+        action: 'api_call',
+        params: { url: http.url('/bad') },
+        retry: { max_attempts: 5, initial_interval: '100ms' },
+      },
+    ],
   });
   expect(http.requestsTo('/bad')).toHaveLength(1);
   expect(snapshot.nodes.call).toMatchObject({ status: 'failed', attempts: 1, error: { code: 'BadRequest' } });
@@ -91,7 +119,12 @@ test('allow_failure: the node fails, its dependents skip, and the run completes'
     steps: [
       { id: 'enrich', action: 'api_call', params: { url: http.url('/optional') }, allow_failure: true },
       { id: 'use', action: 'transform', params: { value: '{{ steps.enrich.output.body }}' } },
-      { id: 'fallback', action: 'transform', params: { value: 'default' }, condition: "steps.enrich.status != 'completed'" },
+      {
+        id: 'fallback',
+        action: 'transform',
+        params: { value: 'default' },
+        condition: "steps.enrich.status != 'completed'",
+      },
     ],
   });
   expect(failure).toBeUndefined();
@@ -117,7 +150,11 @@ test('fail_fast cancels nodes in flight and the ones not started', async () => {
   expect(snapshot.nodes.broken!.status).toBe('failed');
   expect(snapshot.nodes.slow!.status).toBe('cancelled');
   expect(snapshot.nodes.later!.status).toBe('cancelled');
-  await http.waitFor(() => http.requestsTo('/hang')[0]?.clientClosed === true, 10_000, 'the hanging request to be aborted');
+  await http.waitFor(
+    () => http.requestsTo('/hang')[0]?.clientClosed === true,
+    10_000,
+    'the hanging request to be aborted',
+  );
 });
 
 test('cancel() stops in-flight activities (the HTTP request is aborted) and the run ends cancelled', async () => {
@@ -141,7 +178,9 @@ test('cancel() stops in-flight activities (the HTTP request is aborted) and the 
 
 test('terminate() ends the run at once as TERMINATED', async () => {
   http.route('/hang', { hang: true });
-  const handle = await h.start({ steps: [{ id: 'stuck', action: 'api_call', params: { url: http.url('/hang') } }] });
+  const handle = await h.start({
+    steps: [{ id: 'stuck', action: 'api_call', params: { url: http.url('/hang') } }],
+  });
   await http.waitForRequests('/hang', 1);
   await handle.terminate('test');
   expect((await handle.describe()).status.name).toBe('TERMINATED');

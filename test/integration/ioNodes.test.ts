@@ -18,7 +18,8 @@ const chargeCard = defineAction({
   outputs: ['receipt'],
   run: (params) => {
     calls.push(params);
-    if (params.to === 'refuse') return Promise.reject(ApplicationFailure.nonRetryable('card declined', 'CardDeclined'));
+    if (params.to === 'refuse')
+      return Promise.reject(ApplicationFailure.nonRetryable('card declined', 'CardDeclined'));
     return Promise.resolve({ receipt: `paid ${params.amount} to ${params.to}` });
   },
 });
@@ -31,7 +32,10 @@ beforeAll(async () => {
   http = await startHttpRecorder();
   llm = await startFakeOpenAI();
   h = await startPipelineHarness({
-    providers: { openai: { baseURL: llm.baseURL, apiKey: 'test-key' }, local: { baseURL: llm.baseURL, apiKey: 'local-key' } },
+    providers: {
+      openai: { baseURL: llm.baseURL, apiKey: 'test-key' },
+      local: { baseURL: llm.baseURL, apiKey: 'local-key', defaultModel: 'local-default' },
+    },
     webhooks: { ops: http.url('/hooks/ops') },
     secrets: (name) => (name === 'API_TOKEN' ? SECRET : undefined),
     actions: [chargeCard],
@@ -48,12 +52,19 @@ beforeEach(() => {
 });
 
 test('an llm node calls the model through the openai client and records text and usage', async () => {
-  llm.script({ reply: 'Paris is the capital.', usage: { prompt_tokens: 12, completion_tokens: 5, total_tokens: 17 } });
+  llm.script({
+    reply: 'Paris is the capital.',
+    usage: { prompt_tokens: 12, completion_tokens: 5, total_tokens: 17 },
+  });
   const { snapshot, outputs } = await h.run(
     {
       steps: [
         { id: 'question', action: 'input', params: { type: 'string' } },
-        { id: 'answer', action: 'llm', params: { model: 'gpt-test', system: 'Be brief.', prompt: 'Q: {{ inputs.question }}' } },
+        {
+          id: 'answer',
+          action: 'llm',
+          params: { model: 'gpt-test', system: 'Be brief.', prompt: 'Q: {{ inputs.question }}' },
+        },
         { id: 'out', action: 'output', params: { value: '{{ steps.answer.output.response }}' } },
       ],
     },
@@ -76,23 +87,56 @@ test('an llm node calls the model through the openai client and records text and
 });
 
 test('a streamed llm node on another provider; 429 with retry-after is retried after the hinted delay', async () => {
-  llm.script({ status: 429, retryAfter: 1 }, { reply: 'one two three', tokens: ['one ', 'two ', 'three'], chunkDelayMs: 20 });
+  llm.script(
+    { status: 429, retryAfter: 1 },
+    { reply: 'one two three', tokens: ['one ', 'two ', 'three'], chunkDelayMs: 20 },
+  );
   const { snapshot } = await h.run({
-    steps: [{ id: 'gen', action: 'llm', params: { provider: 'local', model: 'm', prompt: 'count', stream: true }, retry: { initial_interval: '100ms' } }],
+    steps: [
+      {
+        id: 'gen',
+        action: 'llm',
+        params: { provider: 'local', model: 'm', prompt: 'count', stream: true },
+        retry: { initial_interval: '100ms' },
+      },
+    ],
   });
-  expect(snapshot.nodes.gen).toMatchObject({ status: 'completed', attempts: 2, output: { response: 'one two three' } });
+  expect(snapshot.nodes.gen).toMatchObject({
+    status: 'completed',
+    attempts: 2,
+    output: { response: 'one two three' },
+  });
   const [first, second] = llm.chatRequests();
   expect(second!.body.stream).toBe(true);
   expect(second!.headers.authorization).toBe('Bearer local-key');
   expect(second!.time - first!.time).toBeGreaterThanOrEqual(950);
 });
 
+test("an llm step without a model uses the provider's defaultModel from the worker", async () => {
+  const { snapshot } = await h.run({
+    steps: [{ id: 'gen', action: 'llm', params: { provider: 'local', prompt: 'hi' } }],
+  });
+  expect(snapshot.nodes.gen!.status).toBe('completed');
+  expect(llm.chatRequests()[0]!.body.model).toBe('local-default');
+});
+
 test('a stream broken mid-way is retried and the retry succeeds', async () => {
   llm.script({ breakAfterChunks: 2, reply: 'partial answer here' }, { reply: 'full answer' });
   const { snapshot } = await h.run({
-    steps: [{ id: 'gen', action: 'llm', params: { model: 'm', prompt: 'x', stream: true }, retry: { initial_interval: '100ms' } }],
+    steps: [
+      {
+        id: 'gen',
+        action: 'llm',
+        params: { model: 'm', prompt: 'x', stream: true },
+        retry: { initial_interval: '100ms' },
+      },
+    ],
   });
-  expect(snapshot.nodes.gen).toMatchObject({ status: 'completed', attempts: 2, output: { response: 'full answer' } });
+  expect(snapshot.nodes.gen).toMatchObject({
+    status: 'completed',
+    attempts: 2,
+    output: { response: 'full answer' },
+  });
 });
 
 test('api_call sends method, headers, query and JSON body; secrets are resolved only by the activity', async () => {
@@ -116,7 +160,11 @@ test('api_call sends method, headers, query and JSON body; secrets are resolved 
     },
     { params: { customer: 'c-42' } },
   );
-  expect(snapshot.nodes.create!.output).toMatchObject({ status: 201, ok: true, body: { id: 'ord_1', echo: { customer: 'c-42', qty: 2 } } });
+  expect(snapshot.nodes.create!.output).toMatchObject({
+    status: 201,
+    ok: true,
+    body: { id: 'ord_1', echo: { customer: 'c-42', qty: 2 } },
+  });
   const [req] = http.requestsTo('/orders');
   expect(req!.method).toBe('POST');
   expect(req!.query).toEqual({ dry: 'false' });
@@ -133,7 +181,12 @@ test('a notification posts to the channel configured on the worker', async () =>
   });
   expect(snapshot.nodes.tell).toMatchObject({ status: 'completed', output: { delivered: true } });
   const [req] = http.requestsTo('/hooks/ops');
-  expect(req!.body).toMatchObject({ message: 'hello ops', channel: 'ops', pipeline: 'notifier', nodeId: 'tell' });
+  expect(req!.body).toMatchObject({
+    message: 'hello ops',
+    channel: 'ops',
+    pipeline: 'notifier',
+    nodeId: 'tell',
+  });
 });
 
 test("users' own actions run as activities with validated params; their non-retryable failures pass through", async () => {
@@ -146,9 +199,20 @@ test("users' own actions run as activities with validated params; their non-retr
   expect(ok.snapshot.nodes.pay!.output).toEqual({ receipt: 'paid 10 to acme' });
 
   const refused = await h.run(
-    { steps: [{ id: 'pay', action: 'charge_card', params: { to: 'refuse', amount: 5 }, retry: { max_attempts: 3 } }] },
+    {
+      steps: [
+        { id: 'pay', action: 'charge_card', params: { to: 'refuse', amount: 5 }, retry: { max_attempts: 3 } },
+      ],
+    },
     { actions },
   );
-  expect(refused.snapshot.nodes.pay).toMatchObject({ status: 'failed', attempts: 1, error: { code: 'CardDeclined', message: 'card declined' } });
-  expect(calls).toEqual([{ to: 'acme', amount: 10 }, { to: 'refuse', amount: 5 }]);
+  expect(refused.snapshot.nodes.pay).toMatchObject({
+    status: 'failed',
+    attempts: 1,
+    error: { code: 'CardDeclined', message: 'card declined' },
+  });
+  expect(calls).toEqual([
+    { to: 'acme', amount: 10 },
+    { to: 'refuse', amount: 5 },
+  ]);
 });

@@ -25,13 +25,21 @@ test('inputs, params, transforms and templates flow through the DAG; outputs are
       steps: [
         { id: 'who', action: 'input', params: { type: 'string' } },
         { id: 'count', action: 'transform', params: { expression: 'size(inputs.who) * params.times' } },
-        { id: 'shout', action: 'transform', params: { value: 'Hello, {{ inputs.who }}{{ params.punctuation }}' } },
+        {
+          id: 'shout',
+          action: 'transform',
+          params: { value: 'Hello, {{ inputs.who }}{{ params.punctuation }}' },
+        },
         {
           id: 'out',
           action: 'output',
           params: {
             name: 'result',
-            value: { text: '{{ steps.shout.output }}', count: ' {{ steps.count.output }} ', who: '{{ steps.who.output.value }}' },
+            value: {
+              text: '{{ steps.shout.output }}',
+              count: ' {{ steps.count.output }} ',
+              who: '{{ steps.who.output.value }}',
+            },
           },
         },
       ],
@@ -61,7 +69,11 @@ test('a condition node activates on_true and skips on_false, and skips propagate
     name: 'branching',
     steps: [
       { id: 'n', action: 'input', params: { type: 'integer' } },
-      { id: 'big', action: 'condition', params: { condition: 'steps.n.output.value > 100', on_true: 'path_a', on_false: ['path_b'] } },
+      {
+        id: 'big',
+        action: 'condition',
+        params: { condition: 'steps.n.output.value > 100', on_true: 'path_a', on_false: ['path_b'] },
+      },
       { id: 'path_a', action: 'transform', params: { value: 'A' } },
       { id: 'path_b', action: 'transform', params: { value: 'B' } },
       { id: 'after_b', action: 'log', params: { message: 'after {{ steps.path_b.output }}' } },
@@ -71,13 +83,22 @@ test('a condition node activates on_true and skips on_false, and skips propagate
   expect(large.snapshot.status).toBe('completed');
   expect(large.snapshot.nodes.big!.output).toEqual({ result: true });
   expect(large.snapshot.nodes.path_a).toMatchObject({ status: 'completed', output: 'A' });
-  expect(large.snapshot.nodes.path_b).toMatchObject({ status: 'skipped', skipReason: 'branch not taken: big' });
-  expect(large.snapshot.nodes.after_b).toMatchObject({ status: 'skipped', skipReason: 'dependency skipped: path_b' });
+  expect(large.snapshot.nodes.path_b).toMatchObject({
+    status: 'skipped',
+    skipReason: 'branch not taken: big',
+  });
+  expect(large.snapshot.nodes.after_b).toMatchObject({
+    status: 'skipped',
+    skipReason: 'dependency skipped: path_b',
+  });
 
   const small = await h.run(doc, { inputs: { n: 5 } });
   expect(small.snapshot.nodes.path_a!.status).toBe('skipped');
   expect(small.snapshot.nodes.path_b!.status).toBe('completed');
-  expect(small.snapshot.nodes.after_b).toMatchObject({ status: 'completed', output: { message: 'after B', level: 'info' } });
+  expect(small.snapshot.nodes.after_b).toMatchObject({
+    status: 'completed',
+    output: { message: 'after B', level: 'info' },
+  });
 });
 
 test('a false step condition skips the step and its dependents; a true one runs it', async () => {
@@ -85,9 +106,19 @@ test('a false step condition skips the step and its dependents; a true one runs 
     {
       params: { env: { type: 'string', required: true } },
       steps: [
-        { id: 'prod_only', action: 'log', params: { message: 'deploying' }, condition: "params.env == 'prod'" },
+        {
+          id: 'prod_only',
+          action: 'log',
+          params: { message: 'deploying' },
+          condition: "params.env == 'prod'",
+        },
         { id: 'after', action: 'log', params: { message: 'done' }, depends_on: ['prod_only'] },
-        { id: 'dev_only', action: 'log', params: { message: 'dev', level: 'warn' }, condition: "params.env == 'dev'" },
+        {
+          id: 'dev_only',
+          action: 'log',
+          params: { message: 'dev', level: 'warn' },
+          condition: "params.env == 'dev'",
+        },
       ],
     },
     { params: { env: 'dev' } },
@@ -95,7 +126,9 @@ test('a false step condition skips the step and its dependents; a true one runs 
   expect(snapshot.nodes.prod_only).toMatchObject({ status: 'skipped', skipReason: 'condition false' });
   expect(snapshot.nodes.after!.status).toBe('skipped');
   expect(snapshot.nodes.dev_only!.status).toBe('completed');
-  expect(snapshot.logs).toEqual([expect.objectContaining({ level: 'warn', nodeId: 'dev_only', message: 'dev' })]);
+  expect(snapshot.logs).toEqual([
+    expect.objectContaining({ level: 'warn', nodeId: 'dev_only', message: 'dev' }),
+  ]);
 });
 
 test('a delay node is a durable timer', async () => {
@@ -116,8 +149,18 @@ test('a 50-node DAG with fan-out and fan-in runs every node after its dependenci
   const width = 24;
   const steps: Record<string, unknown>[] = [{ id: 'root', action: 'transform', params: { expression: '1' } }];
   for (let i = 0; i < width; i++) {
-    steps.push({ id: `call_${i}`, action: 'api_call', params: { url: http.url(`/work?i=${i}`) }, depends_on: ['root'] });
-    steps.push({ id: `add_${i}`, action: 'transform', params: { expression: `steps.root.output + ${i}` }, depends_on: [`call_${i}`] });
+    steps.push({
+      id: `call_${i}`,
+      action: 'api_call',
+      params: { url: http.url(`/work?i=${i}`) },
+      depends_on: ['root'],
+    });
+    steps.push({
+      id: `add_${i}`,
+      action: 'transform',
+      params: { expression: `steps.root.output + ${i}` },
+      depends_on: [`call_${i}`],
+    });
   }
   steps.push({
     id: 'sum',
@@ -145,7 +188,11 @@ test('maxParallelism bounds how many nodes run at once', async () => {
     setTimeout(() => inFlight--, 300);
     return { delayMs: 300, json: { ok: true } };
   });
-  const steps = Array.from({ length: 8 }, (_, i) => ({ id: `s${i}`, action: 'api_call', params: { url: http.url(`/slow?i=${i}`) } }));
+  const steps = Array.from({ length: 8 }, (_, i) => ({
+    id: `s${i}`,
+    action: 'api_call',
+    params: { url: http.url(`/slow?i=${i}`) },
+  }));
   const { snapshot } = await h.run({ steps }, { maxParallelism: 3 });
   expect(snapshot.status).toBe('completed');
   expect(http.requestsTo('/slow')).toHaveLength(8);

@@ -634,3 +634,12 @@ describe('the plan', () => {
     expect(p.nodes[999]!.id).toBe('s999');
   });
 });
+
+test('an llm step may leave model to the provider default configured on the worker', () => {
+  const result = compile({
+    steps: [{ id: 'l', action: 'llm', params: { provider: 'local', prompt: 'hi' } }],
+  });
+  expect(result.ok).toBe(true);
+  const missingPrompt = compile({ steps: [{ id: 'l', action: 'llm', params: { model: 'm' } }] });
+  expect(missingPrompt.ok).toBe(false);
+});
