@@ -20,3 +20,14 @@ export {
   type RunSnapshot,
   type RunStatus,
 } from './workflows/messages';
+export { connect, ClientEnv, type ConnectOptions, type PipelinesClient } from './client/connect';
+export { RunHandle, type RunResult, type RunState, type RunStatusView } from './client/runHandle';
+export {
+  AlreadyExistsError,
+  InternalServerError,
+  NotFoundError,
+  PipelineRunFailedError,
+  PollTimeoutError,
+  RateLimitError,
+  translateError,
+} from './client/errors';

@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { defineSearchAttributeKey, TypedSearchAttributes } from '@temporalio/common';
-import type { Client, WorkflowHandle } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import {
   compile,
   PipelineValidationError,
@@ -22,8 +22,13 @@ export interface StartRunOptions {
   params?: Record<string, unknown>;
   /** @default 'pipelines' */
   taskQueue?: string;
-  /** The workflow id; also the run's `taskId`. @default `<pipeline>-<random>` */
+  /** The workflow id; also the run's `taskId`. @default `<pipeline>-<idempotencyKey or random>` */
   workflowId?: string;
+  /**
+   * Starts with the same key return the same run, never a second one (concurrent ones included):
+   * the key becomes the workflow id, with Temporal's USE_EXISTING / REJECT_DUPLICATE policies.
+   */
+  idempotencyKey?: string;
   /** At most this many nodes run at once. @default 32 */
   maxParallelism?: number;
   /** Users' own actions known to this client (their params are validated before start). */
@@ -68,17 +73,39 @@ export async function startPipelineRun(
   document: unknown,
   options: StartRunOptions = {},
 ): Promise<PipelineRunHandle> {
-  const input = prepareRun(document, options);
+  return startPreparedRun(client, prepareRun(document, options), options);
+}
+
+/** Starts a run that `prepareRun` checked. */
+export async function startPreparedRun(
+  client: Client,
+  input: RunPipelineInput,
+  options: StartRunOptions = {},
+): Promise<PipelineRunHandle> {
   const { plan } = input;
   const version = options.pipelineVersion ?? plan.definitionHash.slice(0, 12);
-  return client.workflow.start<typeof runPipeline>('runPipeline', {
-    taskQueue: options.taskQueue ?? 'pipelines',
-    workflowId: options.workflowId ?? `${slug(plan.name)}-${randomBytes(6).toString('hex')}`,
-    args: [input],
-    staticSummary: `${plan.name} · ${version}`,
-    typedSearchAttributes: new TypedSearchAttributes([
-      { key: defineSearchAttributeKey(SEARCH_ATTRIBUTES.pipelineName.name, 'KEYWORD'), value: plan.name },
-      { key: defineSearchAttributeKey(SEARCH_ATTRIBUTES.pipelineVersion.name, 'KEYWORD'), value: version },
-    ]),
-  });
+  const key = options.idempotencyKey;
+  const workflowId = options.workflowId ?? `${slug(plan.name)}-${key ?? randomBytes(6).toString('hex')}`;
+  try {
+    return await client.workflow.start<typeof runPipeline>('runPipeline', {
+      taskQueue: options.taskQueue ?? 'pipelines',
+      workflowId,
+      args: [input],
+      staticSummary: `${plan.name} · ${version}`,
+      ...(key !== undefined && {
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      }),
+      typedSearchAttributes: new TypedSearchAttributes([
+        { key: defineSearchAttributeKey(SEARCH_ATTRIBUTES.pipelineName.name, 'KEYWORD'), value: plan.name },
+        { key: defineSearchAttributeKey(SEARCH_ATTRIBUTES.pipelineVersion.name, 'KEYWORD'), value: version },
+      ]),
+    });
+  } catch (err) {
+    // With a key, a run that already closed under it is that key's run, not a conflict.
+    if (key !== undefined && err instanceof WorkflowExecutionAlreadyStartedError) {
+      return client.workflow.getHandle<typeof runPipeline>(workflowId);
+    }
+    throw err;
+  }
 }

@@ -6,12 +6,32 @@ import type { PipelineIssue } from './plan';
 
 const BRAND = Symbol.for('temporal-pipelines.error');
 
-function hasBrand(value: unknown, code: string): boolean {
-  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === code;
+function brandOf(value: unknown): unknown {
+  return typeof value === 'object' && value !== null ? (value as Record<symbol, unknown>)[BRAND] : undefined;
 }
 
-function setBrand(error: Error, code: string): void {
-  Object.defineProperty(error, BRAND, { value: code, enumerable: false });
+/**
+ * The base of every error this library throws: a stable literal `code`, structured fields, and
+ * the original `cause`. `instanceof` checks the code through a registered symbol, so it works
+ * across module copies (the workflow sandbox, Jest's module registries, two installed versions).
+ * Subclasses declare `static readonly CODE` and the same `code`.
+ */
+export abstract class PipelineError extends Error {
+  abstract readonly code: string;
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    const code = (new.target as unknown as { CODE?: string }).CODE;
+    this.name = new.target.name;
+    Object.defineProperty(this, BRAND, { value: code ?? 'pipeline_error', enumerable: false });
+  }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    const brand = brandOf(value);
+    if (brand === undefined) return false;
+    const code = (this as unknown as { CODE?: string }).CODE;
+    return code === undefined || brand === code;
+  }
 }
 
 /**
@@ -34,7 +54,8 @@ const SHOWN_ISSUES = 5;
  * A pipeline definition failed validation. `issues` lists every problem found (not only the
  * first), Zod-style: a path, a stable code and a sentence a user can act on.
  */
-export class PipelineValidationError extends Error {
+export class PipelineValidationError extends PipelineError {
+  static readonly CODE = 'validation_error';
   readonly code = 'validation_error' as const;
   readonly issues: readonly PipelineIssue[];
 
@@ -43,13 +64,7 @@ export class PipelineValidationError extends Error {
     if (issues.length > SHOWN_ISSUES) lines.push(`  … and ${issues.length - SHOWN_ISSUES} more`);
     const count = issues.length === 1 ? '1 issue' : `${issues.length} issues`;
     super(`Invalid pipeline definition (${count}):\n${lines.join('\n')}`, options);
-    this.name = 'PipelineValidationError';
     this.issues = issues;
-    setBrand(this, this.code);
-  }
-
-  static override [Symbol.hasInstance](value: unknown): boolean {
-    return hasBrand(value, 'validation_error');
   }
 }
 
@@ -57,24 +72,20 @@ export class PipelineValidationError extends Error {
  * A CEL expression could not be evaluated (or was rejected before evaluation). `expression` is
  * the source; the message says why, e.g. `No such key: statuss`.
  */
-export class ExpressionError extends Error {
+export class ExpressionError extends PipelineError {
+  static readonly CODE = 'expression_error';
   readonly code = 'expression_error' as const;
   readonly expression: string;
 
   constructor(expression: string, reason: string, options?: { cause?: unknown }) {
     super(`Expression ${JSON.stringify(truncate(expression, 200))} failed: ${reason}`, options);
-    this.name = 'ExpressionError';
     this.expression = expression;
-    setBrand(this, this.code);
-  }
-
-  static override [Symbol.hasInstance](value: unknown): boolean {
-    return hasBrand(value, 'expression_error');
   }
 }
 
 /** A template named a secret (`{{ secrets.NAME }}`) that the worker's secret lookup does not know. */
-export class MissingSecretError extends Error {
+export class MissingSecretError extends PipelineError {
+  static readonly CODE = 'missing_secret';
   readonly code = 'missing_secret' as const;
   readonly secretName: string;
 
@@ -83,13 +94,7 @@ export class MissingSecretError extends Error {
       `Secret ${JSON.stringify(secretName)} is not available on this worker; ` +
         `define it in the worker's environment or secret provider`,
     );
-    this.name = 'MissingSecretError';
     this.secretName = secretName;
-    setBrand(this, this.code);
-  }
-
-  static override [Symbol.hasInstance](value: unknown): boolean {
-    return hasBrand(value, 'missing_secret');
   }
 }
 

@@ -1,0 +1,94 @@
+/**
+ * `connect()`: the entry point of the client library.
+ */
+import { Client, Connection, type TLSConfig } from '@temporalio/client';
+import { z } from 'zod';
+import { translateError } from './errors';
+import { RunHandle } from './runHandle';
+import { prepareRun, startPreparedRun, type StartRunOptions } from './startRun';
+
+/** The environment `connect()` reads its defaults from. */
+export const ClientEnv = z.object({
+  TEMPORAL_ADDRESS: z.string().default('localhost:7233'),
+  TEMPORAL_NAMESPACE: z.string().default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().default('pipelines'),
+  TEMPORAL_API_KEY: z.string().optional(),
+  TEMPORAL_TLS: z.enum(['true', 'false']).optional(),
+});
+
+export interface ConnectOptions {
+  /** @default env TEMPORAL_ADDRESS, else 'localhost:7233' */
+  address?: string;
+  /** @default env TEMPORAL_NAMESPACE, else 'default' */
+  namespace?: string;
+  /** Task queue the workers poll. @default env TEMPORAL_TASK_QUEUE, else 'pipelines' */
+  taskQueue?: string;
+  /** Temporal Cloud API key (turns TLS on). @default env TEMPORAL_API_KEY */
+  apiKey?: string;
+  /** TLS on, or mTLS settings. @default env TEMPORAL_TLS === 'true', or on with an API key */
+  tls?: boolean | TLSConfig;
+  /** @default process.env */
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface PipelinesClient {
+  /** The Temporal client underneath. */
+  readonly temporal: Client;
+  readonly namespace: string;
+  readonly taskQueue: string;
+  /**
+   * Starts a run of a pipeline document and returns its handle at once.
+   * @throws PipelineValidationError before anything starts when the document, params or inputs are invalid.
+   */
+  start(document: unknown, options?: StartRunOptions): Promise<RunHandle>;
+  /** Starts a run and waits for its result. @throws PipelineRunFailedError */
+  run(document: unknown, options?: StartRunOptions): Promise<Record<string, unknown>>;
+  /** Handles on runs by id, from any process. */
+  readonly runs: { get(taskId: string): RunHandle };
+  close(): Promise<void>;
+}
+
+/**
+ * Connects to Temporal.
+ * @example
+ * const client = await connect(); // TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_TASK_QUEUE
+ * const run = await client.start(document, { inputs: { ticket: 'help' } });
+ * console.log((await run.runStatus()).status);
+ * @throws InternalServerError when Temporal cannot be reached.
+ */
+export async function connect(options: ConnectOptions = {}): Promise<PipelinesClient> {
+  const env = ClientEnv.parse(options.env ?? process.env);
+  const apiKey = options.apiKey ?? env.TEMPORAL_API_KEY;
+  const tls = options.tls ?? (env.TEMPORAL_TLS === 'true' || apiKey !== undefined);
+  const namespace = options.namespace ?? env.TEMPORAL_NAMESPACE;
+  const taskQueue = options.taskQueue ?? env.TEMPORAL_TASK_QUEUE;
+  let connection: Connection;
+  try {
+    connection = await Connection.connect({ address: options.address ?? env.TEMPORAL_ADDRESS, tls, apiKey });
+  } catch (err) {
+    throw translateError(err);
+  }
+  const temporal = new Client({ connection, namespace });
+
+  const start = async (document: unknown, startOptions: StartRunOptions = {}) => {
+    try {
+      const input = prepareRun(document, startOptions);
+      const handle = await startPreparedRun(temporal, input, { taskQueue, ...startOptions });
+      return new RunHandle(handle, input.traceId);
+    } catch (err) {
+      throw translateError(err);
+    }
+  };
+
+  return {
+    temporal,
+    namespace,
+    taskQueue,
+    start,
+    async run(document, startOptions) {
+      return (await (await start(document, startOptions)).result()).outputs;
+    },
+    runs: { get: (taskId) => new RunHandle(temporal.workflow.getHandle(taskId)) },
+    close: () => connection.close(),
+  };
+}

@@ -1,0 +1,124 @@
+/**
+ * A handle on one run: ids, status, result, terminate and cancel. Works from any process that
+ * knows the run's `taskId` (`client.runs.get(taskId)`).
+ */
+import type { WorkflowHandle } from '@temporalio/client';
+import type { runPipeline } from '../workflows';
+import { statusQuery, type NodeSnapshot, type RunSnapshot } from '../workflows/messages';
+import { PollTimeoutError, translateError } from './errors';
+
+/** Run statuses (DESIGN.md decision 8). */
+export type RunState =
+  'pending' | 'running' | 'completed' | 'failed' | 'cancelled' | 'terminated' | 'timed_out';
+
+export interface RunStatusView {
+  taskId: string;
+  runId: string;
+  status: RunState;
+  /** 0–100. */
+  progress: number;
+  nodes: Record<string, NodeSnapshot>;
+  /** The workflow's own snapshot, when a worker answered the status query. */
+  snapshot?: RunSnapshot;
+}
+
+export interface RunResult {
+  status: 'completed';
+  outputs: Record<string, unknown>;
+}
+
+const TEMPORAL_STATUS: Record<string, RunState> = {
+  RUNNING: 'running',
+  COMPLETED: 'completed',
+  FAILED: 'failed',
+  CANCELLED: 'cancelled',
+  TERMINATED: 'terminated',
+  TIMED_OUT: 'timed_out',
+  CONTINUED_AS_NEW: 'running',
+};
+
+export class RunHandle {
+  constructor(
+    /** The Temporal handle, for anything this class does not cover. */
+    readonly workflow: WorkflowHandle<typeof runPipeline>,
+    /** W3C trace id of the run, when this handle started it. */
+    readonly traceId?: string,
+  ) {}
+
+  /** The workflow id. */
+  get taskId(): string {
+    return this.workflow.workflowId;
+  }
+
+  /** Temporal's run id of the first execution; known when this handle started the run (else see `runStatus()`). */
+  get runId(): string | undefined {
+    return (this.workflow as { firstExecutionRunId?: string }).firstExecutionRunId;
+  }
+
+  /**
+   * The run's status, per-node states and progress. Non-blocking: it asks Temporal for the
+   * execution's status and the workflow for its snapshot (when a worker can answer).
+   * @throws NotFoundError when no such run exists.
+   */
+  async runStatus(): Promise<RunStatusView> {
+    try {
+      const description = await this.workflow.describe();
+      const temporal = TEMPORAL_STATUS[description.status.name] ?? 'running';
+      const snapshot = await this.workflow.query(statusQuery).catch(() => undefined);
+      // A run accepted but not yet picked up by a worker has no history beyond its start.
+      const status = temporal === 'running' && description.historyLength <= 2 ? 'pending' : temporal;
+      return {
+        taskId: this.taskId,
+        runId: description.runId,
+        status,
+        progress: snapshot?.progress ?? (status === 'completed' ? 100 : 0),
+        nodes: snapshot?.nodes ?? {},
+        snapshot,
+      };
+    } catch (err) {
+      throw translateError(err, this.taskId);
+    }
+  }
+
+  /**
+   * Waits for the run to end.
+   * @throws PipelineRunFailedError when the run failed, was cancelled, terminated or timed out.
+   * @throws PollTimeoutError when `timeoutMs` passes first (the run goes on).
+   */
+  async result(options: { timeoutMs?: number } = {}): Promise<RunResult> {
+    const waiting = this.workflow.result().then(
+      ({ outputs }): RunResult => ({ status: 'completed', outputs }),
+      (err: unknown) => {
+        throw translateError(err, this.taskId);
+      },
+    );
+    if (options.timeoutMs === undefined) return waiting;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new PollTimeoutError(this.taskId, options.timeoutMs!)),
+        options.timeoutMs,
+      );
+    });
+    try {
+      return await Promise.race([waiting, timeout]);
+    } finally {
+      clearTimeout(timer);
+      waiting.catch(() => undefined);
+    }
+  }
+
+  /** Ends the run at once; its status becomes `terminated`. */
+  async terminate(reason = 'terminated by client'): Promise<void> {
+    await this.workflow.terminate(reason).catch((err: unknown) => {
+      throw translateError(err, this.taskId);
+    });
+  }
+
+  /** Asks the run to stop; in-flight nodes are cancelled and the status becomes `cancelled`. */
+  async cancel(): Promise<void> {
+    await this.workflow.cancel().catch((err: unknown) => {
+      throw translateError(err, this.taskId);
+    });
+  }
+}
