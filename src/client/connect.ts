@@ -4,6 +4,7 @@
 import { Client, Connection, type TLSConfig } from '@temporalio/client';
 import { z } from 'zod';
 import { translateError } from './errors';
+import { PipelineRegistry } from './pipelines';
 import { RunHandle } from './runHandle';
 import { prepareRun, startPreparedRun, type StartRunOptions } from './startRun';
 
@@ -41,6 +42,14 @@ export interface PipelinesClient {
    * @throws PipelineValidationError before anything starts when the document, params or inputs are invalid.
    */
   start(document: unknown, options?: StartRunOptions): Promise<RunHandle>;
+  /**
+   * Starts a run of a saved pipeline: `version`, else its deployed version, else its latest.
+   * The run pins that version: later saves and deploys never change it.
+   * @throws NotFoundError
+   */
+  startSaved(name: string, options?: StartRunOptions & { version?: number }): Promise<RunHandle>;
+  /** Saved, versioned pipelines. */
+  readonly pipelines: PipelineRegistry;
   /** Starts a run and waits for its result. @throws PipelineRunFailedError */
   run(document: unknown, options?: StartRunOptions): Promise<Record<string, unknown>>;
   /** Handles on runs by id, from any process. */
@@ -80,8 +89,15 @@ export async function connect(options: ConnectOptions = {}): Promise<PipelinesCl
     }
   };
 
+  const pipelines = new PipelineRegistry(temporal, taskQueue);
+
   return {
     temporal,
+    pipelines,
+    async startSaved(name, { version, ...startOptions } = {}) {
+      const saved = await pipelines.version(name, version);
+      return start(saved.definition, { ...startOptions, pipelineVersion: String(saved.version) });
+    },
     namespace,
     taskQueue,
     start,

@@ -1,2 +1,3 @@
 /** Workflow code entry point: what the worker bundles. */
 export { runPipeline } from './runPipeline';
+export { pipelineRegistry } from './pipelineRegistry';

@@ -1,0 +1,91 @@
+/**
+ * The pipeline registry in Temporal: validated saves, immutable versions, deploy, pinned runs,
+ * delete leaving runs untouched.
+ */
+import { connect, type PipelinesClient } from '../../src/client/connect';
+import { NotFoundError, PipelineValidationError } from '../../src/client/errors';
+import { startPipelineHarness, sharedTestEnv, type PipelineHarness } from '../support/pipelineHarness';
+import { startHttpRecorder, type HttpRecorder } from '../support/httpRecorder';
+
+let h: PipelineHarness;
+let http: HttpRecorder;
+let client: PipelinesClient;
+
+beforeAll(async () => {
+  http = await startHttpRecorder();
+  h = await startPipelineHarness();
+  client = await connect({ address: sharedTestEnv().address, taskQueue: h.taskQueue });
+});
+afterAll(async () => {
+  await client?.close();
+  await h?.close();
+  await http?.close();
+});
+
+const greeter = (greeting: string, url?: string) => ({
+  name: 'greeter',
+  steps: [
+    ...(url ? [{ id: 'gate', action: 'api_call', params: { url } }] : []),
+    { id: 'say', action: 'transform', params: { value: greeting }, ...(url ? { depends_on: ['gate'] } : {}) },
+  ],
+});
+
+test('saves make immutable versions with content hashes; an identical save makes none; deploy picks the version runs use', async () => {
+  const name = `greeter-${Date.now()}`;
+  const v1 = await client.pipelines.save({ name, definition: greeter('hello'), deploy: true });
+  expect(v1).toMatchObject({ version: 1, created: true });
+  expect(v1.hash).toMatch(/^[0-9a-f]{64}$/);
+  expect(await client.pipelines.save({ name, definition: greeter('hello') })).toMatchObject({
+    version: 1,
+    created: false,
+  });
+  const v2 = await client.pipelines.save({ name, definition: greeter('bonjour') });
+  expect(v2).toMatchObject({ version: 2, created: true });
+
+  const state = await client.pipelines.get(name);
+  expect(state.versions.map((v) => v.version)).toEqual([1, 2]);
+  expect(state.deployedVersion).toBe(1);
+  expect(await (await client.startSaved(name)).result()).toMatchObject({ outputs: { say: 'hello' } });
+
+  await client.pipelines.deploy(name, 2);
+  expect(await (await client.startSaved(name)).result()).toMatchObject({ outputs: { say: 'bonjour' } });
+  expect(await (await client.startSaved(name, { version: 1 })).result()).toMatchObject({
+    outputs: { say: 'hello' },
+  });
+  await expect(client.pipelines.deploy(name, 9)).rejects.toBeInstanceOf(NotFoundError);
+});
+
+test('an invalid definition is rejected before it is stored', async () => {
+  const name = `invalid-${Date.now()}`;
+  await client.pipelines.save({ name, definition: greeter('ok') });
+  const bad = { steps: [{ id: 'a', action: 'log', params: { message: '{{ steps.nope.output }}' } }] };
+  const err = await client.pipelines.save({ name, definition: bad }).catch((e: unknown) => e);
+  expect(err).toBeInstanceOf(PipelineValidationError);
+  expect((err as PipelineValidationError).issues).toEqual(
+    expect.arrayContaining([expect.objectContaining({ code: 'unknown_step' })]),
+  );
+  expect((await client.pipelines.get(name)).versions).toHaveLength(1);
+});
+
+test('a run keeps the version it started with while the pipeline is edited and redeployed', async () => {
+  const name = `pinned-${Date.now()}`;
+  http.route('/gate', { delayMs: 1000, json: {} });
+  await client.pipelines.save({ name, definition: greeter('first', http.url('/gate')), deploy: true });
+  const run = await client.startSaved(name);
+  await http.waitForRequests('/gate', 1);
+  await client.pipelines.save({ name, definition: greeter('second', http.url('/gate')), deploy: true });
+  expect(await run.result()).toMatchObject({ outputs: { say: 'first' } });
+  expect((await run.runStatus()).snapshot?.pipelineVersion).toBe('1');
+});
+
+test('delete ends the pipeline and leaves its runs readable', async () => {
+  const name = `doomed-${Date.now()}`;
+  await client.pipelines.save({ name, definition: greeter('bye'), deploy: true });
+  const run = await client.startSaved(name);
+  await run.result();
+  await client.pipelines.delete(name);
+  await expect(client.pipelines.get(name)).rejects.toBeInstanceOf(NotFoundError);
+  await expect(client.startSaved(name)).rejects.toBeInstanceOf(NotFoundError);
+  expect((await run.runStatus()).status).toBe('completed');
+  await expect(client.pipelines.get('never-saved-pipeline')).rejects.toBeInstanceOf(NotFoundError);
+});
