@@ -87,6 +87,24 @@ export class PipelineRegistry {
     }
   }
 
+  /**
+   * Names of saved pipelines (a visibility query, so a pipeline saved a moment ago may take a
+   * moment to appear), sorted by name.
+   */
+  async list(options: { nameContains?: string; limit?: number } = {}): Promise<string[]> {
+    const names: string[] = [];
+    const query = "WorkflowType = 'pipelineRegistry' AND ExecutionStatus = 'Running'";
+    try {
+      for await (const execution of this.temporal.workflow.list({ query })) {
+        const name = execution.workflowId.slice(registryWorkflowId('').length);
+        if (!options.nameContains || name.includes(options.nameContains)) names.push(name);
+      }
+    } catch (err) {
+      throw translateError(err);
+    }
+    return names.sort().slice(0, options.limit ?? names.length);
+  }
+
   /** The pipeline's versions and deployed version. @throws NotFoundError */
   async get(name: string): Promise<RegistryState> {
     try {

@@ -6,6 +6,7 @@ import { connect, type PipelinesClient } from '../../src/client/connect';
 import { NotFoundError, PipelineValidationError } from '../../src/client/errors';
 import { startPipelineHarness, sharedTestEnv, type PipelineHarness } from '../support/pipelineHarness';
 import { startHttpRecorder, type HttpRecorder } from '../support/httpRecorder';
+import { eventually } from '../support/eventually';
 
 let h: PipelineHarness;
 let http: HttpRecorder;
@@ -88,4 +89,18 @@ test('delete ends the pipeline and leaves its runs readable', async () => {
   await expect(client.startSaved(name)).rejects.toBeInstanceOf(NotFoundError);
   expect((await run.runStatus()).status).toBe('completed');
   await expect(client.pipelines.get('never-saved-pipeline')).rejects.toBeInstanceOf(NotFoundError);
+});
+
+test('list() finds saved pipelines by name through visibility, and forgets deleted ones', async () => {
+  const stamp = Date.now();
+  await client.pipelines.save({ name: `listed-a-${stamp}`, definition: greeter('a') });
+  await client.pipelines.save({ name: `listed-b-${stamp}`, definition: greeter('b') });
+  const listed = () => client.pipelines.list({ nameContains: `-${stamp}` });
+  expect(await eventually(listed, (names) => names.length === 2)).toEqual([
+    `listed-a-${stamp}`,
+    `listed-b-${stamp}`,
+  ]);
+  await client.pipelines.delete(`listed-a-${stamp}`);
+  const names = await eventually(listed, (found) => found.length === 1);
+  expect(names).toEqual([`listed-b-${stamp}`]);
 });
