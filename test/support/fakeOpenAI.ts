@@ -19,6 +19,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { waitUntil } from './eventually';
 
 /**
  * A wire payload as tests read it (`req.body.messages[0].content`): deliberately loose.
@@ -334,14 +335,8 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
   });
   const port = (server.address() as AddressInfo).port;
 
-  const waitFor = async (pred: () => boolean, timeoutMs = 5000, what = 'condition') => {
-    const deadline = Date.now() + timeoutMs;
-    while (!pred()) {
-      if (Date.now() > deadline)
-        throw new Error(`fakeOpenAI: timed out after ${timeoutMs} ms waiting for ${what}`);
-      await sleep(10);
-    }
-  };
+  const waitFor = (pred: () => boolean, timeoutMs = 5000, what = 'condition') =>
+    waitUntil(pred, timeoutMs, `fakeOpenAI: ${what}`);
   const chatRequests = () => requests.filter((r) => r.path === '/v1/chat/completions');
 
   return {

@@ -19,6 +19,7 @@
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { WireJson } from './fakeOpenAI';
+import { waitUntil } from './eventually';
 
 export interface RecordedRequest {
   method: string;
@@ -204,14 +205,8 @@ export async function startHttpRecorder(): Promise<HttpRecorder> {
   const port = (server.address() as AddressInfo).port;
   const baseURL = `http://127.0.0.1:${port}`;
   const requestsTo = (path: string) => requests.filter((r) => r.path === path);
-  const waitFor = async (pred: () => boolean, timeoutMs = 5000, what = 'condition') => {
-    const deadline = Date.now() + timeoutMs;
-    while (!pred()) {
-      if (Date.now() > deadline)
-        throw new Error(`httpRecorder: timed out after ${timeoutMs} ms waiting for ${what}`);
-      await sleep(10);
-    }
-  };
+  const waitFor = (pred: () => boolean, timeoutMs = 5000, what = 'condition') =>
+    waitUntil(pred, timeoutMs, `httpRecorder: ${what}`);
 
   return {
     baseURL,
