@@ -6,6 +6,7 @@
 import { Environment } from '@marcbachmann/cel-js';
 import type { ASTNode } from '@marcbachmann/cel-js';
 import type { PipelineIssueCode } from './plan';
+import { celChildren } from './celAst';
 import { COMPREHENSION_MACROS, SCOPE_VARIABLES } from './references';
 
 /** Structural limits applied to every expression. */
@@ -125,11 +126,8 @@ export function structuralIssues(ast: ASTNode): ExpressionIssue[] {
           walk(value, insideMacro);
         }
         return;
-      case 'list':
-        for (const item of node.args) walk(item, insideMacro);
-        return;
       case 'call': {
-        const [name, args] = node.args;
+        const [name] = node.args;
         if (!KNOWN.functions.has(name)) {
           report(
             DENIED_FUNCTIONS.has(name)
@@ -137,7 +135,7 @@ export function structuralIssues(ast: ASTNode): ExpressionIssue[] {
               : `Unknown function ${name}().`,
           );
         }
-        for (const arg of args) walk(arg, insideMacro);
+        for (const arg of celChildren(node)) walk(arg, insideMacro);
         return;
       }
       case 'rcall': {
@@ -162,16 +160,8 @@ export function structuralIssues(ast: ASTNode): ExpressionIssue[] {
         for (const arg of args) walk(arg, insideMacro || isMacro);
         return;
       }
-      case '?:':
-        for (const part of node.args) walk(part, insideMacro);
-        return;
-      case '!_':
-      case '-_':
-        walk(node.args, insideMacro);
-        return;
       default:
-        walk(node.args[0], insideMacro);
-        walk(node.args[1], insideMacro);
+        for (const child of celChildren(node)) walk(child, insideMacro);
     }
   };
   walk(ast, false);

@@ -69,5 +69,11 @@ export {
   type ActionLogger,
   type ActionSpec,
 } from './actions';
-export { ExpressionError, formatIssuePath, MissingSecretError, PipelineError, PipelineValidationError } from './errors';
+export {
+  ExpressionError,
+  formatIssuePath,
+  MissingSecretError,
+  PipelineError,
+  PipelineValidationError,
+} from './errors';
 export * from './searchAttributes';

@@ -4,6 +4,7 @@
  * variables (`xs.map(x, …)`) and `cel.bind(v, …)` are scoped correctly.
  */
 import type { ASTNode } from '@marcbachmann/cel-js';
+import { celChildren } from './celAst';
 
 /** Variables an expression may read. (`secrets` is only valid as a bare template, never in CEL.) */
 export const SCOPE_VARIABLES = ['steps', 'params', 'inputs'] as const;
@@ -144,9 +145,6 @@ export function collectReferences(ast: ASTNode): ExpressionReferences {
         else walk(current, bound);
         return;
       }
-      case 'call':
-        for (const arg of node.args[1]) walk(arg, bound);
-        return;
       case 'rcall': {
         const [name, receiver, args] = node.args;
         const [first, second, third] = args;
@@ -164,26 +162,8 @@ export function collectReferences(ast: ASTNode): ExpressionReferences {
         for (const arg of args) walk(arg, bound);
         return;
       }
-      case 'list':
-        for (const item of node.args) walk(item, bound);
-        return;
-      case 'map':
-        for (const [key, value] of node.args) {
-          walk(key, bound);
-          walk(value, bound);
-        }
-        return;
-      case '?:':
-        for (const part of node.args) walk(part, bound);
-        return;
-      case '!_':
-      case '-_':
-        walk(node.args, bound);
-        return;
       default:
-        // Binary operators, && and ||.
-        walk(node.args[0], bound);
-        walk(node.args[1], bound);
+        for (const child of celChildren(node)) walk(child, bound);
     }
   };
 
