@@ -8,9 +8,12 @@ import { Duration, ParamType, StepId } from './definition';
 import { valueMatchesType } from './params';
 import type { BuiltinKind, NodeExecution } from './plan';
 import { BUILTIN_KINDS } from './plan';
+import { PARAM_ROLES, type ParamRoles } from './paramRoles';
+
+export { isTemplateParam } from './paramRoles';
 
 /** What the compiler and the interpreter need to know about a node kind. */
-export interface KindSpec {
+export interface KindSpec extends ParamRoles {
   /** `inline` in the workflow, `activity`, or a durable `timer`. */
   readonly execution: NodeExecution;
   /** Schema of the rendered params. */
@@ -19,10 +22,6 @@ export interface KindSpec {
   readonly defaults: Readonly<Record<string, unknown>>;
   /** The fields of the node's output object, or `'any'` when its output has no fixed shape. */
   readonly outputs: readonly string[] | 'any';
-  /** Params holding CEL source (evaluated as expressions, never rendered as templates). */
-  readonly expressionParams: readonly string[];
-  /** Params whose string values are `{{ }}` templates: `'all'` (except `expressionParams`) or a list. */
-  readonly templateParams: 'all' | readonly string[];
   /** Default start-to-close timeout for activity kinds, ms. */
   readonly defaultTimeoutMs?: number;
   readonly description: string;
@@ -181,8 +180,7 @@ export const NODE_KINDS: Readonly<Record<BuiltinKind, KindSpec>> = Object.freeze
     params: InputParams,
     defaults: { type: 'any', required: true },
     outputs: ['value'],
-    expressionParams: [],
-    templateParams: [],
+    ...PARAM_ROLES.input,
     description: "Reads one of the run's inputs; its output is { value }.",
   },
   output: {
@@ -190,8 +188,7 @@ export const NODE_KINDS: Readonly<Record<BuiltinKind, KindSpec>> = Object.freeze
     params: OutputParams,
     defaults: {},
     outputs: 'any',
-    expressionParams: [],
-    templateParams: ['value'],
+    ...PARAM_ROLES.output,
     description: 'Renders a value into result().outputs under its name.',
   },
   llm: {
@@ -199,8 +196,7 @@ export const NODE_KINDS: Readonly<Record<BuiltinKind, KindSpec>> = Object.freeze
     params: LlmParams,
     defaults: { provider: 'openai' },
     outputs: ['response', 'usage', 'model', 'finishReason'],
-    expressionParams: [],
-    templateParams: 'all',
+    ...PARAM_ROLES.llm,
     defaultTimeoutMs: 120_000,
     description: 'Calls a language model (prompt or messages); streams tokens when stream is true.',
   },
@@ -209,8 +205,7 @@ export const NODE_KINDS: Readonly<Record<BuiltinKind, KindSpec>> = Object.freeze
     params: ApiCallParams,
     defaults: { method: 'GET', body_type: 'json', max_response_bytes: 1_048_576 },
     outputs: ['status', 'ok', 'headers', 'body'],
-    expressionParams: [],
-    templateParams: 'all',
+    ...PARAM_ROLES.api_call,
     defaultTimeoutMs: 30_000,
     description: 'Makes an HTTP request.',
   },
@@ -219,8 +214,7 @@ export const NODE_KINDS: Readonly<Record<BuiltinKind, KindSpec>> = Object.freeze
     params: NotificationParams,
     defaults: {},
     outputs: ['status', 'delivered'],
-    expressionParams: [],
-    templateParams: 'all',
+    ...PARAM_ROLES.notification,
     defaultTimeoutMs: 30_000,
     description: 'Posts a message to a webhook url or a configured channel.',
   },
@@ -229,8 +223,7 @@ export const NODE_KINDS: Readonly<Record<BuiltinKind, KindSpec>> = Object.freeze
     params: TransformParams,
     defaults: {},
     outputs: 'any',
-    expressionParams: ['expression'],
-    templateParams: ['value'],
+    ...PARAM_ROLES.transform,
     description: 'Computes a value from a CEL expression or a templated JSON value.',
   },
   condition: {
@@ -238,8 +231,7 @@ export const NODE_KINDS: Readonly<Record<BuiltinKind, KindSpec>> = Object.freeze
     params: ConditionParams,
     defaults: {},
     outputs: ['result'],
-    expressionParams: ['condition'],
-    templateParams: [],
+    ...PARAM_ROLES.condition,
     description: 'Evaluates a CEL condition to { result }; on_true / on_false steps run only on that branch.',
   },
   log: {
@@ -247,8 +239,7 @@ export const NODE_KINDS: Readonly<Record<BuiltinKind, KindSpec>> = Object.freeze
     params: LogParams,
     defaults: { level: 'info' },
     outputs: ['message', 'level'],
-    expressionParams: [],
-    templateParams: 'all',
+    ...PARAM_ROLES.log,
     description: 'Writes a message to the run log.',
   },
   delay: {
@@ -256,8 +247,7 @@ export const NODE_KINDS: Readonly<Record<BuiltinKind, KindSpec>> = Object.freeze
     params: DelayParams,
     defaults: {},
     outputs: ['duration_ms'],
-    expressionParams: [],
-    templateParams: 'all',
+    ...PARAM_ROLES.delay,
     description: 'Waits for a duration on a durable timer.',
   },
 } satisfies Record<BuiltinKind, KindSpec>);
@@ -270,20 +260,13 @@ export function isBuiltinKind(action: string): action is BuiltinKind {
   return (BUILTIN_KINDS as readonly string[]).includes(action);
 }
 
-/** Whether a param of a kind holds templates. */
-export function isTemplateParam(spec: KindSpec, param: string): boolean {
-  if (spec.expressionParams.includes(param)) return false;
-  return spec.templateParams === 'all' || spec.templateParams.includes(param);
-}
-
 /** How users' actions are treated: activities whose params are all templates. */
 export const USER_ACTION_SPEC: KindSpec = Object.freeze({
   execution: 'activity',
   params: z.record(z.string(), z.unknown()),
   defaults: {},
   outputs: 'any',
-  expressionParams: [],
-  templateParams: 'all',
+  ...PARAM_ROLES.action,
   defaultTimeoutMs: ACTION_DEFAULT_TIMEOUT_MS,
   description: "A user's action, run by the worker that registered it.",
 });

@@ -2,7 +2,7 @@
  * Retrying a run from its failed step: which completed steps of the old run the new run may take
  * as they are. Pure: the client uses it to choose, the workflow to re-check.
  */
-import { NODE_KINDS, USER_ACTION_SPEC, isTemplateParam } from './catalog';
+import { isTemplateParam, PARAM_ROLES } from './paramRoles';
 import { checkExpression, type ExpressionCheck } from './expressions';
 import { canonicalJson } from './hash';
 import type { ExecutionPlan, PlanNode } from './plan';
@@ -18,7 +18,7 @@ export const ALL_PARAMS = '*';
  */
 export function paramsReadBy(node: Pick<PlanNode, 'kind' | 'params' | 'condition'>): Set<string> {
   const names = new Set<string>();
-  const spec = node.kind === 'action' ? USER_ACTION_SPEC : NODE_KINDS[node.kind];
+  const roles = PARAM_ROLES[node.kind];
   const add = (check: ExpressionCheck) => {
     if (!check.references) {
       names.add(ALL_PARAMS);
@@ -36,9 +36,9 @@ export function paramsReadBy(node: Pick<PlanNode, 'kind' | 'params' | 'condition
     else if (typeof value === 'object' && value !== null) Object.values(value).forEach(walkTemplates);
   };
   for (const [key, value] of Object.entries(node.params)) {
-    if (spec.expressionParams.includes(key)) {
+    if (roles.expressionParams.includes(key)) {
       if (typeof value === 'string') add(checkExpression(value));
-    } else if (isTemplateParam(spec, key)) walkTemplates(value);
+    } else if (isTemplateParam(roles, key)) walkTemplates(value);
   }
   if (node.condition !== undefined) add(checkExpression(node.condition));
   return names;

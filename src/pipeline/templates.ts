@@ -14,7 +14,7 @@
  * {@link resolveSecrets} turns escapes back into `{{` in the same left-to-right pass that
  * resolves real references — data can never name a secret.
  */
-import { isTemplateParam, NODE_KINDS, USER_ACTION_SPEC } from './catalog';
+import { isTemplateParam, PARAM_ROLES } from './paramRoles';
 import { ExpressionError, MissingSecretError } from './errors';
 import {
   checkExpression,
@@ -258,12 +258,12 @@ export function renderNodeParams(
   node: Pick<PlanNode, 'kind' | 'execution' | 'params'>,
   scope: ExpressionScope,
 ): Record<string, unknown> {
-  const spec = node.kind === 'action' ? USER_ACTION_SPEC : NODE_KINDS[node.kind];
+  const roles = PARAM_ROLES[node.kind];
   const options: RenderOptions = { escapeData: node.execution === 'activity' };
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(node.params)) {
     if (key === '__proto__') continue;
-    out[key] = isTemplateParam(spec, key) ? renderValue(value, scope, options) : value;
+    out[key] = isTemplateParam(roles, key) ? renderValue(value, scope, options) : value;
   }
   return out;
 }

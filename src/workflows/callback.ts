@@ -18,7 +18,7 @@ import {
   type PipelineCallbackBody,
   type PipelineCallbackInput,
   type PipelineCallbackResult,
-} from '../pipeline';
+} from '../pipeline/callbacks';
 import type { RunPipelineInput } from './messages';
 import type { RunState } from './runState';
 

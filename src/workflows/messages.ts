@@ -4,14 +4,9 @@
  * calls other than the `define*` helpers.
  */
 import { defineQuery, defineSignal } from '@temporalio/workflow';
-import {
-  STREAM_DELTAS_SIGNAL,
-  type ExecutionPlan,
-  type NodeMetrics,
-  type RunLogLevel,
-  type StreamDeltaBatch,
-  type TokenUsage,
-} from '../pipeline';
+import type { NodeMetrics, RunLogLevel, TokenUsage } from '../pipeline/nodeActivity';
+import type { ExecutionPlan } from '../pipeline/plan';
+import { STREAM_DELTAS_SIGNAL, type StreamDeltaBatch } from '../pipeline/stream';
 
 export type { StreamDeltaBatch };
 

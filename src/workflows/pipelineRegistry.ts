@@ -14,7 +14,10 @@ import {
   upsertMemo,
   workflowInfo,
 } from '@temporalio/workflow';
-import { compile, PipelineValidationError, utf8Length, type PipelineIssue } from '../pipeline';
+import { PipelineValidationError } from '../pipeline/errors';
+import type { compile } from '../pipeline/compiler';
+import type { PipelineIssue } from '../pipeline/plan';
+import { utf8Length } from '../pipeline/runLogs';
 import {
   deletePipelineUpdate,
   deployVersionUpdate,
@@ -45,9 +48,19 @@ function memoOf(state: RegistryState): RegistryMemo {
   };
 }
 
+/**
+ * The compiler, loaded on first use. Every workflow run loads its imports afresh (the SDK isolates
+ * module state per run), and the compiler brings the zod schemas: a static import would build them
+ * for every pipeline run started, not only for the registry's saves.
+ */
+function loadCompiler(): { compile: typeof compile } {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy by design, see above
+  return require('../pipeline/compiler') as { compile: typeof compile };
+}
+
 function compileForSave(request: SaveRequest) {
   const actions = Object.fromEntries((request.knownActions ?? []).map((name) => [name, {}]));
-  const compiled = compile(request.definition, { actions });
+  const compiled = loadCompiler().compile(request.definition, { actions });
   if (!compiled.ok) {
     // The issues travel as details so the client can rebuild the same PipelineValidationError.
     throw ApplicationFailure.create({

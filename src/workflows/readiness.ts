@@ -6,7 +6,8 @@
  * - `all_terminal` trigger (its condition reads a dependency's status): evaluated whatever the outcome;
  * - a false `condition` skips it.
  */
-import { evaluateCondition, type PlanNode } from '../pipeline';
+import { evaluateCondition } from '../pipeline/expressions';
+import type { PlanNode } from '../pipeline/plan';
 import type { RunState } from './runState';
 import { isTerminal } from './runState';
 import type { ExpressionScopeBuilder } from './scope';

@@ -3,7 +3,8 @@
  * (plan order is topological). The interpreter looks only at these instead of scanning every step
  * after every change, which made a chain of n steps cost n² readiness checks.
  */
-import { MinHeap, type PlanNode } from '../pipeline';
+import { MinHeap } from '../pipeline/minHeap';
+import type { PlanNode } from '../pipeline/plan';
 
 export class ReadyQueue {
   private readonly index = new Map<string, number>();

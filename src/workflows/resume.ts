@@ -2,7 +2,8 @@
  * A retry's start: the steps it reuses from the run it retries are completed before anything
  * runs, with their recorded outputs (which templates and conditions then read as usual).
  */
-import { reusableSteps, type ExecutionPlan } from '../pipeline';
+import type { ExecutionPlan } from '../pipeline/plan';
+import { reusableSteps } from '../pipeline/resume';
 import type { RunResume } from './messages';
 import type { RunState } from './runState';
 

@@ -12,27 +12,24 @@ import {
   TimeoutFailure,
   log,
 } from '@temporalio/workflow';
-import {
-  durationToMs,
-  evaluateCondition,
-  evaluateExpression,
-  renderNodeParams,
-  typeMismatch,
-  valueMatchesType,
-  type Duration,
-  STREAM_STRING_TYPE,
-  type OutputType,
-  type ParamType,
-  type NodeActivityInput,
-  type NodeActivityResult,
-  type NodeFailureDetails,
-  type NodeLogRecord,
-  type NodeMetrics,
-  type NodeRunContext,
-  type PlanNode,
-  type RunLogLevel,
-  type TokenUsage,
-} from '../pipeline';
+import type { OutputType } from '../pipeline/catalog';
+import type { Duration, ParamType } from '../pipeline/definition';
+import { durationToMs } from '../pipeline/duration';
+import { evaluateCondition, evaluateExpression } from '../pipeline/expressions';
+import type {
+  NodeActivityInput,
+  NodeActivityResult,
+  NodeFailureDetails,
+  NodeLogRecord,
+  NodeMetrics,
+  NodeRunContext,
+  RunLogLevel,
+  TokenUsage,
+} from '../pipeline/nodeActivity';
+import { typeMismatch, valueMatchesType } from '../pipeline/params';
+import type { PlanNode } from '../pipeline/plan';
+import { STREAM_STRING_TYPE } from '../pipeline/stream';
+import { renderNodeParams } from '../pipeline/templates';
 import type { NodeError } from './messages';
 import type { ExpressionScopeBuilder } from './scope';
 
@@ -66,32 +63,58 @@ const HEARTBEAT_TIMEOUT_MS = 15_000;
 type NodeActivity = (input: NodeActivityInput) => Promise<NodeActivityResult>;
 
 export async function runNode(node: PlanNode, env: NodeRunEnv): Promise<NodeOutcome> {
-  let params: Record<string, unknown>;
+  if (node.execution === 'inline') return runInlineStep(node, env);
+  const rendered = renderParams(node, env);
+  if (!('params' in rendered)) return rendered.failed;
+  if (node.execution === 'activity') return runActivityNode(node, rendered.params, env);
   try {
-    params = renderNodeParams(node, env.scope.build());
-  } catch (err) {
-    return {
-      status: 'failed',
-      attempts: 1,
-      error: { code: 'TemplateError', message: (err as Error).message },
-    };
-  }
-  if (node.execution === 'activity') return runActivityNode(node, params, env);
-  try {
-    const output =
-      node.execution === 'timer' ? await runTimerNode(node, params) : runInlineNode(node, params, env);
-    return { status: 'completed', output, attempts: 1 };
+    return { status: 'completed', output: await runTimerNode(node, rendered.params), attempts: 1 };
   } catch (err) {
     if (isCancellation(err)) return { status: 'cancelled' };
+    return inlineFailure(err);
+  }
+}
+
+/**
+ * Runs a pure node (input, output, transform, condition, log) synchronously: no promise, no
+ * command. The interpreter settles whole chains of pure steps within one pass this way.
+ */
+export function runInlineStep(node: PlanNode, env: NodeRunEnv): NodeOutcome {
+  const rendered = renderParams(node, env);
+  if (!('params' in rendered)) return rendered.failed;
+  try {
+    return { status: 'completed', output: runInlineNode(node, rendered.params, env), attempts: 1 };
+  } catch (err) {
+    return inlineFailure(err);
+  }
+}
+
+function renderParams(
+  node: PlanNode,
+  env: NodeRunEnv,
+): { params: Record<string, unknown> } | { failed: NodeOutcome } {
+  try {
+    return { params: renderNodeParams(node, env.scope.build()) };
+  } catch (err) {
     return {
-      status: 'failed',
-      attempts: 1,
-      error: {
-        code: err instanceof InlineNodeError ? err.code : 'ExpressionError',
-        message: (err as Error).message,
+      failed: {
+        status: 'failed',
+        attempts: 1,
+        error: { code: 'TemplateError', message: (err as Error).message },
       },
     };
   }
+}
+
+function inlineFailure(err: unknown): NodeOutcome {
+  return {
+    status: 'failed',
+    attempts: 1,
+    error: {
+      code: err instanceof InlineNodeError ? err.code : 'ExpressionError',
+      message: (err as Error).message,
+    },
+  };
 }
 
 /** A pure node's own failure, with the code the run reports. */

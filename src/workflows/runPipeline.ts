@@ -12,7 +12,7 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { PlanNode } from '../pipeline';
+import type { PlanNode } from '../pipeline/plan';
 import { sendRunCallback } from './callback';
 import {
   runLogsQuery,
@@ -23,7 +23,7 @@ import {
   type RunPipelineResult,
 } from './messages';
 import { readiness } from './readiness';
-import { runNode, type NodeOutcome, type NodeRunEnv } from './runNode';
+import { runInlineStep, runNode, type NodeOutcome, type NodeRunEnv } from './runNode';
 import { applyResume } from './resume';
 import { ReadyQueue } from './readyQueue';
 import { isTerminal, RunState } from './runState';
@@ -113,42 +113,59 @@ export async function runPipeline(input: RunPipelineInput): Promise<RunPipelineR
     for (const node of plan.nodes) if (state.status(node.id) === 'pending') state.cancel(node.id);
   };
   /**
-   * Settles every pending node it can, among those whose dependencies have all settled, in plan
-   * order. One pass suffices: a node skipped or failed here makes its dependents (later in plan
-   * order) candidates in the same pass.
+   * Settles every pending node it can, in passes. A pass takes the candidates (pending steps whose
+   * dependencies have all settled) in plan order: it skips or fails what it must, starts activity
+   * and timer steps, and runs pure steps there and then. What the pure steps produced is recorded
+   * when the pass ends, making their dependents the next pass's candidates: the order of steps, and
+   * so of commands, is the one of pure steps settling asynchronously between passes, which is how
+   * recorded histories ran; but a chain of pure steps costs no promise and no wake-up per step.
+   * A step skipped or failed by its verdict makes its dependents candidates in the same pass.
    */
   const settlePending = (): void => {
-    const notYet: number[] = [];
-    for (let i = ready.pop(); i !== undefined; i = ready.pop()) {
-      if (failFastTriggered) break;
-      const node = plan.nodes[i]!;
-      if (state.status(node.id) !== 'pending') continue;
-      const verdict = readiness(node, state, scope);
-      if (verdict.kind === 'wait') {
-        notYet.push(i);
-        continue;
-      }
-      if (verdict.kind === 'run') {
-        if (inFlight.size >= maxParallelism) {
+    for (;;) {
+      const settledInline: Array<[PlanNode, NodeOutcome]> = [];
+      const notYet: number[] = [];
+      for (let i = ready.pop(); i !== undefined; i = ready.pop()) {
+        if (failFastTriggered) break;
+        const node = plan.nodes[i]!;
+        if (state.status(node.id) !== 'pending') continue;
+        const verdict = readiness(node, state, scope);
+        if (verdict.kind === 'wait') {
           notYet.push(i);
           continue;
         }
-        start(node);
-      } else if (verdict.kind === 'skip') {
-        state.skip(node.id, verdict.reason);
-        ready.settled(node.id);
-      } else {
-        state.start(node);
-        record(node, {
-          status: 'failed',
-          attempts: 1,
-          error: { code: verdict.code, message: verdict.message },
-        });
+        if (verdict.kind === 'run') {
+          if (inFlight.size + settledInline.length >= maxParallelism) {
+            notYet.push(i);
+            continue;
+          }
+          if (node.execution === 'inline') {
+            state.start(node);
+            scope.invalidate(node.id);
+            settledInline.push([node, runInlineStep(node, env)]);
+          } else {
+            start(node);
+          }
+        } else if (verdict.kind === 'skip') {
+          state.skip(node.id, verdict.reason);
+          ready.settled(node.id);
+        } else {
+          state.start(node);
+          record(node, {
+            status: 'failed',
+            attempts: 1,
+            error: { code: verdict.code, message: verdict.message },
+          });
+        }
+        scope.invalidate(node.id);
       }
-      scope.invalidate(node.id);
+      if (failFastTriggered) cancelPending();
+      else for (const i of notYet) ready.push(i);
+      for (const [node, outcome] of settledInline) record(node, outcome);
+      // A pure step that failed may have triggered fail_fast just now.
+      if (failFastTriggered) return cancelPending();
+      if (settledInline.length === 0) return;
     }
-    if (failFastTriggered) return cancelPending();
-    for (const i of notYet) ready.push(i);
   };
 
   try {

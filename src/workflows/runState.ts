@@ -2,18 +2,10 @@
  * The run's state as the workflow keeps it, and the snapshot the `status` query returns.
  * Deterministic: the clock is workflow time (`Date.now()` inside a workflow is replay-safe).
  */
-import {
-  MAX_RUN_LOG_BYTES,
-  MAX_RUN_LOGS,
-  streamOutputNames,
-  truncateLogMessage,
-  utf8Length,
-  type ExecutionPlan,
-  type PlanNode,
-  type RunLogLevel,
-  type StreamDeltaBatch,
-  type TokenUsage,
-} from '../pipeline';
+import type { RunLogLevel, TokenUsage } from '../pipeline/nodeActivity';
+import type { ExecutionPlan, PlanNode } from '../pipeline/plan';
+import { MAX_RUN_LOG_BYTES, MAX_RUN_LOGS, truncateLogMessage, utf8Length } from '../pipeline/runLogs';
+import { streamOutputNames, type StreamDeltaBatch } from '../pipeline/stream';
 import type {
   CallbackSnapshot,
   NodeError,

@@ -1,4 +1,4 @@
-import type { ExpressionScope } from '../pipeline';
+import type { ExpressionScope } from '../pipeline/expressions';
 import type { RunState } from './runState';
 
 /**

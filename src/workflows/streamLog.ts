@@ -4,14 +4,13 @@
  * `streamRead` query and a cursor of their own. Kept apart from the `status` snapshot so that
  * snapshot stays small. Deterministic: the clock is workflow time.
  */
+import { truncateLogMessage, utf8Length } from '../pipeline/runLogs';
 import {
   MAX_STREAM_BYTES,
   MAX_STREAM_CHUNK_BYTES,
   MAX_STREAM_CHUNKS,
-  truncateLogMessage,
-  utf8Length,
   type StreamDeltaBatch,
-} from '../pipeline';
+} from '../pipeline/stream';
 import type { NodeError, NodeStatus, StreamChunk, StreamPage, StreamReadRequest } from './messages';
 
 /** A chunk before the log gives it its `seq` and `at`. */
