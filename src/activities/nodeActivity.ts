@@ -163,7 +163,7 @@ function cancellation(signal: AbortSignal): CancelledFailure {
  * Turns a node implementation into a Temporal activity function.
  *
  * - resolves `{{ secrets.NAME }}` in `input.params` with `options.secrets` (missing → NodeConfigError);
- * - heartbeats every `heartbeatIntervalMs` until `fn` settles;
+ * - heartbeats every `heartbeatIntervalMs` until `fn` settles (not at start: short attempts send none);
  * - passes the activity's cancellation signal and `traceparent` header to `fn`;
  * - collects what `fn` logs through `ctx.log` (at most `MAX_NODE_LOGS_PER_ATTEMPT` records, the
  *   rest counted) and measures the attempt's CPU time and peak RSS ({@link NodeMetrics});
@@ -188,7 +188,8 @@ export function wrapNodeActivity(fn: NodeFn, options: WrapNodeActivityOptions = 
       if (details !== undefined) lastDetails = details;
       actx.heartbeat(lastDetails);
     };
-    heartbeat();
+    // No heartbeat at start: the SDK sends a first heartbeat at once, one more RPC for every
+    // attempt, most of which finish long before the first interval.
     let publisher: StreamPublisher | undefined;
     const stream = (text: string) => {
       if (typeof text !== 'string' || text.length === 0) return;

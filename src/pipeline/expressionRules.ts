@@ -3,8 +3,7 @@
  * parser through the environment's limits), no prototype-reaching member names, only known
  * functions, no nested macros. See expressions.ts for the reasons and measurements.
  */
-import { Environment } from '@marcbachmann/cel-js';
-import type { ASTNode } from '@marcbachmann/cel-js';
+import type { ASTNode, Environment } from '@marcbachmann/cel-js';
 import type { PipelineIssueCode } from './plan';
 import { celChildren } from './celAst';
 import { COMPREHENSION_MACROS, SCOPE_VARIABLES } from './references';
@@ -24,30 +23,49 @@ export const EXPRESSION_LIMITS = {
 /** Member names that could reach an object's prototype in a JS implementation. */
 export const FORBIDDEN_MEMBERS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
 
-/** The CEL environment: steps/params/inputs as maps, mixed int/double arithmetic, the limits above. */
-export const env = new Environment({
-  unlistedVariablesAreDyn: false,
-  homogeneousAggregateLiterals: false,
-  enableOptionalTypes: false,
-  limits: {
-    maxAstNodes: EXPRESSION_LIMITS.maxAstNodes,
-    maxDepth: EXPRESSION_LIMITS.maxDepth,
-    maxListElements: EXPRESSION_LIMITS.maxListElements,
-    maxMapEntries: EXPRESSION_LIMITS.maxMapEntries,
-    maxCallArguments: EXPRESSION_LIMITS.maxCallArguments,
-  },
-});
-for (const name of SCOPE_VARIABLES) env.registerVariable(name, 'map');
-const mixed: Record<'+' | '-' | '*' | '/', (a: number, b: number) => number> = {
+/**
+ * The CEL environment: steps/params/inputs as maps, mixed int/double arithmetic, the limits above.
+ * Built on first use, with the library loaded then: loading it builds its standard functions,
+ * several milliseconds that every workflow run would pay at start (workflow code loads its
+ * imports per run) even when its pipeline has no expression.
+ */
+export function celEnvironment(): Environment {
+  return loadedCel().env;
+}
+
+let cel: { env: Environment; known: { functions: Set<string>; methods: Set<string> } } | undefined;
+
+function loadedCel(): NonNullable<typeof cel> {
+  if (cel) return cel;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy by design, see above
+  const library = require('@marcbachmann/cel-js') as { Environment: typeof Environment };
+  const env = new library.Environment({
+    unlistedVariablesAreDyn: false,
+    homogeneousAggregateLiterals: false,
+    enableOptionalTypes: false,
+    limits: {
+      maxAstNodes: EXPRESSION_LIMITS.maxAstNodes,
+      maxDepth: EXPRESSION_LIMITS.maxDepth,
+      maxListElements: EXPRESSION_LIMITS.maxListElements,
+      maxMapEntries: EXPRESSION_LIMITS.maxMapEntries,
+      maxCallArguments: EXPRESSION_LIMITS.maxCallArguments,
+    },
+  });
+  for (const name of SCOPE_VARIABLES) env.registerVariable(name, 'map');
+  for (const [op, fn] of Object.entries(MIXED_ARITHMETIC)) {
+    env.registerOperator(`int ${op} double`, (a: bigint, b: number) => fn(Number(a), b));
+    env.registerOperator(`double ${op} int`, (a: number, b: bigint) => fn(a, Number(b)));
+  }
+  cel = { env, known: knownFunctions(env) };
+  return cel;
+}
+
+const MIXED_ARITHMETIC: Record<'+' | '-' | '*' | '/', (a: number, b: number) => number> = {
   '+': (a, b) => a + b,
   '-': (a, b) => a - b,
   '*': (a, b) => a * b,
   '/': (a, b) => a / b,
 };
-for (const [op, fn] of Object.entries(mixed)) {
-  env.registerOperator(`int ${op} double`, (a: bigint, b: number) => fn(Number(a), b));
-  env.registerOperator(`double ${op} int`, (a: number, b: bigint) => fn(a, Number(b)));
-}
 
 /** Functions that are never allowed, with the reason users see. */
 const DENIED_FUNCTIONS: ReadonlyMap<string, string> = new Map([
@@ -63,8 +81,8 @@ const DENIED_FUNCTIONS: ReadonlyMap<string, string> = new Map([
   ['none', 'optional values are not enabled'],
 ]);
 
-/** Global functions and methods the library defines, derived once from its own definitions. */
-const KNOWN = (() => {
+/** Global functions and methods the library defines (minus the denied ones), from its own definitions. */
+function knownFunctions(env: Environment): { functions: Set<string>; methods: Set<string> } {
   const functions = new Set<string>();
   const methods = new Set<string>();
   for (const fn of env.getDefinitions().functions) {
@@ -80,7 +98,7 @@ const KNOWN = (() => {
   }
   functions.delete('bind');
   return { functions, methods };
-})();
+}
 
 /** One problem with an expression; the compiler adds the path and step. */
 export interface ExpressionIssue {
@@ -90,6 +108,7 @@ export interface ExpressionIssue {
 
 /** Forbidden member names, unknown functions and macro nesting, found by walking the AST. */
 export function structuralIssues(ast: ASTNode): ExpressionIssue[] {
+  const { known } = loadedCel();
   const issues: ExpressionIssue[] = [];
   const seen = new Set<string>();
   const report = (message: string, code: PipelineIssueCode = 'invalid_expression') => {
@@ -128,7 +147,7 @@ export function structuralIssues(ast: ASTNode): ExpressionIssue[] {
         return;
       case 'call': {
         const [name] = node.args;
-        if (!KNOWN.functions.has(name)) {
+        if (!known.functions.has(name)) {
           report(
             DENIED_FUNCTIONS.has(name)
               ? `${name}() is not allowed: ${DENIED_FUNCTIONS.get(name)}.`
@@ -149,7 +168,7 @@ export function structuralIssues(ast: ASTNode): ExpressionIssue[] {
               `${isBind ? 'cel.bind' : `${name}()`} cannot be used inside another macro (map, filter, all, exists, exists_one, cel.bind): nested iteration is too costly.`,
             );
           }
-        } else if (!KNOWN.methods.has(name)) {
+        } else if (!known.methods.has(name)) {
           report(
             DENIED_FUNCTIONS.has(name)
               ? `${name}() is not allowed: ${DENIED_FUNCTIONS.get(name)}.`

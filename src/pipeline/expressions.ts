@@ -20,7 +20,7 @@
  */
 import type { ParseResult } from '@marcbachmann/cel-js';
 import { ExpressionError } from './errors';
-import { env, EXPRESSION_LIMITS, structuralIssues, type ExpressionIssue } from './expressionRules';
+import { celEnvironment, EXPRESSION_LIMITS, structuralIssues, type ExpressionIssue } from './expressionRules';
 import { collectReferences, type ExpressionReferences } from './references';
 import { fromCel, toCel } from './values';
 
@@ -77,7 +77,7 @@ function compileExpression(source: string): Compiled {
   }
   let program: ParseResult;
   try {
-    program = env.parse(source);
+    program = celEnvironment().parse(source);
   } catch (error) {
     const hint = source.includes('{{')
       ? ' Expressions are CEL, not templates: write them without {{ }}.'
