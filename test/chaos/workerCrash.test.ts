@@ -189,9 +189,7 @@ test('100 runs complete correctly while workers are SIGKILLed and restarted', as
   // So between any two requests of one step there must be a kill: the earlier request arrived
   // before the process died, the later one after the kill was sent.
   const unexplained = repeated.filter(([, reqs]) =>
-    reqs
-      .slice(1)
-      .some((req, i) => !kills.some((k) => reqs[i]!.time <= k.deadAt && req.time >= k.sentAt)),
+    reqs.slice(1).some((req, i) => !kills.some((k) => reqs[i]!.time <= k.deadAt && req.time >= k.sentAt)),
   );
   expect(unexplained.map(([key]) => key)).toEqual([]);
   // A killed worker held at most ACTIVITY_SLOTS_PER_WORKER attempts (its activity slots; a slot

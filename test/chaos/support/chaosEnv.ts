@@ -27,6 +27,8 @@ export async function prepareChaosScratch(): Promise<ChaosScratch> {
 
 /** Prints a block of figures so the chaos run's numbers show in the test output. */
 export function report(title: string, figures: Record<string, unknown>): void {
-  const lines = Object.entries(figures).map(([k, v]) => `  ${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`);
+  const lines = Object.entries(figures).map(
+    ([k, v]) => `  ${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`,
+  );
   console.log(`${title}\n${lines.join('\n')}`);
 }
