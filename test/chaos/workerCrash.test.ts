@@ -40,6 +40,11 @@ const GRAPH: Record<string, string[]> = {
   s10: ['s8', 's9'],
 };
 const NODES = Object.keys(GRAPH);
+/**
+ * Each step's start-to-close timeout: an attempt on a killed worker is given up after it (sooner
+ * than the 15 s heartbeat timeout) and retried.
+ */
+const STEP_TIMEOUT_MS = 5000;
 
 /** What the side-effect server answers node `node` given the values it was sent. */
 const stepValue = (node: string, inputs: number[]) =>
@@ -64,9 +69,7 @@ function chaosPipeline(stepUrl: string) {
       ...NODES.map((id) => ({
         id,
         action: 'api_call',
-        // An attempt on a killed worker is given up after 5 s (start-to-close; sooner than the 15 s
-        // heartbeat timeout) and retried.
-        timeout: 5,
+        timeout: STEP_TIMEOUT_MS / 1000,
         retry: { max_attempts: 20, initial_interval: '500ms', max_interval: '2s' },
         params: {
           url: stepUrl,
@@ -193,11 +196,14 @@ test('100 runs complete correctly while workers are SIGKILLed and restarted', as
   const duplicates = repeated.reduce((sum, [, reqs]) => sum + reqs.length - 1, 0);
 
   // A side effect repeats only when the attempt that made it was in flight on a worker when that
-  // worker was killed: the server then times the attempt out (start-to-close, 5 s) and retries it.
-  // So between any two requests of one step there must be a kill: the earlier request arrived
-  // before the process died, the later one after the kill was sent.
+  // worker was killed: the server then times the attempt out (start-to-close) and retries it. So
+  // between any two requests of one step there must be a kill that caught the earlier one: that
+  // request arrived before the process died and at most STEP_TIMEOUT_MS before the kill (an attempt
+  // running longer would have timed out on its own), and the later one after the kill was sent.
+  const caughtBy = (earlier: RecordedRequest, later: RecordedRequest, k: Kill) =>
+    earlier.time <= k.deadAt && earlier.time >= k.sentAt - STEP_TIMEOUT_MS && later.time >= k.sentAt;
   const unexplained = repeated.filter(([, reqs]) =>
-    reqs.slice(1).some((req, i) => !kills.some((k) => reqs[i]!.time <= k.deadAt && req.time >= k.sentAt)),
+    reqs.slice(1).some((req, i) => !kills.some((k) => caughtBy(reqs[i]!, req, k))),
   );
   expect(unexplained.map(([key]) => key)).toEqual([]);
   // A killed worker held at most ACTIVITY_SLOTS_PER_WORKER attempts (its activity slots; a slot
