@@ -62,17 +62,21 @@ const HEARTBEAT_TIMEOUT_MS = 15_000;
 
 type NodeActivity = (input: NodeActivityInput) => Promise<NodeActivityResult>;
 
-export async function runNode(node: PlanNode, env: NodeRunEnv): Promise<NodeOutcome> {
-  if (node.execution === 'inline') return runInlineStep(node, env);
+/**
+ * Runs an activity or timer node (pure nodes go through {@link runInlineStep}). It never rejects
+ * except on a bug: failures and cancellation come back as outcomes. Written with `then` rather
+ * than `async`/`await`: every promise a workflow creates costs a stack capture in the SDK's
+ * promise hook, and a wide fan-out creates these per node.
+ */
+export function runNode(node: PlanNode, env: NodeRunEnv): Promise<NodeOutcome> {
+  if (node.execution === 'inline') return Promise.resolve(runInlineStep(node, env));
   const rendered = renderParams(node, env);
-  if (!('params' in rendered)) return rendered.failed;
+  if (!('params' in rendered)) return Promise.resolve(rendered.failed);
   if (node.execution === 'activity') return runActivityNode(node, rendered.params, env);
-  try {
-    return { status: 'completed', output: await runTimerNode(node, rendered.params), attempts: 1 };
-  } catch (err) {
-    if (isCancellation(err)) return { status: 'cancelled' };
-    return inlineFailure(err);
-  }
+  return runTimerNode(node, rendered.params).then(
+    (output): NodeOutcome => ({ status: 'completed', output, attempts: 1 }),
+    (err: unknown): NodeOutcome => (isCancellation(err) ? { status: 'cancelled' } : inlineFailure(err)),
+  );
 }
 
 /**
@@ -175,7 +179,7 @@ async function runTimerNode(node: PlanNode, params: Record<string, unknown>): Pr
   return { duration_ms: ms };
 }
 
-async function runActivityNode(
+function runActivityNode(
   node: PlanNode,
   params: Record<string, unknown>,
   env: NodeRunEnv,
@@ -200,9 +204,8 @@ async function runActivityNode(
   });
   const activity = activities[node.action];
   if (!activity) throw new Error(`no activity proxy for ${node.action}`);
-  try {
-    const result = await activity({ nodeId: node.id, params, run: env.run });
-    return {
+  return activity({ nodeId: node.id, params, run: env.run }).then(
+    (result): NodeOutcome => ({
       status: 'completed',
       output: result.output,
       attempts: result.attempt,
@@ -210,13 +213,14 @@ async function runActivityNode(
       logs: result.logs,
       droppedLogs: result.droppedLogs,
       metrics: result.metrics,
-    };
-  } catch (err) {
-    if (isCancellation(err)) return { status: 'cancelled' };
-    const failure = describeActivityFailure(err, retry?.maximumAttempts ?? 1);
-    log.warn('node failed', { nodeId: node.id, ...failure.error, attempts: failure.attempts });
-    return { status: 'failed', ...failure };
-  }
+    }),
+    (err: unknown): NodeOutcome => {
+      if (isCancellation(err)) return { status: 'cancelled' };
+      const failure = describeActivityFailure(err, retry?.maximumAttempts ?? 1);
+      log.warn('node failed', { nodeId: node.id, ...failure.error, attempts: failure.attempts });
+      return { status: 'failed', ...failure };
+    },
+  );
 }
 
 /**

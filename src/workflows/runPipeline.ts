@@ -94,17 +94,26 @@ export async function runPipeline(input: RunPipelineInput): Promise<RunPipelineR
     changes++;
   };
 
+  // Only fail_fast ever cancels nodesScope; without it, node work runs in the run's own scope and
+  // saves the promises a scope's run() makes for every node.
+  const runInNodesScope = plan.failFast
+    ? (node: PlanNode) => nodesScope.run(() => runNode(node, env))
+    : (node: PlanNode) => runNode(node, env);
+  /** Starts an activity or timer node; it is recorded, and leaves `inFlight`, when it settles. */
   const start = (node: PlanNode) => {
     state.start(node);
     scope.invalidate(node.id);
-    const work = nodesScope
-      .run(() => runNode(node, env))
-      .catch((err: unknown): NodeOutcome => {
-        if (isCancellation(err)) return { status: 'cancelled' };
-        throw err;
-      })
-      .then((outcome) => record(node, outcome))
-      .finally(() => inFlight.delete(node.id));
+    const work = runInNodesScope(node).then(
+      (outcome) => {
+        inFlight.delete(node.id);
+        record(node, outcome);
+      },
+      (err: unknown) => {
+        inFlight.delete(node.id);
+        if (!isCancellation(err)) throw err;
+        record(node, { status: 'cancelled' });
+      },
+    );
     inFlight.set(node.id, work);
   };
 
