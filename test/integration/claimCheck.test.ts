@@ -15,7 +15,8 @@ import { temporal } from '@temporalio/proto';
 import { LocalDirectoryStorage } from '../../src/codec';
 import { defineAction, PipelineValidationError } from '../../src/pipeline';
 import { retryRun } from '../../src/client/retryRun';
-import { startPipelineHarness, type PipelineHarness } from '../support/pipelineHarness';
+import { connect } from '../../src/client/connect';
+import { sharedTestEnv, startPipelineHarness, type PipelineHarness } from '../support/pipelineHarness';
 
 const BLOB_BYTES = 3 * 1024 * 1024;
 /**
@@ -55,13 +56,11 @@ async function filesUnder(dir: string): Promise<string[]> {
 describe('with a claim check', () => {
   let h: PipelineHarness;
   let dir: string;
+  const claimCheck = () => ({ storage: new LocalDirectoryStorage(dir), thresholdBytes: 128 * 1024 });
 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'claim-check-'));
-    h = await startPipelineHarness(
-      { actions: [makeBlob] },
-      { payloads: { claimCheck: { storage: new LocalDirectoryStorage(dir), thresholdBytes: 128 * 1024 } } },
-    );
+    h = await startPipelineHarness({ actions: [makeBlob] }, { payloads: { claimCheck: claimCheck() } });
   });
   afterAll(async () => {
     await h?.close();
@@ -96,6 +95,23 @@ describe('with a claim check', () => {
       if (bytes.includes(head)) withMarker.push(file);
     }
     expect(withMarker.length).toBeGreaterThanOrEqual(2);
+
+    // A client from connect() with the same option reads the run as data, outputs in full.
+    const env = sharedTestEnv();
+    const client = await connect({
+      address: env.address,
+      namespace: env.namespace,
+      taskQueue: h.taskQueue,
+      payloads: { claimCheck: claimCheck() },
+      env: {},
+    });
+    try {
+      const execution = await client.executions.get(handle.workflowId);
+      expect(execution.status).toBe('completed');
+      expect(execution.outputs!.blob).toBe(bigText(marker));
+    } finally {
+      await client.close();
+    }
   });
 
   test('an input over 2 MiB is stored outside history too, and a retry of the run reads it back', async () => {

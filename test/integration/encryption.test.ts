@@ -21,6 +21,7 @@ import {
   type EncryptionOptions,
   type PayloadOptions,
 } from '../../src/codec';
+import { connect } from '../../src/client/connect';
 import { defineAction } from '../../src/pipeline';
 import { startPipelineHarness, sharedTestEnv, type PipelineHarness } from '../support/pipelineHarness';
 import { historyText } from '../support/historyText';
@@ -65,8 +66,7 @@ function historyPayloads(history: unknown): Payload[] {
   const walk = (value: unknown): void => {
     if (typeof value !== 'object' || value === null || value instanceof Uint8Array) return;
     const record = value as Record<string, unknown>;
-    if (record.metadata && typeof record.metadata === 'object' && 'data' in record)
-      found.push(record);
+    if (record.metadata && typeof record.metadata === 'object' && 'data' in record) found.push(record);
     for (const [key, child] of Object.entries(record)) if (key !== 'searchAttributes') walk(child);
   };
   walk(history);
@@ -106,6 +106,22 @@ describe('encrypted payloads', () => {
         encoding: 'binary/encrypted',
         'encryption-key-id': 'key-a',
       });
+    }
+
+    // connect() with the same option (here from the environment) starts and reads encrypted runs.
+    const env = sharedTestEnv();
+    const client = await connect({
+      address: env.address,
+      namespace: env.namespace,
+      taskQueue: h.taskQueue,
+      env: { PIPELINE_ENCRYPTION_KEYS: `key-a:${KEY_A}` },
+      actions: [reverse],
+    });
+    try {
+      const outputs = await client.run(document, runOptions('VIA-CONNECT', 'yo'));
+      expect(outputs).toEqual({ flip: { reversed: reversed('VIA-CONNECT yo') } });
+    } finally {
+      await client.close();
     }
 
     // A client without the codec cannot read the result.
