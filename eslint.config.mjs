@@ -45,6 +45,10 @@ export default tseslint.config(
     rules: restrict([{ group: ['../client', '../client/*', '../workflows', '../workflows/*'], message: 'activities never import the client or workflows' }]),
   },
   {
+    files: ['src/codec/**/*.ts'],
+    rules: restrict([{ group: ['../client', '../client/*', '../activities', '../activities/*', '../workflows', '../workflows/*', '../worker'], message: 'payload codecs import only src/pipeline (errors, limits) and the Temporal SDK' }]),
+  },
+  {
     files: ['src/client/**/*.ts'],
     rules: restrict([{ group: ['../activities', '../activities/*', '../worker'], message: 'the client never imports activities' }]),
   },

@@ -98,3 +98,19 @@ export {
   TimeoutError,
   translateError,
 } from './client/errors';
+export {
+  CodecConfigError,
+  ClaimCheckCodec,
+  EncryptionCodec,
+  LocalDirectoryStorage,
+  PayloadDecodeError,
+  PayloadEnv,
+  createCodecServer,
+  createDataConverter,
+  payloadOptionsFromEnv,
+  type ClaimCheckOptions,
+  type CodecServerOptions,
+  type EncryptionOptions,
+  type PayloadOptions,
+  type PayloadStorage,
+} from './codec';

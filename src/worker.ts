@@ -16,6 +16,12 @@ import {
   type WorkflowBundleOption,
 } from '@temporalio/worker';
 import { createActivities, ProviderConfig, type ActivitiesConfig } from './activities';
+import {
+  createDataConverter,
+  PayloadEnv,
+  payloadOptionsFromEnv,
+  type PayloadOptions,
+} from './codec/payloadOptions';
 import type { ActionDefinition } from './pipeline';
 
 const jsonRecord = <T extends z.ZodType>(value: T) =>
@@ -54,6 +60,8 @@ export const WorkerEnv = z.object({
   PIPELINE_ACTIONS_MODULE: z.string().optional(),
   /** Signs end-of-run callbacks (`x-pipeline-signature`); unsigned when unset. */
   PIPELINE_CALLBACK_SECRET: z.string().min(1).optional(),
+  /** Payload encryption and claim check (see `PayloadEnv`). */
+  ...PayloadEnv.shape,
 });
 export type WorkerEnv = z.infer<typeof WorkerEnv>;
 
@@ -72,6 +80,13 @@ export interface PipelineWorkerOptions {
   /** @default 30000 */
   shutdownGraceTimeMs?: number;
   identity?: string;
+  /**
+   * Payload encryption and the claim check for large payloads: the same value as the clients'
+   * `connect({ payloads })`. With a claim check, node outputs of any size complete (they are
+   * stored outside history); without one, an output over 2 MiB fails its step with `OutputTooLarge`.
+   * @default off
+   */
+  payloads?: PayloadOptions;
 }
 
 /** Where the workflow code lives, for `bundleWorkflowCode` (TypeScript sources or compiled JS). */
@@ -101,11 +116,19 @@ export async function createPipelineWorker(options: PipelineWorkerOptions): Prom
       identity: options.identity,
     }).filter(([, value]) => value !== undefined),
   );
+  const dataConverter = createDataConverter(options.payloads);
+  const activities: ActivitiesConfig = {
+    ...options.activities,
+    // A claim check stores large results outside history: no cap unless one is asked for.
+    maxOutputBytes:
+      options.activities?.maxOutputBytes ?? (options.payloads?.claimCheck ? Infinity : undefined),
+  };
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace ?? 'default',
     taskQueue: options.taskQueue ?? 'pipelines',
-    activities: createActivities(options.activities ?? {}),
+    activities: createActivities(activities),
+    ...(dataConverter && { dataConverter }),
     workflowBundle: options.workflowBundle ?? (await bundleWorkflows()),
     shutdownGraceTime: options.shutdownGraceTimeMs ?? 30_000,
     // Node activities heartbeat every second; send them on so cancellation reaches them within ~1 s.
@@ -138,6 +161,7 @@ export async function runWorkerFromEnv(env: NodeJS.ProcessEnv = process.env): Pr
       process.stdout.write(`${JSON.stringify({ time, level, message, ...meta })}\n`);
     }),
   });
+  const payloads = payloadOptionsFromEnv(env);
   const tls = config.TEMPORAL_TLS === 'true' || config.TEMPORAL_API_KEY !== undefined;
   const connection = await NativeConnection.connect({
     address: config.TEMPORAL_ADDRESS,
@@ -159,11 +183,14 @@ export async function runWorkerFromEnv(env: NodeJS.ProcessEnv = process.env): Pr
     maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
     maxConcurrentWorkflowTaskExecutions: config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
     shutdownGraceTimeMs: config.WORKER_SHUTDOWN_GRACE_SECONDS * 1000,
+    payloads,
   });
   Runtime.instance().logger.info('worker started', {
     address: config.TEMPORAL_ADDRESS,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
+    encryption: payloads.encryption ? `on (key ${payloads.encryption.currentKeyId})` : 'off',
+    claimCheck: payloads.claimCheck ? 'on' : 'off',
   });
   // Worker.run resolves after SIGINT/SIGTERM: polling stops, in-flight activities get the grace
   // time to finish, then are cancelled and handed back to the server for another worker.

@@ -16,7 +16,7 @@ import { parseParams } from './params';
  */
 export function createActionActivity(
   action: ActionDefinition,
-  options: { secrets?: SecretLookup; heartbeatIntervalMs?: number } = {},
+  options: { secrets?: SecretLookup; heartbeatIntervalMs?: number; maxOutputBytes?: number } = {},
 ): NodeActivity {
   return wrapNodeActivity(
     async (input, ctx) => {
@@ -48,6 +48,7 @@ export function createActionActivity(
       secrets: options.secrets,
       fallbackCode: 'ActionFailed',
       heartbeatIntervalMs: options.heartbeatIntervalMs,
+      maxOutputBytes: options.maxOutputBytes,
     },
   );
 }

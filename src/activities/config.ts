@@ -77,4 +77,11 @@ export interface ActivitiesConfig {
    * @default { batchMs: 50, settledBatchMs: 250, batchBytes: 2048 }
    */
   streaming?: { batchMs?: number; settledBatchMs?: number; batchBytes?: number };
+  /**
+   * A node result larger than this (bytes of JSON) fails the step with `OutputTooLarge` (not
+   * retried) instead of Temporal refusing the payload. `createPipelineWorker` sets `Infinity`
+   * when its `payloads.claimCheck` stores large results outside history.
+   * @default 2 MiB less 64 KiB (`MAX_INLINE_PAYLOAD_BYTES`)
+   */
+  maxOutputBytes?: number;
 }

@@ -94,6 +94,7 @@ export function isRetryableCode(code: NodeErrorCode): boolean {
     case 'BadRequest':
     case 'Unauthorized':
     case 'ResponseTooLarge':
+    case 'OutputTooLarge':
     case 'NodeConfigError':
     case 'InvalidActionParams':
       return false;

@@ -77,11 +77,16 @@ export function createActivities(config: ActivitiesConfig = {}): WorkerActivitie
   const secrets: SecretLookup = config.secrets ?? ((name) => env[name]);
   const providers = parsed.data.providers ?? {};
   const webhooks = parsed.data.webhooks ?? {};
+  const { maxOutputBytes } = config;
 
   const activities: PipelineActivities = {
-    llm: wrapNodeActivity(createLlmNode({ providers, env }), { secrets, streaming: parsed.data.streaming }),
-    api_call: wrapNodeActivity(createApiCallNode(), { secrets }),
-    notification: wrapNodeActivity(createNotificationNode({ webhooks }), { secrets }),
+    llm: wrapNodeActivity(createLlmNode({ providers, env }), {
+      secrets,
+      maxOutputBytes,
+      streaming: parsed.data.streaming,
+    }),
+    api_call: wrapNodeActivity(createApiCallNode(), { secrets, maxOutputBytes }),
+    notification: wrapNodeActivity(createNotificationNode({ webhooks }), { secrets, maxOutputBytes }),
   };
   for (const action of config.actions ?? []) {
     if (action.name === PIPELINE_CALLBACK_ACTIVITY) {
@@ -95,7 +100,7 @@ export function createActivities(config: ActivitiesConfig = {}): WorkerActivitie
     if (Object.hasOwn(activities, action.name)) {
       throw new Error(`Two actions are named "${action.name}"`);
     }
-    activities[action.name] = createActionActivity(action, { secrets });
+    activities[action.name] = createActionActivity(action, { secrets, maxOutputBytes });
   }
   const callback = createCallbackActivity({ secret: config.callbackSecret });
   const all: WorkerActivities = Object.assign(activities, { [PIPELINE_CALLBACK_ACTIVITY]: callback });

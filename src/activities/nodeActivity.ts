@@ -19,6 +19,7 @@ import type {
   TokenUsage,
 } from '../pipeline/nodeActivity';
 import { MAX_NODE_LOGS_PER_ATTEMPT, truncateLogMessage } from '../pipeline/runLogs';
+import { formatBytes, MAX_INLINE_PAYLOAD_BYTES } from '../pipeline/limits';
 import { resolveSecrets } from '../pipeline/templates';
 import { STREAM_DELTAS_SIGNAL, type StreamDeltaBatch } from '../pipeline/stream';
 import { NodeError, isErrorLike, toNodeFailure } from './errors';
@@ -87,6 +88,12 @@ export interface WrapNodeActivityOptions {
   heartbeatIntervalMs?: number;
   /** Batching of the text the node streams (`ctx.stream`). */
   streaming?: StreamingOptions;
+  /**
+   * A result larger than this (bytes of JSON) fails the attempt with `OutputTooLarge` instead of
+   * being refused by Temporal. `Infinity` when a claim check stores large results.
+   * @default MAX_INLINE_PAYLOAD_BYTES (2 MiB less 64 KiB)
+   */
+  maxOutputBytes?: number;
 }
 
 /** How streamed text is batched into signals to the run (see `StreamPublisher`). */
@@ -152,6 +159,18 @@ class AttemptRecorder {
   }
 }
 
+/** Throws `OutputTooLarge` when `result` as JSON is over `maxBytes` (never measured when unbounded). */
+function checkResultSize(result: NodeActivityResult, maxBytes: number): void {
+  if (maxBytes === Infinity) return;
+  const size = Buffer.byteLength(JSON.stringify(result) ?? '', 'utf8');
+  if (size > maxBytes) {
+    throw new NodeError(
+      'OutputTooLarge',
+      `The node's output is ${formatBytes(size)} (${size} bytes); without a claim check a node's result may be at most ${formatBytes(maxBytes)} (${maxBytes} bytes). Configure a claim check on the worker and clients (README: "Payload encryption and large payloads") or return a reference (a URL or object key).`,
+    );
+  }
+}
+
 /** The error an activity rethrows when it was cancelled: the SDK's own `CancelledFailure`. */
 function cancellation(signal: AbortSignal): CancelledFailure {
   const reason: unknown = signal.reason;
@@ -178,6 +197,7 @@ function cancellation(signal: AbortSignal): CancelledFailure {
 export function wrapNodeActivity(fn: NodeFn, options: WrapNodeActivityOptions = {}): NodeActivity {
   const lookup: SecretLookup = options.secrets ?? (() => undefined);
   const interval = options.heartbeatIntervalMs ?? HEARTBEAT_INTERVAL_MS;
+  const maxOutputBytes = options.maxOutputBytes ?? MAX_INLINE_PAYLOAD_BYTES;
   return async (input: NodeActivityInput): Promise<NodeActivityResult> => {
     const actx = Context.current();
     const attempt = actx.info.attempt;
@@ -237,7 +257,9 @@ export function wrapNodeActivity(fn: NodeFn, options: WrapNodeActivityOptions = 
       };
       const { output, usage } = await fn({ ...input, params }, ctx);
       await publisher?.flush();
-      return { output, attempt, ...(usage !== undefined && { usage }), ...recorder.report() };
+      const result = { output, attempt, ...(usage !== undefined && { usage }), ...recorder.report() };
+      checkResultSize(result, maxOutputBytes);
+      return result;
     } catch (err) {
       if (signal.aborted) throw cancellation(signal);
       throw toNodeFailure(err, { attempt, fallback: options.fallbackCode, report: recorder.report() });

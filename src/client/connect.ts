@@ -8,6 +8,7 @@ import {
   makeGrpcRetryInterceptor,
   type TLSConfig,
 } from '@temporalio/client';
+import { createDataConverter, payloadOptionsFromEnv, type PayloadOptions } from '../codec/payloadOptions';
 import type { ActionDefinition, ActionSpec } from '../pipeline';
 import { z } from 'zod';
 import { translateError } from './errors';
@@ -53,6 +54,19 @@ export interface ConnectOptions {
    * or just names (params unchecked).
    */
   actions?: ReadonlyArray<ActionDefinition | string>;
+  /**
+   * Payload encryption and the claim check for large payloads; give the worker the same value.
+   * See README "Payload encryption and large payloads".
+   * @default from env PIPELINE_ENCRYPTION_KEYS, PIPELINE_ENCRYPTION_KEY_ID, PIPELINE_CLAIM_CHECK_DIR,
+   * PIPELINE_CLAIM_CHECK_THRESHOLD_BYTES; off when they are unset
+   */
+  payloads?: PayloadOptions;
+  /**
+   * Largest run start (the run's inputs, params and plan, encoded) this client sends; a bigger
+   * one is refused with `PipelineValidationError` before anything starts.
+   * @default 1.94 MiB (fits Temporal's 2 MiB payload limit); 64 MiB with a claim check
+   */
+  maxInputBytes?: number;
 }
 
 function knownActions(actions: ConnectOptions['actions']): Record<string, ActionSpec> | undefined {
@@ -122,6 +136,10 @@ export async function connect(options: ConnectOptions = {}): Promise<PipelinesCl
   const tls = options.tls ?? (env.TEMPORAL_TLS === 'true' || apiKey !== undefined);
   const namespace = options.namespace ?? env.TEMPORAL_NAMESPACE;
   const taskQueue = options.taskQueue ?? env.TEMPORAL_TASK_QUEUE;
+  // Payload configuration errors are thrown before anything connects.
+  const dataConverter = createDataConverter(
+    options.payloads ?? payloadOptionsFromEnv(options.env ?? process.env),
+  );
   let connection: Connection;
   try {
     connection = await Connection.connect({
@@ -133,13 +151,14 @@ export async function connect(options: ConnectOptions = {}): Promise<PipelinesCl
   } catch (err) {
     throw translateError(err);
   }
-  const temporal = new Client({ connection, namespace });
+  const temporal = new Client({ connection, namespace, ...(dataConverter && { dataConverter }) });
+  const maxInputBytes = options.maxInputBytes;
 
   const actions = knownActions(options.actions);
   const start = async (document: unknown, startOptions: StartRunOptions = {}) => {
     try {
       const input = prepareRun(document, { actions, ...startOptions });
-      const handle = await startPreparedRun(temporal, input, { taskQueue, ...startOptions });
+      const handle = await startPreparedRun(temporal, input, { taskQueue, maxInputBytes, ...startOptions });
       return new RunHandle(handle, input.traceId);
     } catch (err) {
       throw translateError(err);
@@ -151,7 +170,7 @@ export async function connect(options: ConnectOptions = {}): Promise<PipelinesCl
   return {
     temporal,
     pipelines,
-    executions: new Executions(temporal, pipelines, taskQueue, actions),
+    executions: new Executions(temporal, pipelines, taskQueue, actions, maxInputBytes),
     async startSaved(name, { version, ...startOptions } = {}) {
       const saved = await pipelines.version(name, version);
       return start(saved.definition, { ...startOptions, pipelineVersion: String(saved.version) });

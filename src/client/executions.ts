@@ -158,6 +158,7 @@ export class Executions {
     private readonly pipelines: PipelineRegistry,
     private readonly taskQueue: string,
     private readonly actions?: StartRunOptions['actions'],
+    private readonly maxInputBytes?: number,
   ) {}
 
   /**
@@ -383,7 +384,12 @@ export class Executions {
   }
 
   private startOptions(options: ExecutionRunOptions, version: string | undefined): StartRunOptions {
-    return { ...options, taskQueue: this.taskQueue, pipelineVersion: version };
+    return {
+      maxInputBytes: this.maxInputBytes,
+      ...options,
+      taskQueue: this.taskQueue,
+      pipelineVersion: version,
+    };
   }
 
   private async launch(document: unknown, options: ExecutionRunOptions, version: string | undefined) {

@@ -7,7 +7,10 @@ import { defineSearchAttributeKey, TypedSearchAttributes } from '@temporalio/com
 import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import {
   compile,
+  formatBytes,
   MAX_CALLBACK_ATTEMPTS,
+  MAX_CLAIM_CHECKED_INPUT_BYTES,
+  MAX_INLINE_PAYLOAD_BYTES,
   PipelineValidationError,
   resolveRunInputs,
   resolveRunParams,
@@ -17,6 +20,7 @@ import {
   type ExecutionPlan,
   type PipelineIssue,
 } from '../pipeline';
+import { hasClaimCheck } from '../codec/payloadOptions';
 import type { RunCallbacks, RunPipelineInput } from '../workflows/messages';
 import type { runPipeline } from '../workflows';
 
@@ -61,6 +65,12 @@ export interface StartRunOptions {
    * @example { onComplete: 'https://api.example.com/hooks/done', onFailure: 'https://api.example.com/hooks/failed' }
    */
   callbacks?: RunCallbacks;
+  /**
+   * Largest run start (inputs, params and plan, as encoded JSON) to send; a bigger one is refused
+   * with `PipelineValidationError` (code `too_large`) before anything starts.
+   * @default 1.94 MiB without a claim check (Temporal refuses payloads over 2 MiB); 64 MiB with one
+   */
+  maxInputBytes?: number;
 }
 
 export type PriorityOption = 'high' | 'normal' | 'low' | 1 | 2 | 3 | 4 | 5;
@@ -228,12 +238,71 @@ export async function startPipelineRun(
   return startPreparedRun(client, prepareRun(document, options), options);
 }
 
-/** Starts a run that `prepareRun` checked. */
+const jsonBytes = (value: unknown): number => Buffer.byteLength(JSON.stringify(value) ?? '', 'utf8');
+
+/**
+ * Problems with the size of a run start: the run's input (plan, params, inputs) is one Temporal
+ * payload, so past `maxBytes` each input or param that is itself too big gets an issue, or, when
+ * none is, one issue names the largest parts.
+ */
+export function inputSizeIssues(input: RunPipelineInput, maxBytes: number): PipelineIssue[] {
+  const total = jsonBytes(input);
+  if (total <= maxBytes) return [];
+  const limit = `the limit is ${formatBytes(maxBytes)} (${maxBytes} bytes)`;
+  const parts = [
+    ...Object.entries(input.inputs).map(([name, value]) => ({
+      path: ['inputs', name],
+      what: `Input '${name}'`,
+      size: jsonBytes(value),
+    })),
+    ...Object.entries(input.params).map(([name, value]) => ({
+      path: ['params', name],
+      what: `Param '${name}'`,
+      size: jsonBytes(value),
+    })),
+    { path: ['steps'], what: 'The pipeline plan', size: jsonBytes(input.plan) },
+  ].sort((a, b) => b.size - a.size);
+  const hint =
+    'Pass a reference (a URL or object key) instead, or configure a claim check (README: "Payload encryption and large payloads").';
+  const oversize = parts.filter((p) => p.size > maxBytes);
+  if (oversize.length > 0) {
+    return oversize.map((p) => ({
+      path: p.path,
+      code: 'too_large',
+      message: `${p.what} is ${formatBytes(p.size)} (${p.size} bytes) as JSON; ${limit}. ${hint}`,
+    }));
+  }
+  const largest = parts
+    .slice(0, 3)
+    .map((p) => `${p.what} ${formatBytes(p.size)}`)
+    .join(', ');
+  return [
+    {
+      path: ['inputs'],
+      code: 'too_large',
+      message: `The run's inputs, params and plan are ${formatBytes(total)} (${total} bytes) together; ${limit}. Largest: ${largest}. ${hint}`,
+    },
+  ];
+}
+
+/** The client's default `maxInputBytes`: Temporal's payload limit, or more with a claim check. */
+function defaultMaxInputBytes(client: Client): number {
+  return hasClaimCheck(client.options.loadedDataConverter.payloadCodecs)
+    ? MAX_CLAIM_CHECKED_INPUT_BYTES
+    : MAX_INLINE_PAYLOAD_BYTES;
+}
+
+/**
+ * Starts a run that `prepareRun` checked.
+ * @throws PipelineValidationError (code `too_large`) when the run's start is over `maxInputBytes`.
+ */
 export async function startPreparedRun(
   client: Client,
   input: RunPipelineInput,
   options: StartRunOptions = {},
 ): Promise<PipelineRunHandle> {
+  const sizeIssues = inputSizeIssues(input, options.maxInputBytes ?? defaultMaxInputBytes(client));
+  if (sizeIssues.length > 0) throw new PipelineValidationError(sizeIssues);
   const { plan } = input;
   const version = options.pipelineVersion ?? plan.definitionHash.slice(0, 12);
   const key = options.idempotencyKey;

@@ -29,6 +29,11 @@ export interface LocalServerOptions {
   env?: NodeJS.ProcessEnv;
   /** Server log lines (stderr), for debugging. */
   onLog?: (line: string) => void;
+  /**
+   * A codec server URL for the Web UI (`--ui-codec-endpoint`), so it shows encrypted and
+   * claim-checked payloads decoded (see `npm run codec-server`). @default none
+   */
+  codecEndpoint?: string;
 }
 
 export interface LocalServer {
@@ -110,6 +115,7 @@ function cliArgs(
   args.push('--log-level', 'warn', '--log-format', 'json');
   if (uiPort === false) args.push('--headless');
   else args.push('--ui-port', String(uiPort), '--ui-ip', o.ip);
+  if (uiPort !== false && o.codecEndpoint) args.push('--ui-codec-endpoint', o.codecEndpoint);
   if (o.dbFilename) args.push('--db-filename', o.dbFilename, '--sqlite-pragma', 'journal_mode=wal');
   for (const attr of Object.values(SEARCH_ATTRIBUTES))
     args.push('--search-attribute', `${attr.name}=${attr.type}`);
@@ -196,6 +202,7 @@ async function startWithSdkDownload(
         ui: o.uiPort !== false,
         uiPort: o.uiPort === false ? undefined : o.uiPort,
         dbFilename: o.dbFilename,
+        ...(o.uiPort !== false && o.codecEndpoint && { extraArgs: ['--ui-codec-endpoint', o.codecEndpoint] }),
         searchAttributes: Object.values(SEARCH_ATTRIBUTES).map((a) =>
           defineSearchAttributeKey(a.name, a.sdkType),
         ),

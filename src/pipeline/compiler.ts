@@ -49,6 +49,7 @@ export const ALWAYS_NON_RETRYABLE = [
   'BadRequest',
   'Unauthorized',
   'ResponseTooLarge',
+  'OutputTooLarge',
   'NodeConfigError',
   'InvalidActionParams',
 ] as const;

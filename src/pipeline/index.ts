@@ -84,3 +84,9 @@ export {
 export * from './searchAttributes';
 export * from './callbacks';
 export { ALL_PARAMS, changedParams, paramsReadBy, reusableSteps } from './resume';
+export {
+  MAX_CLAIM_CHECKED_INPUT_BYTES,
+  MAX_INLINE_PAYLOAD_BYTES,
+  TEMPORAL_PAYLOAD_LIMIT_BYTES,
+  formatBytes,
+} from './limits';

@@ -106,6 +106,11 @@ export const NODE_ERROR_CODES = [
   'Unauthorized',
   /** The response was larger than the node's cap; not retryable. */
   'ResponseTooLarge',
+  /**
+   * The node's result is larger than a payload may be (Temporal refuses payloads over 2 MiB) and
+   * the worker has no claim check to store it outside history; not retryable.
+   */
+  'OutputTooLarge',
   /** The node's configuration cannot work on this worker (unknown provider, missing secret, …); not retryable. */
   'NodeConfigError',
   /** A user action's params failed its schema on the worker; not retryable. */

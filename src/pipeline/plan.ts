@@ -126,4 +126,6 @@ export type PipelineIssueCode =
   /** Run time: a param or input value does not have its declared type. */
   | 'invalid_type'
   /** A builder pipeline was started with edits that were never saved. */
-  | 'unsaved_changes';
+  | 'unsaved_changes'
+  /** Run time: the run's inputs or params are larger than the client's `maxInputBytes`. */
+  | 'too_large';

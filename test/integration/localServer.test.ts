@@ -43,3 +43,15 @@ test('a run started on a file database is still there after the server restarts;
     await second.stop();
   }
 });
+
+test('codecEndpoint points the Web UI at a codec server', async () => {
+  const server = await startLocalServer({ codecEndpoint: 'http://127.0.0.1:8888' });
+  try {
+    const settings = (await (await fetch(`${server.uiUrl}/api/v1/settings`)).json()) as {
+      Codec: { Endpoint: string };
+    };
+    expect(settings.Codec.Endpoint).toBe('http://127.0.0.1:8888');
+  } finally {
+    await server.stop();
+  }
+});

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import type { ActivitiesConfig } from '../../src/activities';
+import { createDataConverter } from '../../src/codec';
 import { startPipelineRun, type PipelineRunHandle, type StartRunOptions } from '../../src/client/startRun';
 import { createPipelineWorker, type PipelineWorkerOptions } from '../../src/worker';
 import { statusQuery, type RunSnapshot } from '../../src/workflows/messages';
@@ -50,7 +51,7 @@ export async function startPipelineHarness(
   activities: ActivitiesConfig = {},
   workerOptions: Pick<
     PipelineWorkerOptions,
-    'maxConcurrentActivityTaskExecutions' | 'maxConcurrentWorkflowTaskExecutions'
+    'maxConcurrentActivityTaskExecutions' | 'maxConcurrentWorkflowTaskExecutions' | 'payloads'
   > = {},
 ): Promise<PipelineHarness> {
   quietWorkerLogs();
@@ -68,7 +69,13 @@ export async function startPipelineHarness(
   });
   const running = worker.run();
   const connection = await Connection.connect({ address: env.address });
-  const client = new Client({ connection, namespace: env.namespace });
+  // The client encodes payloads as the worker does (encryption, claim check) when it has any.
+  const dataConverter = createDataConverter(workerOptions.payloads);
+  const client = new Client({
+    connection,
+    namespace: env.namespace,
+    ...(dataConverter && { dataConverter }),
+  });
 
   const start = (document: unknown, options: StartRunOptions = {}) =>
     startPipelineRun(client, document, { taskQueue, ...options });

@@ -46,6 +46,7 @@ describe('codeForStatus / isRetryableCode', () => {
       BadRequest: false,
       Unauthorized: false,
       ResponseTooLarge: false,
+      OutputTooLarge: false,
       NodeConfigError: false,
       InvalidActionParams: false,
     });

@@ -34,7 +34,7 @@ describe('every issue code comes from a real failing document', () => {
   const cases: Record<
     Exclude<
       PipelineIssueCode,
-      'ignored_setting' | 'missing_param' | 'missing_input' | 'invalid_type' | 'unsaved_changes'
+      'ignored_setting' | 'missing_param' | 'missing_input' | 'invalid_type' | 'unsaved_changes' | 'too_large'
     >,
     [unknown, Partial<PipelineIssue>, CompileOptions?]
   > = {
@@ -431,6 +431,7 @@ describe('the plan', () => {
         'BadRequest',
         'Unauthorized',
         'ResponseTooLarge',
+        'OutputTooLarge',
         'NodeConfigError',
         'InvalidActionParams',
       ],
@@ -466,6 +467,7 @@ describe('the plan', () => {
           'BadRequest',
           'Unauthorized',
           'ResponseTooLarge',
+          'OutputTooLarge',
           'NodeConfigError',
           'InvalidActionParams',
         ],

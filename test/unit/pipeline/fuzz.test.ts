@@ -44,6 +44,7 @@ const CODES = {
   missing_input: true,
   invalid_type: true,
   unsaved_changes: true,
+  too_large: true,
 } satisfies Record<PipelineIssueCode, true>;
 const KNOWN_CODES = new Set<string>(Object.keys(CODES));
 
