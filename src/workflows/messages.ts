@@ -100,7 +100,10 @@ export interface NodeError {
 export interface NodeSnapshot {
   status: NodeStatus;
   kind: string;
-  /** Attempts made (activities: as reported by the last attempt; inline nodes: 1). */
+  /**
+   * Attempts made (inline nodes: 1). Activities: the attempt that settled the step; while it runs,
+   * the latest attempt its activity reported starting.
+   */
   attempts: number;
   /** ISO timestamps (workflow time). */
   startedAt?: string;
@@ -125,7 +128,7 @@ export interface NodeSnapshot {
 export type RunLogSource =
   /** a `log` step */
   | 'log_node'
-  /** the engine: step started / completed / failed / skipped / cancelled / retried */
+  /** the engine: step started / completed / failed / skipped / cancelled / retried; an attempt failed / a retry started */
   | 'engine'
   /** the step's activity code: a user action's `ctx.log`, a built-in I/O node's own warning */
   | 'action';
