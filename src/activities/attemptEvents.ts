@@ -24,6 +24,7 @@ import {
 import {
   ATTEMPT_EVENT_SIGNAL,
   attemptSequel,
+  TEMPORAL_DEFAULT_RETRY_POLICY,
   type AttemptEvent,
   type AttemptFailure,
 } from '../pipeline/attempts';
@@ -68,11 +69,12 @@ export function attemptFailureOf(failure: ApplicationFailure): AttemptFailure {
 
 /** The SDK's retry policy in the plan's shape (Temporal's defaults for what it leaves out). */
 function planPolicy(policy: RetryPolicy): PlanRetryPolicy {
-  const initialIntervalMs = msOptionalToNumber(policy.initialInterval) ?? 1000;
+  const defaults = TEMPORAL_DEFAULT_RETRY_POLICY;
+  const initialIntervalMs = msOptionalToNumber(policy.initialInterval) ?? defaults.initialIntervalMs;
   return {
-    maximumAttempts: policy.maximumAttempts ?? 0,
+    maximumAttempts: policy.maximumAttempts ?? defaults.maximumAttempts,
     initialIntervalMs,
-    backoffCoefficient: policy.backoffCoefficient ?? 2,
+    backoffCoefficient: policy.backoffCoefficient ?? defaults.backoffCoefficient,
     maximumIntervalMs: msOptionalToNumber(policy.maximumInterval) ?? 100 * initialIntervalMs,
     nonRetryableErrorTypes: policy.nonRetryableErrorTypes ?? [],
   };

@@ -68,23 +68,31 @@ export type AttemptSequel =
       reason: string;
     };
 
+/** Temporal's retry policy for an activity scheduled without one: unlimited attempts, 1 s, ×2, up to 100 s. */
+export const TEMPORAL_DEFAULT_RETRY_POLICY: Readonly<PlanRetryPolicy> = {
+  maximumAttempts: 0,
+  initialIntervalMs: 1000,
+  backoffCoefficient: 2,
+  maximumIntervalMs: 100_000,
+  nonRetryableErrorTypes: [],
+};
+
 /**
  * What Temporal does after attempt `attempt` failed with `failure`, under `policy` (the server's
  * rules): no retry for a non-retryable failure, a code in `nonRetryableErrorTypes`, or the last
  * allowed attempt; otherwise the upstream's `retry-after` when given, else
  * `min(initialInterval × backoffCoefficient^(attempt−1), maximumInterval)`.
- * A step without a policy is tried once.
+ * Without a policy, Temporal's default applies ({@link TEMPORAL_DEFAULT_RETRY_POLICY}).
  *
  * @example
  * attemptSequel({ maximumAttempts: 3, initialIntervalMs: 100, backoffCoefficient: 2, maximumIntervalMs: 10_000, nonRetryableErrorTypes: [] }, 2, { message: 'x' })
  * // → { retry: true, delayMs: 200, delaySource: 'policy' }
  */
 export function attemptSequel(
-  policy: PlanRetryPolicy | undefined,
+  policy: PlanRetryPolicy = TEMPORAL_DEFAULT_RETRY_POLICY,
   attempt: number,
   failure: AttemptFailure,
 ): AttemptSequel {
-  if (!policy) return { retry: false, reason: 'the step has no retry policy' };
   const listed = failure.code !== undefined && policy.nonRetryableErrorTypes.includes(failure.code);
   if (failure.nonRetryable || listed) {
     return {

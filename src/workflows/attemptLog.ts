@@ -35,9 +35,17 @@ export interface AttemptLogSink {
 interface StepAttempts {
   /** Attempts whose failure has a record. */
   failed: Set<number>;
+  /** Every attempt below this one has a failure record. */
+  toldBelow: number;
   /** The latest attempt whose start has a record (1: the step's own `started` record). */
   started: number;
 }
+
+/** The log has a failure record for this attempt. */
+const told = (step: StepAttempts, attempt: number) => attempt < step.toldBelow || step.failed.has(attempt);
+
+/** More unreported attempts than this in a row get one record for all of them. */
+const MAX_GAP_RECORDS = 20;
 
 const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 1;
 
@@ -75,7 +83,7 @@ export class AttemptLog {
 
   /** An activity step started (its attempt 1). Other steps are ignored. */
   started(id: string): void {
-    if (this.policies.has(id)) this.steps.set(id, { failed: new Set(), started: 1 });
+    if (this.policies.has(id)) this.steps.set(id, { failed: new Set(), toldBelow: 1, started: 1 });
   }
 
   /**
@@ -88,9 +96,12 @@ export class AttemptLog {
     const { nodeId, attempt } = event;
     const step = typeof nodeId === 'string' ? this.steps.get(nodeId) : undefined;
     if (!step || !isCount(attempt)) return undefined;
+    // No attempt beyond the policy's limit exists (0: unlimited, as without a policy).
+    const limit = this.policies.get(nodeId)?.maximumAttempts ?? 0;
+    if (limit > 0 && attempt > limit) return undefined;
     if (event.kind === 'failed') {
       const failure = cleanFailure(event.failure);
-      if (!failure || step.failed.has(attempt)) return undefined;
+      if (!failure || told(step, attempt)) return undefined;
       this.fillGaps(nodeId, step, attempt);
       this.sink.report(nodeId, attempt, {
         logs: Array.isArray(event.logs) ? event.logs : undefined,
@@ -104,7 +115,7 @@ export class AttemptLog {
     if (event.kind === 'started') {
       if (attempt <= step.started) return undefined;
       const previous = cleanFailure(event.previous);
-      if (previous && !step.failed.has(attempt - 1)) {
+      if (previous && !told(step, attempt - 1)) {
         this.fillGaps(nodeId, step, attempt - 1);
         this.failed(nodeId, step, attempt - 1, previous, false);
       }
@@ -123,7 +134,7 @@ export class AttemptLog {
   lastAttemptFailed(id: string, attempt: number, failure: AttemptFailure): void {
     const step = this.steps.get(id);
     const clean = cleanFailure(failure);
-    if (!step || !isCount(attempt) || !clean || step.failed.has(attempt)) return;
+    if (!step || !isCount(attempt) || !clean || told(step, attempt)) return;
     this.fillGaps(id, step, attempt);
     this.failed(id, step, attempt, clean, true);
   }
@@ -142,15 +153,25 @@ export class AttemptLog {
 
   /** Records for attempts before `attempt` that have none: they failed, and a retry followed. */
   private fillGaps(id: string, step: StepAttempts, attempt: number): void {
-    for (let n = 1; n < attempt; n++) {
+    const from = step.toldBelow;
+    if (attempt <= from) return;
+    step.toldBelow = attempt;
+    const why = 'no report of it reached the run (it timed out, or its worker was lost)';
+    if (attempt - from > MAX_GAP_RECORDS) {
+      // A step retried without limit: one record, not one per attempt.
+      this.sink.log('warn', `step ${id} attempts ${from}–${attempt - 1} failed; ${why}`, id, {
+        attempt: attempt - 1,
+        attemptFailure: { retry: true },
+      });
+      return;
+    }
+    for (let n = from; n < attempt; n++) {
       if (step.failed.has(n)) continue;
       step.failed.add(n);
-      this.sink.log(
-        'warn',
-        `step ${id} attempt ${n} failed; no report of it reached the run (it timed out, or its worker was lost)`,
-        id,
-        { attempt: n, attemptFailure: { retry: true } },
-      );
+      this.sink.log('warn', `step ${id} attempt ${n} failed; ${why}`, id, {
+        attempt: n,
+        attemptFailure: { retry: true },
+      });
     }
   }
 

@@ -32,7 +32,7 @@ test("the upstream's retry-after replaces the interval, but not the attempt limi
   });
 });
 
-test('no retry for a listed code, a non-retryable failure, or a step without a policy; 0 attempts = unlimited', () => {
+test("no retry for a listed code or a non-retryable failure; 0 attempts = unlimited; no policy = Temporal's default", () => {
   expect(attemptSequel(policy, 1, { code: 'BadRequest', message: 'x' })).toEqual({
     retry: false,
     reason: 'BadRequest is not retryable',
@@ -45,9 +45,10 @@ test('no retry for a listed code, a non-retryable failure, or a step without a p
     retry: false,
     reason: 'the failure is not retryable',
   });
-  expect(attemptSequel(undefined, 1, { message: 'x' })).toEqual({
-    retry: false,
-    reason: 'the step has no retry policy',
+  expect(attemptSequel(undefined, 8, { message: 'x' })).toEqual({
+    retry: true,
+    delayMs: 100_000,
+    delaySource: 'policy',
   });
   expect(attemptSequel({ ...policy, maximumAttempts: 0 }, 99, { message: 'x' })).toMatchObject({
     retry: true,

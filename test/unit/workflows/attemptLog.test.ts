@@ -35,7 +35,7 @@ const started = (attempt: number, previous?: Extract<AttemptEvent, { kind: 'star
   ({ kind: 'started', nodeId: 'gen', attempt, ...(previous && { previous }) }) as AttemptEvent;
 
 const attemptLines = (logs: RunLogEntry[]) =>
-  logs.filter((r) => / attempt \d+ /.test(r.message)).map((r) => `${r.level} ${r.message}`);
+  logs.filter((r) => / attempts? \d+/.test(r.message)).map((r) => `${r.level} ${r.message}`);
 
 test('failed attempts, retries and the last failure, with delays and the reason no attempt follows', () => {
   const { state, node } = stateFor();
@@ -133,6 +133,23 @@ test('duplicate, late, malformed and foreign events are dropped', () => {
   ]);
   expect(state.snapshot.nodes.gen!.attempts).toBe(2);
   expect(state.snapshot.nodes.pure!.attempts).toBe(1);
+});
+
+test('a long run of unreported attempts gets one record; an attempt beyond the policy limit is dropped', () => {
+  const { state, node } = stateFor({ max_attempts: 100, initial_interval: '100ms' });
+  state.start(node('gen'));
+  state.attemptEvent(started(50));
+  state.attemptEvent(failed(10));
+  expect(attemptLines(state.snapshot.logs)).toEqual([
+    'warn step gen attempts 1–49 failed; no report of it reached the run (it timed out, or its worker was lost)',
+    'info step gen attempt 50 started',
+  ]);
+
+  const limited = stateFor();
+  limited.state.start(limited.node('gen'));
+  limited.state.attemptEvent(started(4));
+  expect(attemptLines(limited.state.snapshot.logs)).toEqual([]);
+  expect(limited.state.snapshot.nodes.gen!.attempts).toBe(1);
 });
 
 test('a step that failed before its activity ran (a template error) has no attempt record', () => {
