@@ -37,9 +37,11 @@ const llmStep = (id: string, params: Record<string, unknown>, extra: Record<stri
 });
 
 test('429 with retry-after twice, then success: 3 attempts, each gap honours retry-after, not the 100 ms policy', async () => {
+  // retry-after: 2, not 1: the local dev server starts a retry about 1 s after a failure even when
+  // the policy asks for 100 ms, so only a longer hint shows that it was honoured.
   llm.script(
-    { status: 429, retryAfter: 1, message: 'slow down' },
-    { status: 429, retryAfter: 1, message: 'slow down' },
+    { status: 429, retryAfter: 2, message: 'slow down' },
+    { status: 429, retryAfter: 2, message: 'slow down' },
     { reply: 'finally' },
   );
   const { snapshot, outputs, handle } = await h.run({
@@ -51,8 +53,8 @@ test('429 with retry-after twice, then success: 3 attempts, each gap honours ret
   const times = llm.chatRequests().map((r) => r.time);
   expect(times).toHaveLength(3);
   // The policy alone would wait 100 ms, then 200 ms.
-  expect(times[1]! - times[0]!).toBeGreaterThanOrEqual(950);
-  expect(times[2]! - times[1]!).toBeGreaterThanOrEqual(950);
+  expect(times[1]! - times[0]!).toBeGreaterThanOrEqual(1950);
+  expect(times[2]! - times[1]!).toBeGreaterThanOrEqual(1950);
 
   const logs = await client.executions.logs({ executionId: handle.workflowId, stepId: 'ask' });
   expect(attemptRecords(logs, 'ask')).toEqual([
@@ -60,13 +62,13 @@ test('429 with retry-after twice, then success: 3 attempts, each gap honours ret
       level: 'warn',
       attempt: 1,
       message: expect.stringMatching(
-        /^step ask attempt 1 failed after \d+ ms \[RateLimited, HTTP 429\]: .*slow down; next attempt in 1000 ms \(retry-after\)$/,
+        /^step ask attempt 1 failed after \d+ ms \[RateLimited, HTTP 429\]: .*slow down; next attempt in 2000 ms \(retry-after\)$/,
       ),
       attemptFailure: {
         code: 'RateLimited',
         status: 429,
         retry: true,
-        nextAttemptInMs: 1000,
+        nextAttemptInMs: 2000,
         delaySource: 'retry-after',
       },
     }),
@@ -74,7 +76,7 @@ test('429 with retry-after twice, then success: 3 attempts, each gap honours ret
     expect.objectContaining({
       level: 'warn',
       attempt: 2,
-      attemptFailure: expect.objectContaining({ code: 'RateLimited', status: 429, nextAttemptInMs: 1000 }),
+      attemptFailure: expect.objectContaining({ code: 'RateLimited', status: 429, nextAttemptInMs: 2000 }),
     }),
     expect.objectContaining({ level: 'info', attempt: 3, message: 'step ask attempt 3 started' }),
   ]);
