@@ -7,7 +7,9 @@
  * show --output json` writes and `Worker.runReplayHistories` reads).
  *
  * Re-record only for a deliberate, drained breaking change (README, Development): a change that
- * fails `test/integration/replay.test.ts` otherwise needs `patched()`.
+ * fails `test/integration/replay.test.ts` otherwise needs `patched()`. To add a new scenario
+ * without touching the others, name the fixtures to write:
+ * `npm run record-histories -- llm-retried-attempts` (every scenario still runs).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -24,6 +26,8 @@ import { startFakeOpenAI } from '../test/support/fakeOpenAI';
 import { startHttpRecorder } from '../test/support/httpRecorder';
 
 const OUT_DIR = path.join(__dirname, '..', 'test', 'fixtures', 'histories');
+/** Fixture names given on the command line: only these are written (all when none). */
+const ONLY = process.argv.slice(2);
 const TASK_QUEUE = 'record-histories';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -74,6 +78,7 @@ async function main(): Promise<void> {
   mkdirSync(OUT_DIR, { recursive: true });
 
   const write = async (name: string, handle: WorkflowHandle) => {
+    if (ONLY.length > 0 && !ONLY.includes(name)) return;
     const history = await handle.fetchHistory();
     const json = `${JSON.stringify(historyToJson(history), null, 1)}\n`;
     writeFileSync(path.join(OUT_DIR, `${name}.json`), json);
@@ -205,6 +210,27 @@ async function main(): Promise<void> {
     );
     await settle(streamed);
     await write('llm-stream', streamed);
+
+    // A streamed llm node retried twice: a 429 with retry-after, then a stream broken mid-way;
+    // its activity signals each failed attempt and each retry's start (attemptEvent).
+    llm.script(
+      { status: 429, retryAfter: 1 },
+      { breakAfterChunks: 2, reply: 'lost words here' },
+      { reply: 'the whole answer', tokens: ['the ', 'whole ', 'answer'] },
+    );
+    const attempts = await start({
+      name: 'replay-attempts',
+      steps: [
+        {
+          id: 'gen',
+          action: 'llm',
+          params: { model: 'gpt-test', prompt: 'answer', stream: true },
+          retry: { max_attempts: 3, initial_interval: '100ms' },
+        },
+      ],
+    });
+    await settle(attempts);
+    await write('llm-retried-attempts', attempts);
 
     // A completed run with an end-of-run callback (delivered on the second attempt).
     http.script('/done', { status: 500, text: 'later' }, { json: { ok: true } });

@@ -22,6 +22,7 @@ import { MAX_NODE_LOGS_PER_ATTEMPT, truncateLogMessage } from '../pipeline/runLo
 import { formatBytes, MAX_INLINE_PAYLOAD_BYTES } from '../pipeline/limits';
 import { resolveSecrets } from '../pipeline/templates';
 import { STREAM_DELTAS_SIGNAL, type StreamDeltaBatch } from '../pipeline/stream';
+import { attemptFailureOf, createAttemptReporter } from './attemptEvents';
 import { NodeError, isErrorLike, toNodeFailure } from './errors';
 import { StreamPublisher, type SendBatch } from './streamPublisher';
 
@@ -189,7 +190,9 @@ function cancellation(signal: AbortSignal): CancelledFailure {
  * - returns `{ output, attempt, usage, logs, droppedLogs, metrics }`;
  * - rethrows cancellation as the SDK's `CancelledFailure` (reported as cancelled, never retried;
  *   the attempt's records are lost); maps every other error through {@link toNodeFailure}, with
- *   the attempt's logs and metrics in the failure's details.
+ *   the attempt's logs and metrics in the failure's details;
+ * - tells the run about a failed attempt that will be retried, and about a retry's start, by
+ *   signal (see `attemptEvents.ts`), so its log shows every attempt.
  *
  * @example
  * const echo = wrapNodeActivity(async (input) => ({ output: input.params }), { secrets: (n) => process.env[n] });
@@ -210,6 +213,8 @@ export function wrapNodeActivity(fn: NodeFn, options: WrapNodeActivityOptions = 
     };
     // No heartbeat at start: the SDK sends a first heartbeat at once, one more RPC for every
     // attempt, most of which finish long before the first interval.
+    const attempts = createAttemptReporter(actx, input);
+    attempts.start();
     let publisher: StreamPublisher | undefined;
     const stream = (text: string) => {
       if (typeof text !== 'string' || text.length === 0) return;
@@ -257,12 +262,16 @@ export function wrapNodeActivity(fn: NodeFn, options: WrapNodeActivityOptions = 
       };
       const { output, usage } = await fn({ ...input, params }, ctx);
       await publisher?.flush();
+      await attempts.settled();
       const result = { output, attempt, ...(usage !== undefined && { usage }), ...recorder.report() };
       checkResultSize(result, maxOutputBytes);
       return result;
     } catch (err) {
       if (signal.aborted) throw cancellation(signal);
-      throw toNodeFailure(err, { attempt, fallback: options.fallbackCode, report: recorder.report() });
+      const report = recorder.report();
+      const failure = toNodeFailure(err, { attempt, fallback: options.fallbackCode, report });
+      await attempts.failed(attemptFailureOf(failure), report);
+      throw failure;
     } finally {
       clearInterval(timer);
       // After a failure or cancellation: the attempt's pending text is void (a retry says so).

@@ -8,6 +8,7 @@ export * from './plan';
 export * from './nodeActivity';
 export * from './runLogs';
 export * from './stream';
+export * from './attempts';
 export * from './catalog';
 export * from './builder';
 export { durationToMs } from './duration';

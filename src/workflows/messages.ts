@@ -7,8 +7,9 @@ import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { NodeMetrics, RunLogLevel, TokenUsage } from '../pipeline/nodeActivity';
 import type { ExecutionPlan } from '../pipeline/plan';
 import { STREAM_DELTAS_SIGNAL, type StreamDeltaBatch } from '../pipeline/stream';
+import { ATTEMPT_EVENT_SIGNAL, type AttemptEvent } from '../pipeline/attempts';
 
-export type { StreamDeltaBatch };
+export type { AttemptEvent, StreamDeltaBatch };
 
 export interface RunPipelineInput {
   plan: ExecutionPlan;
@@ -93,7 +94,10 @@ export interface NodeError {
 export interface NodeSnapshot {
   status: NodeStatus;
   kind: string;
-  /** Attempts made (activities: as reported by the last attempt; inline nodes: 1). */
+  /**
+   * Attempts made (inline nodes: 1). Activities: the attempt that settled the step; while it runs,
+   * the latest attempt its activity reported starting.
+   */
   attempts: number;
   /** ISO timestamps (workflow time). */
   startedAt?: string;
@@ -118,7 +122,7 @@ export interface NodeSnapshot {
 export type RunLogSource =
   /** a `log` step */
   | 'log_node'
-  /** the engine: step started / completed / failed / skipped / cancelled / retried */
+  /** the engine: step started / completed / failed / skipped / cancelled / retried; an attempt failed / a retry started */
   | 'engine'
   /** the step's activity code: a user action's `ctx.log`, a built-in I/O node's own warning */
   | 'action';
@@ -140,6 +144,27 @@ export interface RunLogEntry {
   /** At most 2 KiB (UTF-8); longer messages end with `… [truncated, N bytes]`. */
   message: string;
   source: RunLogSource;
+  /** On the engine's record of a failed activity attempt: what failed and what followed. */
+  attemptFailure?: RunLogAttemptFailure;
+}
+
+/**
+ * A failed activity attempt, on its run log record (the message says the same in words). One
+ * record per failed attempt; a retry's start has a record of its own (`step x attempt 2 started`).
+ */
+export interface RunLogAttemptFailure {
+  /** Our error code (`RateLimited`, `UpstreamUnavailable`, `Timeout`, …), or an action's own type. */
+  code?: string;
+  /** HTTP status of the failing response, if any. */
+  status?: number;
+  /** Another attempt followed (`nextAttemptInMs` later), or none did (`reason` says why). */
+  retry: boolean;
+  /** How long Temporal waited before the next attempt, ms. */
+  nextAttemptInMs?: number;
+  /** Where that delay came from: the upstream's `retry-after`, or the step's retry policy. */
+  delaySource?: 'retry-after' | 'policy';
+  /** Why no attempt followed (`maximum 3 attempts reached`, `BadRequest is not retryable`). */
+  reason?: string;
 }
 
 /** Resource use summed over the run's activity nodes. Process-wide numbers: see {@link NodeMetrics}. */
@@ -311,3 +336,10 @@ export const streamReadQuery = defineQuery<StreamPage, [StreamReadRequest]>('str
  * batches of older attempts, and batches for steps that are not running.
  */
 export const streamDeltasSignal = defineSignal<[StreamDeltaBatch]>(STREAM_DELTAS_SIGNAL);
+
+/**
+ * Node activities report failed attempts that will be retried, and the start of each retry, with
+ * this signal; the run writes them to its log (see {@link RunLogAttemptFailure}). Events for
+ * unknown steps, steps not running, or attempts already recorded are dropped.
+ */
+export const attemptEventSignal = defineSignal<[AttemptEvent]>(ATTEMPT_EVENT_SIGNAL);

@@ -12,6 +12,7 @@ import {
   TimeoutFailure,
   log,
 } from '@temporalio/workflow';
+import type { AttemptFailure } from '../pipeline/attempts';
 import type { OutputType } from '../pipeline/catalog';
 import type { Duration, ParamType } from '../pipeline/definition';
 import { durationToMs } from '../pipeline/duration';
@@ -35,12 +36,14 @@ import type { ExpressionScopeBuilder } from './scope';
 
 /**
  * What the activity attempt that settled a node reported besides its output: its log records
- * (their `at` is the worker's clock) and resource use. Absent for inline nodes.
+ * (their `at` is the worker's clock) and resource use, and, when the activity failed for good,
+ * the last attempt's failure. Absent for inline nodes.
  */
 export interface AttemptReport {
   logs?: NodeLogRecord[];
   droppedLogs?: number;
   metrics?: NodeMetrics;
+  failure?: AttemptFailure;
 }
 
 export type NodeOutcome =
@@ -224,8 +227,9 @@ function runActivityNode(
 }
 
 /**
- * The cause, code and attempt count of an activity that failed for good, and what its last
- * attempt reported (only when our error classifier built the failure).
+ * The cause, code and attempt count of an activity that failed for good, its last attempt's
+ * failure (for the run log), and what that attempt reported (only when our error classifier
+ * built the failure).
  */
 function describeActivityFailure(
   err: unknown,
@@ -238,21 +242,28 @@ function describeActivityFailure(
   if (cause instanceof ApplicationFailure) {
     const details = cause.details?.[0] as NodeFailureDetails | undefined;
     const error = { message: cause.message, code: cause.type ?? undefined };
+    const failure: AttemptFailure = { message: cause.message };
+    if (cause.nonRetryable) failure.nonRetryable = true;
+    if (cause.type) failure.code = cause.type;
     if (!details || typeof details !== 'object' || typeof details.attempt !== 'number') {
-      return { attempts, error };
+      return { attempts, error, failure };
     }
+    if (typeof details.status === 'number') failure.status = details.status;
     return {
       attempts: details.attempt,
       error,
+      failure,
       logs: Array.isArray(details.logs) ? details.logs : undefined,
       droppedLogs: typeof details.droppedLogs === 'number' ? details.droppedLogs : undefined,
       metrics: details.metrics && typeof details.metrics === 'object' ? details.metrics : undefined,
     };
   }
   if (cause instanceof TimeoutFailure) {
-    return { attempts, error: { message: `timed out (${cause.timeoutType})`, code: 'Timeout' } };
+    const error = { message: `timed out (${cause.timeoutType})`, code: 'Timeout' };
+    return { attempts, error, failure: { ...error } };
   }
-  return { attempts, error: { message: (cause as Error | undefined)?.message ?? String(err) } };
+  const message = (cause as Error | undefined)?.message ?? String(err);
+  return { attempts, error: { message }, failure: { message } };
 }
 
 function assertNever(x: never): never {

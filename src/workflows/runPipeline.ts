@@ -15,6 +15,7 @@ import {
 import type { PlanNode } from '../pipeline/plan';
 import { sendRunCallback } from './callback';
 import {
+  attemptEventSignal,
   runLogsQuery,
   statusQuery,
   streamDeltasSignal,
@@ -38,6 +39,7 @@ export async function runPipeline(input: RunPipelineInput): Promise<RunPipelineR
   setHandler(runLogsQuery, (request) => state.logsPage(request));
   setHandler(streamReadQuery, (request) => state.stream.read(request));
   setHandler(streamDeltasSignal, (batch) => state.streamDeltas(batch));
+  setHandler(attemptEventSignal, (event) => state.attemptEvent(event));
   /** The engine's own records about the run's end-of-run callback. */
   const runLog = (level: 'info' | 'error', message: string) =>
     state.log(level, message, undefined, { source: 'engine' });

@@ -2,6 +2,7 @@
  * The run's state as the workflow keeps it, and the snapshot the `status` query returns.
  * Deterministic: the clock is workflow time (`Date.now()` inside a workflow is replay-safe).
  */
+import type { AttemptEvent } from '../pipeline/attempts';
 import type { RunLogLevel, TokenUsage } from '../pipeline/nodeActivity';
 import type { ExecutionPlan, PlanNode } from '../pipeline/plan';
 import { MAX_RUN_LOG_BYTES, MAX_RUN_LOGS, truncateLogMessage, utf8Length } from '../pipeline/runLogs';
@@ -12,6 +13,7 @@ import type {
   NodeSnapshot,
   NodeStatus,
   ReusedStep,
+  RunLogAttemptFailure,
   RunLogEntry,
   RunLogsPage,
   RunLogsRequest,
@@ -19,6 +21,7 @@ import type {
   RunSnapshot,
   RunStatus,
 } from './messages';
+import { AttemptLog } from './attemptLog';
 import type { AttemptReport } from './runNode';
 import { StreamLog } from './streamLog';
 
@@ -35,12 +38,15 @@ export class RunState {
   readonly snapshot: RunSnapshot;
   /** The run's stream (the `streamRead` query); not part of the snapshot. */
   readonly stream: StreamLog;
+  /** The log's account of activity attempts (failed attempts, retries' starts). */
+  private readonly attempts: AttemptLog;
 
   private readonly terminalIds = new Set<string>();
   private readonly completedIds = new Set<string>();
 
   constructor(plan: ExecutionPlan, traceId: string, pipelineVersion: string | undefined) {
     this.stream = new StreamLog(streamOutputNames(plan));
+    this.attempts = new AttemptLog(plan, this);
     const nodes: Record<string, NodeSnapshot> = {};
     for (const node of plan.nodes) nodes[node.id] = { status: 'pending', kind: node.kind, attempts: 0 };
     this.snapshot = {
@@ -84,6 +90,18 @@ export class RunState {
       node.id,
     );
     this.stream.started(node.id);
+    this.attempts.started(node.id);
+  }
+
+  /**
+   * A node activity's report of a failed attempt or a retry's start (the `attemptEvent` signal):
+   * written to the log while the step runs; a retry's start also raises the step's `attempts`.
+   */
+  attemptEvent(event: AttemptEvent): void {
+    const attempt = this.attempts.event(event);
+    if (attempt === undefined) return;
+    const node = this.node(event.nodeId);
+    node.attempts = Math.max(node.attempts, attempt);
   }
 
   /** A batch of streamed text from a node activity: taken only while the node is running. */
@@ -98,7 +116,8 @@ export class RunState {
 
   /**
    * What the activity attempt that settled a node reported: its log records (appended with the
-   * step id and attempt, `source: 'action'`) and metrics. Call before `complete` / `fail`.
+   * step id and attempt, `source: 'action'`), metrics, and, when it failed for good, the
+   * failure (the last attempt's record). Call before `complete` / `fail`.
    */
   report(id: string, attempt: number, report: AttemptReport): void {
     for (const record of Array.isArray(report.logs) ? report.logs : []) {
@@ -115,6 +134,7 @@ export class RunState {
         { attempt },
       );
     }
+    if (report.failure) this.attempts.lastAttemptFailed(id, attempt, report.failure);
     const m = report.metrics;
     if (m && typeof m.cpuSeconds === 'number' && typeof m.peakMemoryMb === 'number') {
       this.node(id).metrics = { cpuSeconds: m.cpuSeconds, peakMemoryMb: m.peakMemoryMb };
@@ -128,6 +148,7 @@ export class RunState {
     const node = this.finish(id, 'completed');
     node.output = output;
     node.attempts = attempts;
+    this.attempts.settled(id, attempts);
     this.logRetries(id, attempts);
     this.log('info', `step ${id} completed in ${node.durationMs ?? 0} ms`, id, { attempt: attempts });
     this.stream.settled(id, 'completed', { attempt: attempts, output });
@@ -143,6 +164,7 @@ export class RunState {
     const node = this.finish(id, 'failed');
     node.error = error;
     node.attempts = Math.max(node.attempts, attempts);
+    this.attempts.settled(id, node.attempts);
     this.logRetries(id, node.attempts);
     const code = error.code ? ` [${error.code}]` : '';
     this.log('error', `step ${id} failed after ${node.attempts} attempt(s)${code}: ${error.message}`, id, {
@@ -176,6 +198,7 @@ export class RunState {
 
   cancel(id: string): void {
     this.finish(id, 'cancelled');
+    this.attempts.settled(id);
     this.log('warn', `step ${id} cancelled`, id);
     this.stream.settled(id, 'cancelled');
   }
@@ -189,7 +212,12 @@ export class RunState {
     level: RunLogLevel,
     message: string,
     stepId?: string,
-    options: { attempt?: number; source?: RunLogSource; at?: string } = {},
+    options: {
+      attempt?: number;
+      source?: RunLogSource;
+      at?: string;
+      attemptFailure?: RunLogAttemptFailure;
+    } = {},
   ): void {
     const entry: RunLogEntry = {
       seq: ++this.lastSeq,
@@ -200,6 +228,7 @@ export class RunState {
     };
     if (stepId !== undefined) entry.stepId = stepId;
     if (options.attempt !== undefined) entry.attempt = options.attempt;
+    if (options.attemptFailure !== undefined) entry.attemptFailure = options.attemptFailure;
     const logs = this.snapshot.logs;
     logs.push(entry);
     this.logBytes += utf8Length(entry.message);

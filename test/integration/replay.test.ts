@@ -8,6 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { DefaultLogger, Runtime, Worker, type ReplayWorkerOptions } from '@temporalio/worker';
+import { ATTEMPT_EVENT_SIGNAL } from '../../src/pipeline';
 import { historyFromJson } from '../support/historyJson';
 import { sharedTestEnv } from '../support/pipelineHarness';
 
@@ -20,6 +21,7 @@ const EXPECTED = [
   'condition-branches',
   'failing-run',
   'linear-llm',
+  'llm-retried-attempts',
   'llm-stream',
   'registry-entity',
   'run-with-callback',
@@ -28,6 +30,7 @@ const EXPECTED = [
 interface JsonEvent {
   eventType: string;
   activityTaskScheduledEventAttributes?: { activityType: { name: string } };
+  workflowExecutionSignaledEventAttributes?: { signalName: string };
 }
 
 const fixtureJson = (name: string) =>
@@ -69,6 +72,14 @@ test('every recorded history replays against the current workflow code', async (
   }
   expect(failures).toEqual([]);
   expect(replayed).toBe(names.length);
+});
+
+test("the retried llm run's history carries its activity's attempt events (so replay covers their handler)", () => {
+  const signals = fixtureJson('llm-retried-attempts').events.flatMap(
+    (e) => e.workflowExecutionSignaledEventAttributes?.signalName ?? [],
+  );
+  // Attempt 1 failed, attempt 2 started, attempt 2 failed, attempt 3 started.
+  expect(signals.filter((name) => name === ATTEMPT_EVENT_SIGNAL)).toHaveLength(4);
 });
 
 test('a history the code would not produce is reported as a determinism violation', async () => {

@@ -93,9 +93,30 @@ describe('a run with a retried call, a skipped step and a failed step', () => {
     expect(run.snapshot.droppedLogs).toBe(0);
   });
 
-  test('the retried step: started, needed 2 attempts, completed with its duration', () => {
+  test('the retried step: started, attempt 1 failed, attempt 2 started, needed 2 attempts, completed with its duration', () => {
     expect(about(logs, 'fetch')).toEqual([
       expect.objectContaining({ source: 'engine', level: 'info', message: 'step fetch started (api_call)' }),
+      expect.objectContaining({
+        source: 'engine',
+        level: 'warn',
+        attempt: 1,
+        message: expect.stringMatching(
+          /^step fetch attempt 1 failed after \d+ ms \[UpstreamUnavailable, HTTP 500\]: .*; next attempt in 100 ms \(retry policy\)$/,
+        ),
+        attemptFailure: {
+          code: 'UpstreamUnavailable',
+          status: 500,
+          retry: true,
+          nextAttemptInMs: 100,
+          delaySource: 'policy',
+        },
+      }),
+      expect.objectContaining({
+        source: 'engine',
+        level: 'info',
+        attempt: 2,
+        message: 'step fetch attempt 2 started',
+      }),
       expect.objectContaining({
         source: 'engine',
         level: 'warn',
@@ -153,7 +174,7 @@ describe('a run with a retried call, a skipped step and a failed step', () => {
   });
 });
 
-test("an action's ctx.log records carry the step and the attempt that settled it", async () => {
+test("an action's ctx.log records carry the step and the attempt, for every attempt", async () => {
   const { snapshot } = await h.run(
     {
       steps: [
@@ -176,8 +197,15 @@ test("an action's ctx.log records carry the step and the attempt that settled it
   );
   expect(snapshot.status).toBe('completed');
   const fromAction = (id: string) => about(snapshot.logs, id).filter((r) => r.source === 'action');
-  // The settling attempt's records; those of attempts that failed and were retried reach only the worker's logger.
+  // Attempts that failed and were retried send their records with their failure (attemptEvent signal).
+  const failedAttempt = (n: number): unknown[] => [
+    expect.objectContaining({ level: 'info', attempt: n, message: `attempt ${n} starting` }),
+    expect.objectContaining({ level: 'debug', attempt: n, message: 'details' }),
+    expect.objectContaining({ level: 'warn', attempt: n, message: `attempt ${n} giving up` }),
+  ];
   expect(fromAction('eventually')).toEqual([
+    ...failedAttempt(1),
+    ...failedAttempt(2),
     expect.objectContaining({ level: 'info', attempt: 3, message: 'attempt 3 starting' }),
     expect.objectContaining({ level: 'debug', attempt: 3, message: 'details' }),
   ]);
@@ -189,11 +217,7 @@ test("an action's ctx.log records carry the step and the attempt that settled it
     }),
   );
   // A final failure carries its attempt's records in the failure details.
-  expect(fromAction('never')).toEqual([
-    expect.objectContaining({ level: 'info', attempt: 2, message: 'attempt 2 starting' }),
-    expect.objectContaining({ level: 'debug', attempt: 2, message: 'details' }),
-    expect.objectContaining({ level: 'warn', attempt: 2, message: 'attempt 2 giving up' }),
-  ]);
+  expect(fromAction('never')).toEqual([...failedAttempt(1), ...failedAttempt(2)]);
   // Action records come before the engine's record of the outcome.
   const never = about(snapshot.logs, 'never');
   expect(never.at(-1)).toMatchObject({ source: 'engine', level: 'error', attempt: 2 });

@@ -17,7 +17,7 @@ function stateFor(steps: unknown[]): { state: RunState; node: (id: string) => Pl
 const logNodes = (n: number) =>
   Array.from({ length: n }, (_, i) => ({ id: `l${i}`, action: 'log', params: { message: `m${i}` } }));
 
-test('engine records: started, completed with duration, retries, failed with code and attempts, skipped, cancelled', () => {
+test('engine records: started, completed with duration, retries, failed with code and attempts, skipped, cancelled; attempts no event told are marked unreported', () => {
   const { state, node } = stateFor([
     { id: 'a', action: 'api_call', params: { url: 'http://x' } },
     { id: 'b', action: 'api_call', params: { url: 'http://x' } },
@@ -31,10 +31,20 @@ test('engine records: started, completed with duration, retries, failed with cod
   state.skip('c', 'dependency failed: b');
   state.cancel('d');
   const logs = state.snapshot.logs;
-  expect(logs.map((r) => r.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+  expect(logs.map((r) => r.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
   expect(logs.every((r) => r.source === 'engine')).toBe(true);
+  const unreported = (id: string, attempt: number): unknown =>
+    expect.objectContaining({
+      level: 'warn',
+      stepId: id,
+      attempt,
+      message: `step ${id} attempt ${attempt} failed; no report of it reached the run (it timed out, or its worker was lost)`,
+      attemptFailure: { retry: true },
+    });
   expect(logs).toEqual([
     expect.objectContaining({ level: 'info', stepId: 'a', message: 'step a started (api_call)' }),
+    unreported('a', 1),
+    unreported('a', 2),
     expect.objectContaining({
       level: 'warn',
       stepId: 'a',
@@ -48,6 +58,7 @@ test('engine records: started, completed with duration, retries, failed with cod
       message: expect.stringMatching(/^step a completed in \d+ ms$/),
     }),
     expect.objectContaining({ level: 'info', stepId: 'b', message: 'step b started (api_call)' }),
+    unreported('b', 1),
     expect.objectContaining({ level: 'warn', stepId: 'b', attempt: 2 }),
     expect.objectContaining({
       level: 'error',
