@@ -31,11 +31,10 @@ import {
   type RegistryState,
   type SaveRequest,
 } from './registryMessages';
+import { nowIso as now } from './clock';
 
 /** See `RegistryRunOptions.maxUpdatesPerRun`. */
 const DEFAULT_MAX_UPDATES_PER_RUN = 200;
-
-const now = () => new Date(Date.now()).toISOString();
 
 function memoOf(state: RegistryState): RegistryMemo {
   return {

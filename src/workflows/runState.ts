@@ -24,6 +24,7 @@ import type {
 import { AttemptLog } from './attemptLog';
 import type { AttemptReport } from './runNode';
 import { StreamLog } from './streamLog';
+import { nowIso as now } from './clock';
 
 const LEVEL_RANK: Readonly<Record<RunLogLevel, number>> = { debug: 0, info: 1, warn: 2, error: 3 };
 const isLevel = (value: unknown): value is RunLogLevel =>
@@ -31,8 +32,6 @@ const isLevel = (value: unknown): value is RunLogLevel =>
 const TERMINAL: ReadonlySet<NodeStatus> = new Set(['completed', 'failed', 'skipped', 'cancelled']);
 
 export const isTerminal = (status: NodeStatus): boolean => TERMINAL.has(status);
-
-const now = () => new Date(Date.now()).toISOString();
 
 export class RunState {
   readonly snapshot: RunSnapshot;

@@ -12,6 +12,7 @@ import {
   type StreamDeltaBatch,
 } from '../pipeline/stream';
 import type { NodeError, NodeStatus, StreamChunk, StreamPage, StreamReadRequest } from './messages';
+import { nowIso as now } from './clock';
 
 /** A chunk before the log gives it its `seq` and `at`. */
 export type NewStreamChunk = WithoutSeq<StreamChunk>;
@@ -29,7 +30,6 @@ const TEXT_PIECE_UNITS = 8 * 1024;
 /** An error message in a chunk is cut to this many bytes. */
 const ERROR_MESSAGE_BYTES = 4 * 1024;
 
-const now = () => new Date(Date.now()).toISOString();
 const jsonBytes = (value: unknown): number => utf8Length(JSON.stringify(value) ?? '');
 
 /** `value`, or its JSON text cut to fit when that is larger than `budget` bytes. */
