@@ -70,7 +70,10 @@ export interface Execution {
   /** The execution this one retried, if any. */
   retryOf?: string;
   traceId?: string;
-  /** True when no worker answered the status query (steps, outputs and logs are then unknown). */
+  /**
+   * True when the status query had no answer (no worker, or a snapshot over the 2 MiB query
+   * limit): steps and logs are then unknown; a completed run's outputs come from its history.
+   */
   partial: boolean;
 }
 

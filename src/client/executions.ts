@@ -240,7 +240,14 @@ export class Executions {
       const description = await handle.describe();
       if (description.type !== 'runPipeline') throw new NotFoundError(`${id} is not a pipeline execution`);
       const snapshot = await handle.query(statusQuery).catch(() => undefined);
-      return toExecution(description, snapshot);
+      const execution = toExecution(description, snapshot);
+      // No snapshot (no worker answered, or it was over the 2 MiB query limit): a completed run's
+      // outputs are still in its history.
+      if (snapshot === undefined && execution.status === 'completed') {
+        const result = (await handle.result()) as { outputs?: Record<string, unknown> } | undefined;
+        execution.outputs = result?.outputs;
+      }
+      return execution;
     } catch (err) {
       throw translateError(err, id);
     }

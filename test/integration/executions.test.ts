@@ -253,6 +253,28 @@ test('createMany validates every request first, starts with bounded concurrency;
   );
 });
 
+test('get() of a completed run whose status snapshot is over the 2 MiB query limit: partial, outputs from its history', async () => {
+  // Three steps each hold the 1.2 MB input (the input step and two transforms): a 3.6 MB snapshot,
+  // which no query can return. The run's own result is small.
+  const pipelineId = await savePipeline({
+    steps: [
+      { id: 'doc', action: 'input', params: { type: 'string' } },
+      { id: 'copy_a', action: 'transform', params: { expression: 'inputs.doc' } },
+      { id: 'copy_b', action: 'transform', params: { expression: 'inputs.doc' } },
+      {
+        id: 'size',
+        action: 'output',
+        params: { value: '{{ size(steps.copy_a.output) + size(steps.copy_b.output) }}' },
+      },
+    ],
+  });
+  const doc = 'x'.repeat(1_200_000);
+  const created = await client.executions.create({ pipelineId, inputs: { doc }, wait: true });
+  const execution = await client.executions.get(created.id);
+  expect(execution).toMatchObject({ status: 'completed', partial: true, outputs: { size: 2_400_000 } });
+  expect(execution.steps).toEqual({});
+});
+
 test('list filters by pipeline, status, tags and time; pages with limit/offset/pageToken; count agrees', async () => {
   const pipelineId = await savePipeline();
   const t0 = new Date();

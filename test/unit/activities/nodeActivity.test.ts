@@ -80,7 +80,7 @@ test('heartbeats on the interval while the node waits, repeating the latest deta
   const { env, heartbeats } = mockEnv();
   await runNode(env, act, nodeInput({}));
   expect(heartbeats[0]).toEqual({ page: 1 }); // the node's own; the wrapper sends none at start
-  expect(heartbeats.length).toBeGreaterThanOrEqual(3);
+  expect(heartbeats.length).toBeGreaterThanOrEqual(2); // 4 intervals fit in 230 ms; a loaded machine may coalesce some
   expect(heartbeats.slice(1).every((d) => JSON.stringify(d) === '{"page":1}')).toBe(true);
   const count = heartbeats.length;
   await sleep(120);
