@@ -70,33 +70,32 @@ export function collectReferences(ast: ASTNode): ExpressionReferences {
     shadowing: [],
   };
 
+  // Plain object literals, no spreads: workflow code runs this for every expression of a run.
   const root = (name: string, path: Segment[], node: ASTNode, bound: ReadonlySet<string>): void => {
     if (bound.has(name)) return;
-    const at = { start: node.start, end: node.end };
+    const { start, end } = node;
     const first = path[0];
     switch (name) {
       case 'steps': {
         if (typeof first !== 'string') {
-          refs.dynamicStepAccess.push(at);
+          refs.dynamicStepAccess.push({ start, end });
           return;
         }
-        const field = typeof path[1] === 'string' ? path[1] : undefined;
-        const outputField = field === 'output' && typeof path[2] === 'string' ? path[2] : undefined;
-        refs.steps.push({
-          stepId: first,
-          ...(field !== undefined && { field }),
-          ...(outputField !== undefined && { outputField }),
-          ...at,
-        });
+        const ref: StepReference = { stepId: first, start, end };
+        if (typeof path[1] === 'string') {
+          ref.field = path[1];
+          if (path[1] === 'output' && typeof path[2] === 'string') ref.outputField = path[2];
+        }
+        refs.steps.push(ref);
         return;
       }
       case 'params':
       case 'inputs':
       case 'secrets':
-        refs[name].push({ name: typeof first === 'string' ? first : '', ...at });
+        refs[name].push({ name: typeof first === 'string' ? first : '', start, end });
         return;
       default:
-        refs.unknownVariables.push({ name, ...at });
+        refs.unknownVariables.push({ name, start, end });
     }
   };
 
