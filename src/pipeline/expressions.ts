@@ -3,7 +3,8 @@
  * and the inside of `{{ }}` templates.
  *
  * Every expression is checked before it is evaluated, at compile time and again (from a cache)
- * when the workflow evaluates it, so a hand-written plan cannot bypass the checks:
+ * when the workflow evaluates it, so a hand-written plan cannot bypass the checks below (CEL type
+ * checking, which guards nothing at run time, happens at compile time only):
  * - size: source ≤ 4 KiB, ≤ 512 AST nodes, nesting depth ≤ 32 (the library's parse-time limits);
  * - no member or map key named `__proto__`, `constructor` or `prototype`;
  * - only known functions (the library's standard functions minus `matches`, whose JS regular
@@ -39,16 +40,23 @@ export type ExpressionCheck =
 interface Compiled {
   check: ExpressionCheck;
   program?: ParseResult;
+  /** Whether CEL type checking ran (its result type is then in `check`). */
+  typeChecked: boolean;
 }
 
 /** Parsed programs by source. Deterministic; bounded so a long-lived worker does not grow without end. */
 const cache = new Map<string, Compiled>();
 const CACHE_LIMIT = 2000;
 
-function compiled(source: string): Compiled {
+/**
+ * `typeCheck: false` is for evaluation: the size, syntax and safety rules still apply, but CEL type
+ * checking (which the compiler ran before the run started, and which evaluation does not need) is
+ * skipped; in workflow code that is a third of an expression's first-use cost.
+ */
+function compiled(source: string, typeCheck: boolean): Compiled {
   const hit = cache.get(source);
-  if (hit) return hit;
-  const result = compileExpression(source);
+  if (hit && (hit.typeChecked || !typeCheck)) return hit;
+  const result = compileExpression(source, typeCheck);
   if (cache.size >= CACHE_LIMIT) cache.clear();
   cache.set(source, result);
   return result;
@@ -60,9 +68,10 @@ function firstLine(error: unknown): string {
   return String((error as Error)?.message ?? error).split('\n')[0] ?? 'unknown error';
 }
 
-function compileExpression(source: string): Compiled {
+function compileExpression(source: string, typeCheck: boolean): Compiled {
   const fail = (issues: ExpressionIssue[], references?: ExpressionReferences): Compiled => ({
     check: { ok: false, source, issues, ...(references && { references }) },
+    typeChecked: true,
   });
   if (typeof source !== 'string' || source.trim() === '') {
     return fail([{ code: 'invalid_expression', message: 'The expression is empty.' }]);
@@ -114,6 +123,9 @@ function compileExpression(source: string): Compiled {
     });
   }
   if (issues.length > 0) return fail(issues, references);
+  if (!typeCheck) {
+    return { check: { ok: true, source, references, resultType: 'dyn' }, program, typeChecked: false };
+  }
   const typed = program.check();
   if (!typed.valid) {
     return fail(
@@ -121,7 +133,11 @@ function compileExpression(source: string): Compiled {
       references,
     );
   }
-  return { check: { ok: true, source, references, resultType: typed.type ?? 'dyn' }, program };
+  return {
+    check: { ok: true, source, references, resultType: typed.type ?? 'dyn' },
+    program,
+    typeChecked: true,
+  };
 }
 
 /**
@@ -131,7 +147,7 @@ function compileExpression(source: string): Compiled {
  * @example checkExpression("steps.a.output.status == 'ok'") // { ok: true, references: { steps: [{ stepId: 'a', … }] }, resultType: 'bool', … }
  */
 export function checkExpression(source: string): ExpressionCheck {
-  return compiled(source).check;
+  return compiled(source, true).check;
 }
 
 /** One step as expressions see it: `steps.<id>.status`, `.output`, `.error`, `.attempts`. */
@@ -194,7 +210,7 @@ function celContext(scope: ExpressionScope, references: ExpressionReferences): R
  * @example evaluateExpression('steps.a.output.n + 1', { steps: { a: { status: 'completed', output: { n: 1 } } }, params: {}, inputs: {} }) // 2
  */
 export function evaluateExpression(source: string, scope: ExpressionScope): unknown {
-  const { check, program } = compiled(source);
+  const { check, program } = compiled(source, false);
   if (!check.ok || !program) {
     throw new ExpressionError(
       source,
