@@ -13,6 +13,7 @@ import {
   reusableSteps,
   SEARCH_ATTRIBUTES,
 } from '../pipeline';
+import { unpackPlan } from '../pipeline/planWire';
 import { statusQuery, type ReusedStep, type RunPipelineInput } from '../workflows/messages';
 import { NotFoundError, translateError } from './errors';
 import { RunHandle } from './runHandle';
@@ -97,7 +98,7 @@ async function buildRetryInput(
   old: OldRun,
   options: RetryOptions,
 ): Promise<RunPipelineInput> {
-  const { plan } = old.input;
+  const plan = unpackPlan(old.input.plan);
   let params = old.input.params;
   if (options.params !== undefined) {
     const resolved = resolveRunParams(plan.params, { ...old.input.params, ...options.params });

@@ -21,6 +21,8 @@ import {
   type PipelineIssue,
 } from '../pipeline';
 import { hasClaimCheck } from '../codec/payloadOptions';
+import { KIND_DEFAULTS } from '../pipeline/catalog';
+import { packPlan } from '../pipeline/planWire';
 import type { RunCallbacks, RunPipelineInput } from '../workflows/messages';
 import type { runPipeline } from '../workflows';
 
@@ -216,7 +218,7 @@ export function prepareRun(document: unknown, options: StartRunOptions = {}): Ru
   ];
   if (!params.ok || !inputs.ok || issues.length > 0) throw new PipelineValidationError(issues);
   return {
-    plan,
+    plan: packPlan(plan, KIND_DEFAULTS),
     params: params.params,
     inputs: inputs.inputs,
     traceId: randomBytes(16).toString('hex'),

@@ -6,7 +6,8 @@
 import { z } from 'zod';
 import { Duration, ParamType, StepId } from './definition';
 import { valueMatchesType } from './params';
-import type { BuiltinKind, NodeExecution } from './plan';
+import type { BuiltinKind, NodeExecution, NodeKind } from './plan';
+import type { KindDefaults } from './planWire';
 import { BUILTIN_KINDS } from './plan';
 import { PARAM_ROLES, type ParamRoles } from './paramRoles';
 
@@ -270,3 +271,13 @@ export const USER_ACTION_SPEC: KindSpec = Object.freeze({
   defaultTimeoutMs: ACTION_DEFAULT_TIMEOUT_MS,
   description: "A user's action, run by the worker that registered it.",
 });
+
+/** Each kind's default params and timeout, as a packed plan leaves them out (see `packPlan`). */
+export const KIND_DEFAULTS: Readonly<Record<NodeKind, KindDefaults>> = Object.freeze(
+  Object.fromEntries(
+    [...Object.entries(NODE_KINDS), ['action', USER_ACTION_SPEC] as const].map(([kind, spec]) => [
+      kind,
+      { params: spec.defaults, ...(spec.defaultTimeoutMs !== undefined && { timeoutMs: spec.defaultTimeoutMs }) },
+    ]),
+  ) as Record<NodeKind, KindDefaults>,
+);

@@ -18,6 +18,7 @@ import { durationToMs } from './duration';
 import { PipelineValidationError } from './errors';
 import { findCycles, topologicalOrder } from './graph';
 import { hashJson } from './hash';
+import { MAX_STEPS } from './limits';
 import { fromZodIssues, schemaKeys } from './issues';
 import { valueMatchesType } from './params';
 import {
@@ -29,6 +30,7 @@ import {
   type PlanNode,
   type PlanRetryPolicy,
 } from './plan';
+import { ALWAYS_NON_RETRYABLE } from './planWire';
 import { didYouMean } from './suggest';
 
 /** Options of {@link compile}. */
@@ -44,18 +46,10 @@ export type CompileResult =
   | { ok: true; plan: ExecutionPlan; warnings: PipelineIssue[] }
   | { ok: false; issues: PipelineIssue[]; warnings: PipelineIssue[] };
 
-/** Error types never retried whatever the step says (see `NODE_ERROR_CODES`). */
-export const ALWAYS_NON_RETRYABLE = [
-  'BadRequest',
-  'Unauthorized',
-  'ResponseTooLarge',
-  'OutputTooLarge',
-  'NodeConfigError',
-  'InvalidActionParams',
-] as const;
+export { ALWAYS_NON_RETRYABLE };
 
 /** The document with its steps left unchecked: they are checked one by one. */
-const TopLevel = PipelineDefinition.extend({ steps: z.array(z.unknown()).min(1).max(1000) });
+const TopLevel = PipelineDefinition.extend({ steps: z.array(z.unknown()).min(1).max(MAX_STEPS) });
 
 interface Step {
   index: number;

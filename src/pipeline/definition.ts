@@ -6,6 +6,7 @@
  * whether references resolve and whether the graph is acyclic is the compiler's job.
  */
 import { z } from 'zod';
+import { MAX_STEPS } from './limits';
 
 /** A duration: seconds as a number, or a string such as `"500ms"`, `"30s"`, `"5m"`, `"2h"`. */
 export const Duration = z.union([
@@ -72,7 +73,7 @@ export const PipelineDefinition = z.strictObject({
   params: z.record(z.string(), ParamDeclaration).optional(),
   /** Cancel the nodes in flight as soon as one node fails for good. @default false */
   fail_fast: z.boolean().optional(),
-  steps: z.array(StepDefinition).min(1).max(1000),
+  steps: z.array(StepDefinition).min(1).max(MAX_STEPS),
 });
 /** A pipeline document as the user wrote it (JSON or YAML). */
 export type PipelineDefinitionInput = z.input<typeof PipelineDefinition>;

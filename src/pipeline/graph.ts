@@ -14,7 +14,7 @@ export function findCycles(ids: readonly string[], dependsOn: (id: string) => re
   const index = new Map(ids.map((id, i) => [id, i]));
   const edges = (id: string) => dependsOn(id).filter((d) => d !== id && index.has(d));
 
-  // Tarjan's strongly connected components, iterative (pipelines have up to 1,000 steps).
+  // Tarjan's strongly connected components, iterative (pipelines have up to 10,000 steps).
   let counter = 0;
   const order = new Map<string, number>();
   const low = new Map<string, number>();

@@ -57,6 +57,7 @@ export {
   type CompileOptions,
   type CompileResult,
 } from './compiler';
+export { packPlan, unpackPlan, type PackedPlan, type PackedPlanNode, type KindDefaults } from './planWire';
 export {
   resolveRunInputs,
   resolveRunParams,

@@ -26,3 +26,10 @@ export function formatBytes(bytes: number): string {
   if (bytes >= 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
   return `${bytes} bytes`;
 }
+
+/**
+ * Most steps a pipeline may have. A plan this big fits in one start payload when its params are
+ * small (about 130 bytes a step packed); runs continue as new before their history grows past
+ * Temporal's event warning.
+ */
+export const MAX_STEPS = 10_000;

@@ -5,14 +5,15 @@
  */
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { NodeMetrics, RunLogLevel, TokenUsage } from '../pipeline/nodeActivity';
-import type { ExecutionPlan } from '../pipeline/plan';
+import type { PackedPlan } from '../pipeline/planWire';
 import { STREAM_DELTAS_SIGNAL, type StreamDeltaBatch } from '../pipeline/stream';
 import { ATTEMPT_EVENT_SIGNAL, type AttemptEvent } from '../pipeline/attempts';
 
 export type { AttemptEvent, StreamDeltaBatch };
 
 export interface RunPipelineInput {
-  plan: ExecutionPlan;
+  /** The compiled plan, packed (see `packPlan`); a plan in full is read as well. */
+  plan: PackedPlan;
   /** Resolved run params (declarations' defaults applied, types checked). */
   params: Record<string, unknown>;
   /** Resolved run inputs, keyed by input node name. */

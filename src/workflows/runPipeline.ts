@@ -13,6 +13,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { PlanNode } from '../pipeline/plan';
+import { unpackPlan } from '../pipeline/planWire';
 import { sendRunCallback } from './callback';
 import {
   attemptEventSignal,
@@ -33,7 +34,7 @@ import { ExpressionScopeBuilder } from './scope';
 const DEFAULT_MAX_PARALLELISM = 32;
 
 export async function runPipeline(input: RunPipelineInput): Promise<RunPipelineResult> {
-  const { plan } = input;
+  const plan = unpackPlan(input.plan);
   const state = new RunState(plan, input.traceId, input.pipelineVersion);
   setHandler(statusQuery, () => state.snapshot);
   setHandler(runLogsQuery, (request) => state.logsPage(request));
