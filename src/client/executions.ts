@@ -4,9 +4,10 @@
  */
 import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
 import { msToNumber } from '@temporalio/common';
-import { runLogsQuery, statusQuery, type RunLogEntry, type RunLogsPage } from '../workflows/messages';
+import { runLogsQuery, type RunLogEntry, type RunLogsPage } from '../workflows/messages';
 import { MAX_RUN_LOGS, PipelineValidationError, type RunLogLevel } from '../pipeline';
 import { NotFoundError, PollTimeoutError, TimeoutError, translateError } from './errors';
+import { queryRunSnapshot } from './runSnapshot';
 import { toExecution, VISIBILITY_STATUS, type Execution, type ExecutionStatus } from './execution';
 import { pipelineName, type PipelineRegistry, type PipelineVersion } from './pipelines';
 import { retryRun, type RetryOptions } from './retryRun';
@@ -111,6 +112,8 @@ export function executionsQuery(
   const statuses = [filter.status ?? []].flat();
   const names = [...new Set(statuses.map((s) => VISIBILITY_STATUS[s]))];
   if (names.length > 0) clauses.push(`ExecutionStatus IN (${names.map(quote).join(', ')})`);
+  // A long run that continued as new leaves closed runs behind under the same id: list it once.
+  else clauses.push("ExecutionStatus != 'ContinuedAsNew'");
   for (const tag of filter.tags ?? []) clauses.push(`PipelineTags = ${quote(tag)}`);
   if (filter.createdAfter !== undefined)
     clauses.push(`StartTime >= ${quote(toTime(filter.createdAfter, now))}`);
@@ -239,7 +242,7 @@ export class Executions {
     try {
       const description = await handle.describe();
       if (description.type !== 'runPipeline') throw new NotFoundError(`${id} is not a pipeline execution`);
-      const snapshot = await handle.query(statusQuery).catch(() => undefined);
+      const snapshot = await queryRunSnapshot(handle).catch(() => undefined);
       const execution = toExecution(description, snapshot);
       // No snapshot (no worker answered, or it was over the 2 MiB query limit): a completed run's
       // outputs are still in its history.

@@ -14,8 +14,9 @@ import {
   SEARCH_ATTRIBUTES,
 } from '../pipeline';
 import { unpackPlan } from '../pipeline/planWire';
-import { statusQuery, type ReusedStep, type RunPipelineInput } from '../workflows/messages';
+import { type ReusedStep, type RunPipelineInput } from '../workflows/messages';
 import { NotFoundError, translateError } from './errors';
+import { queryRunSnapshot } from './runSnapshot';
 import { RunHandle } from './runHandle';
 import { startPreparedRun, type PriorityOption, type StartRunOptions } from './startRun';
 
@@ -107,10 +108,11 @@ async function buildRetryInput(
   }
   const reuse: Record<string, ReusedStep> = {};
   if (options.fromFailedStep) {
-    const snapshot = await temporal.workflow.getHandle(executionId, old.runId).query(statusQuery);
+    const snapshot = await queryRunSnapshot(temporal.workflow.getHandle(executionId, old.runId));
     const completed = new Set(
       Object.entries(snapshot.nodes)
-        .filter(([, node]) => node.status === 'completed')
+        // A step whose output the old run no longer holds (it continued as new) runs again.
+        .filter(([, node]) => node.status === 'completed' && !node.outputDropped)
         .map(([id]) => id),
     );
     for (const id of reusableSteps(plan, completed, changedParams(old.input.params, params))) {
@@ -122,8 +124,9 @@ async function buildRetryInput(
       };
     }
   }
+  const { carried: _carried, ...firstInput } = old.input;
   return {
-    ...old.input,
+    ...firstInput,
     params,
     traceId: randomBytes(16).toString('hex'),
     resume: { retryOf: executionId, reuse },

@@ -5,8 +5,9 @@
 import { WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import { msToNumber } from '@temporalio/common';
 import type { runPipeline } from '../workflows';
-import { statusQuery, streamReadQuery, type NodeSnapshot, type RunSnapshot } from '../workflows/messages';
+import { streamReadQuery, type NodeSnapshot, type RunSnapshot } from '../workflows/messages';
 import { PollTimeoutError, translateError } from './errors';
+import { queryRunSnapshot } from './runSnapshot';
 import { runStatusOf, type RunState } from './execution';
 import type { ClientDuration } from './startRun';
 import { readRunStream, type RunStreamChunk, type StreamOptions, type StreamSource } from './stream';
@@ -55,7 +56,7 @@ export class RunHandle {
   async runStatus(): Promise<RunStatusView> {
     try {
       const description = await this.workflow.describe();
-      const snapshot = await this.workflow.query(statusQuery).catch(() => undefined);
+      const snapshot = await queryRunSnapshot(this.workflow).catch(() => undefined);
       const status = runStatusOf(description, snapshot);
       return {
         taskId: this.taskId,

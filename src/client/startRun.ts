@@ -43,6 +43,11 @@ export interface StartRunOptions {
   idempotencyKey?: string;
   /** At most this many nodes run at once. @default 32 */
   maxParallelism?: number;
+  /**
+   * A long run continues as new (same id, a fresh history, its state carried) once its history
+   * has this many events; lower it to exercise that path in tests. @default 8000
+   */
+  continueAsNewAfterEvents?: number;
   /** Users' own actions known to this client (their params are validated before start). */
   actions?: CompileOptions['actions'];
   pipelineVersion?: string;
@@ -224,6 +229,9 @@ export function prepareRun(document: unknown, options: StartRunOptions = {}): Ru
     traceId: randomBytes(16).toString('hex'),
     pipelineVersion: options.pipelineVersion,
     maxParallelism: options.maxParallelism,
+    ...(options.continueAsNewAfterEvents !== undefined && {
+      continueAsNewAfterEvents: options.continueAsNewAfterEvents,
+    }),
     ...(options.callbacks && { callbacks: { ...options.callbacks } }),
   };
 }

@@ -30,6 +30,53 @@ export interface RunPipelineInput {
   callbacks?: RunCallbacks;
   /** This run retries another: steps to take from it as they are (see {@link RunResume}). */
   resume?: RunResume;
+  /**
+   * Continue as new once this run's history has this many events (it stops starting steps, lets
+   * the ones in flight finish, and carries its state into a fresh history). Kept well under
+   * Temporal's 10,240-event warning so the steps in flight fit. @default 8000
+   */
+  continueAsNewAfterEvents?: number;
+  /** Set by the engine on a continuation: the state of the run so far (see {@link RunCarryOver}). */
+  carried?: RunCarryOver;
+}
+
+/**
+ * A step's state as a continuation gets it: `[status, attempts, startedAtMs, completedAtMs,
+ * detail?]`, positional to keep 10,000 of them small. `startedAtMs` is 0 for a step that never
+ * started (skipped, cancelled while pending).
+ */
+export type CarriedStep = [
+  status: 'completed' | 'failed' | 'skipped' | 'cancelled',
+  attempts: number,
+  startedAtMs: number,
+  completedAtMs: number,
+  detail?: { error?: NodeError; skipReason?: string; usage?: TokenUsage; reused?: true },
+];
+
+/**
+ * What a run that continues as new hands to its continuation. Steps in flight have finished
+ * before it is made, so every step is either settled or pending.
+ */
+export interface RunCarryOver {
+  /** How many times the run has continued as new, this time included. */
+  continuations: number;
+  startedAt: string;
+  /** Settled steps by id; a step not listed is pending. */
+  steps: Record<string, CarriedStep>;
+  /**
+   * Outputs of completed steps: every one a pending step or the run's result still reads, then
+   * others while they fit; a completed step not here shows `outputDropped`.
+   */
+  outputs: Record<string, unknown>;
+  /** Steps that failed for good (not `allow_failure`), in the order they failed. */
+  failures: string[];
+  /** The newest log records, and where the log stands. */
+  logs: { records: RunLogEntry[]; dropped: number; lastSeq: number };
+  /** The newest stream chunks, and the stream's last `seq`. */
+  stream: { chunks: StreamChunk[]; lastSeq: number };
+  usage: TokenUsage;
+  metrics: RunMetrics;
+  retryOf?: string;
 }
 
 /**
@@ -117,6 +164,11 @@ export interface NodeSnapshot {
   metrics?: NodeMetrics;
   /** Completed without running: its output was taken from the run this one retries. */
   reused?: boolean;
+  /**
+   * Completed before the run continued as new, and nothing left to run read its output, so the
+   * run no longer holds it (it is in the earlier history, in the step's activity result).
+   */
+  outputDropped?: true;
 }
 
 /** Where a run log record came from. */
@@ -207,10 +259,35 @@ export interface RunSnapshot {
   retryOf?: string;
   /** The end-of-run callback, once the run has ended and has one to send. */
   callback?: CallbackSnapshot;
+  /**
+   * How many times the run continued as new: a long run does, to keep each history under
+   * Temporal's limits (the workflow id stays; each continuation has a new run id).
+   */
+  continuations?: number;
+  /**
+   * Present when `nodes` holds only some of the steps (runs of more than 1,000 steps): the
+   * position of the first in plan order, how many, and how many the run has.
+   */
+  stepsPage?: { from: number; count: number; total: number };
 }
 
-/** The run's live state: per-node status, attempts, timing, outputs, errors, progress. */
-export const statusQuery = defineQuery<RunSnapshot>('status');
+/** Which steps a {@link statusQuery} returns. */
+export interface StatusRequest {
+  /** Steps from this position in plan order. @default 0 */
+  stepsFrom?: number;
+  /** At most this many steps (clamped to 1…1000). @default 1000 */
+  stepsLimit?: number;
+}
+
+/** A run with more steps than this answers `status` a page of steps at a time. */
+export const STATUS_PAGE_STEPS = 1000;
+
+/**
+ * The run's live state: per-node status, attempts, timing, outputs, errors, progress. A run of up
+ * to 1,000 steps answers with all of them; a bigger one with a page (`stepsPage` says which; the
+ * log only on the first page): `queryRunSnapshot` in the client reads every page.
+ */
+export const statusQuery = defineQuery<RunSnapshot, [StatusRequest?]>('status');
 
 /** Which log records a {@link runLogsQuery} returns. Every field is optional. */
 export interface RunLogsRequest {

@@ -7,14 +7,17 @@ import {
   ApplicationFailure,
   CancellationScope,
   condition,
+  continueAsNew,
   isCancellation,
   log,
+  patched,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { PlanNode } from '../pipeline/plan';
 import { unpackPlan } from '../pipeline/planWire';
 import { sendRunCallback } from './callback';
+import { continuationInput, restoreCarryOver } from './carryOver';
 import {
   attemptEventSignal,
   runLogsQuery,
@@ -32,19 +35,27 @@ import { isTerminal, RunState } from './runState';
 import { ExpressionScopeBuilder } from './scope';
 
 const DEFAULT_MAX_PARALLELISM = 32;
+/** Continue as new past this many history events (Temporal warns at 10,240). */
+const DEFAULT_CONTINUE_AS_NEW_AFTER_EVENTS = 8_000;
+/** …or past this many bytes of history (Temporal warns at 10 MiB). */
+const CONTINUE_AS_NEW_AFTER_BYTES = 8 * 1024 * 1024;
+/** Marks runs that continue as new when their history is long (runs recorded before never did). */
+const CONTINUE_AS_NEW_PATCH = 'continue-as-new-when-history-is-long';
 
 export async function runPipeline(input: RunPipelineInput): Promise<RunPipelineResult> {
   const plan = unpackPlan(input.plan);
   const state = new RunState(plan, input.traceId, input.pipelineVersion);
-  setHandler(statusQuery, () => state.snapshot);
+  setHandler(statusQuery, (request) => state.statusPage(request));
   setHandler(runLogsQuery, (request) => state.logsPage(request));
   setHandler(streamReadQuery, (request) => state.stream.read(request));
   setHandler(streamDeltasSignal, (batch) => state.streamDeltas(batch));
   setHandler(attemptEventSignal, (event) => state.attemptEvent(event));
   /** The engine's own records about the run's end-of-run callback. */
-  const runLog = (level: 'info' | 'error', message: string) =>
+  const runLog = (level: 'info' | 'warn' | 'error', message: string) =>
     state.log(level, message, undefined, { source: 'engine' });
-  if (input.resume) applyResume(state, plan, input.resume);
+  const failures: string[] = [];
+  if (input.carried) failures.push(...restoreCarryOver(state, input.carried));
+  else if (input.resume) applyResume(state, plan, input.resume);
 
   const scope = new ExpressionScopeBuilder(state, input.params, input.inputs);
   const ready = new ReadyQueue(plan.nodes, (id) => isTerminal(state.status(id)));
@@ -67,9 +78,18 @@ export async function runPipeline(input: RunPipelineInput): Promise<RunPipelineR
   // Node work runs in its own scope so that fail_fast can cancel it without cancelling the run.
   const nodesScope = new CancellationScope();
   const inFlight = new Map<string, Promise<void>>();
-  const failures: string[] = [];
   let failFastTriggered = false;
   let changes = 0;
+  /**
+   * The history is long: start no more activity or timer steps, let the ones in flight finish,
+   * then continue as new with the run's state (pure steps still settle: they write no history).
+   */
+  let draining = false;
+  const continueAsNewAfterEvents = input.continueAsNewAfterEvents ?? DEFAULT_CONTINUE_AS_NEW_AFTER_EVENTS;
+  const historyIsLong = () => {
+    const info = workflowInfo();
+    return info.historyLength >= continueAsNewAfterEvents || info.historySize >= CONTINUE_AS_NEW_AFTER_BYTES;
+  };
 
   const record = (node: PlanNode, outcome: NodeOutcome) => {
     // The settling attempt's own log records and metrics go in before the engine's record.
@@ -103,7 +123,9 @@ export async function runPipeline(input: RunPipelineInput): Promise<RunPipelineR
     ? (node: PlanNode) => nodesScope.run(() => runNode(node, env))
     : (node: PlanNode) => runNode(node, env);
   /** Starts an activity or timer node; it is recorded, and leaves `inFlight`, when it settles. */
+  let stepsStarted = 0;
   const start = (node: PlanNode) => {
+    stepsStarted++;
     state.start(node);
     scope.invalidate(node.id);
     const work = runInNodesScope(node).then(
@@ -155,6 +177,9 @@ export async function runPipeline(input: RunPipelineInput): Promise<RunPipelineR
             state.start(node);
             scope.invalidate(node.id);
             settledInline.push([node, runInlineStep(node, env)]);
+          } else if (draining) {
+            notYet.push(i);
+            continue;
           } else {
             start(node);
           }
@@ -180,12 +205,36 @@ export async function runPipeline(input: RunPipelineInput): Promise<RunPipelineR
     }
   };
 
+  let mayContinueAsNew = true;
   try {
     for (;;) {
-      settlePending();
-      if (inFlight.size === 0) break;
-      const seen = changes;
-      await condition(() => changes !== seen);
+      for (;;) {
+        // Checked only past the threshold, so shorter runs record no patch marker.
+        // A continuation always starts a step before it may continue again, so runs make progress.
+        if (mayContinueAsNew && !draining && stepsStarted > 0 && historyIsLong() && patched(CONTINUE_AS_NEW_PATCH)) {
+          draining = true;
+        }
+        settlePending();
+        if (inFlight.size === 0) break;
+        const seen = changes;
+        await condition(() => changes !== seen);
+      }
+      if (!draining || !plan.nodes.some((node) => state.status(node.id) === 'pending')) break;
+      const next = continuationInput(input, plan, state, failures);
+      if ('input' in next) {
+        log.info('continuing as new', {
+          historyLength: workflowInfo().historyLength,
+          continuations: next.input.carried!.continuations,
+        });
+        await continueAsNew<typeof runPipeline>(next.input);
+      } else {
+        runLog(
+          'warn',
+          `the run's history is long, but its state (${next.tooLarge} bytes) is too large to carry into a new history; it goes on in this one`,
+        );
+        draining = false;
+        mayContinueAsNew = false;
+      }
     }
   } catch (err) {
     if (!isCancellation(err)) throw err;

@@ -20,7 +20,9 @@ import type {
   RunLogSource,
   RunSnapshot,
   RunStatus,
+  StatusRequest,
 } from './messages';
+import { STATUS_PAGE_STEPS } from './messages';
 import { AttemptLog } from './attemptLog';
 import type { AttemptReport } from './runNode';
 import { StreamLog } from './streamLog';
@@ -245,6 +247,26 @@ export class RunState {
     }
   }
 
+  /** The `status` query: the snapshot, or for a run of more than 1,000 steps a page of them. */
+  statusPage(request: StatusRequest | undefined): RunSnapshot {
+    const ids = Object.keys(this.snapshot.nodes);
+    const req: StatusRequest = typeof request === 'object' && request !== null ? request : {};
+    const from = typeof req.stepsFrom === 'number' && Number.isFinite(req.stepsFrom) ? Math.max(0, Math.floor(req.stepsFrom)) : 0;
+    const limit =
+      typeof req.stepsLimit === 'number' && Number.isFinite(req.stepsLimit)
+        ? Math.min(STATUS_PAGE_STEPS, Math.max(1, Math.floor(req.stepsLimit)))
+        : STATUS_PAGE_STEPS;
+    if (from === 0 && ids.length <= limit) return this.snapshot;
+    const nodes: Record<string, NodeSnapshot> = {};
+    const page = ids.slice(from, from + limit);
+    for (const id of page) nodes[id] = this.snapshot.nodes[id]!;
+    return Object.assign({}, this.snapshot, {
+      nodes,
+      logs: from === 0 ? this.snapshot.logs : [],
+      stepsPage: { from, count: page.length, total: ids.length },
+    });
+  }
+
   /** The `logs` query: matching records after `afterSeq`, oldest first (see {@link RunLogsPage}). */
   logsPage(request: RunLogsRequest | undefined): RunLogsPage {
     const req: RunLogsRequest = typeof request === 'object' && request !== null ? request : {};
@@ -301,12 +323,35 @@ export class RunState {
     node.status = status;
     node.completedAt = now();
     if (wasStarted) node.durationMs = Date.parse(node.completedAt) - Date.parse(node.startedAt!);
-    // Counted incrementally: recounting every step on every change is quadratic in big runs.
+    this.settledCount(id, status);
+    return node;
+  }
+
+  /** Counted incrementally: recounting every step on every change is quadratic in big runs. */
+  private settledCount(id: string, status: NodeStatus): void {
     this.terminalIds.add(id);
     if (status === 'completed') this.completedIds.add(id);
     else this.completedIds.delete(id);
     this.snapshot.completedSteps = this.completedIds.size;
     this.snapshot.progress = Math.floor((100 * this.terminalIds.size) / this.snapshot.totalSteps);
-    return node;
+  }
+
+  /** The `seq` of the newest log record. */
+  get lastLogSeq(): number {
+    return this.lastSeq;
+  }
+
+  /** A continuation: a step settled before the run continued as new, as it was (no log record). */
+  restoreStep(id: string, step: Omit<NodeSnapshot, 'kind'>): void {
+    Object.assign(this.node(id), step);
+    this.settledCount(id, step.status);
+  }
+
+  /** A continuation: the log as the run left it (its newest records, and where it stood). */
+  restoreLog(records: RunLogEntry[], dropped: number, lastSeq: number): void {
+    this.snapshot.logs.push(...records);
+    this.snapshot.droppedLogs = dropped;
+    this.lastSeq = lastSeq;
+    for (const record of records) this.logBytes += utf8Length(record.message);
   }
 }

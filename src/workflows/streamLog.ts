@@ -194,6 +194,31 @@ export class StreamLog {
     this.append(chunk);
   }
 
+  /** The newest chunks, at most `maxChunks` of them and `maxBytes` of JSON, and the last `seq`. */
+  tail(maxChunks: number, maxBytes: number): { chunks: StreamChunk[]; lastSeq: number } {
+    let start = this.chunks.length;
+    let bytes = 0;
+    while (start > 0 && this.chunks.length - start < maxChunks && bytes + this.sizes[start - 1]! <= maxBytes) {
+      bytes += this.sizes[--start]!;
+    }
+    return { chunks: this.chunks.slice(start), lastSeq: this.lastSeq };
+  }
+
+  /**
+   * A continuation: the stream as the run left it. Chunks before the carried ones read as
+   * dropped (`truncatedBefore`), as chunks beyond the bounds do.
+   */
+  restore(chunks: readonly StreamChunk[], lastSeq: number): void {
+    for (const chunk of chunks) {
+      const size = jsonBytes(chunk);
+      this.chunks.push(chunk);
+      this.sizes.push(size);
+      this.bytes += size;
+    }
+    this.lastSeq = lastSeq;
+    this.truncatedBefore = (chunks[0]?.seq ?? lastSeq + 1) - 1;
+  }
+
   /** The `streamRead` query (see {@link StreamPage}). */
   read(request: StreamReadRequest | undefined): StreamPage {
     const req: StreamReadRequest = typeof request === 'object' && request !== null ? request : {};

@@ -453,7 +453,7 @@ test('logs say when older records were dropped by the per-run bound', async () =
 
 test('the visibility query quotes values, so a filter cannot inject clauses', () => {
   expect(executionsQuery({ pipelineId: "x' OR WorkflowType = 'y", tags: ['t'] })).toBe(
-    "WorkflowType = 'runPipeline' AND PipelineName = 'x\\' OR WorkflowType = \\'y' AND PipelineTags = 't'",
+    "WorkflowType = 'runPipeline' AND PipelineName = 'x\\' OR WorkflowType = \\'y' AND ExecutionStatus != 'ContinuedAsNew' AND PipelineTags = 't'",
   );
 });
 

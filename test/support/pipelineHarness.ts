@@ -10,7 +10,8 @@ import type { ActivitiesConfig } from '../../src/activities';
 import { createDataConverter } from '../../src/codec';
 import { startPipelineRun, type PipelineRunHandle, type StartRunOptions } from '../../src/client/startRun';
 import { createPipelineWorker, type PipelineWorkerOptions } from '../../src/worker';
-import { statusQuery, type RunSnapshot } from '../../src/workflows/messages';
+import { queryRunSnapshot } from '../../src/client/runSnapshot';
+import type { RunSnapshot } from '../../src/workflows/messages';
 import { SHARED_ENV_FILE, type SharedTestEnv } from './sharedEnv';
 
 export interface PipelineHarness {
@@ -94,7 +95,7 @@ export async function startPipelineHarness(
         if (!(err instanceof WorkflowFailedError)) throw err;
         failure = err;
       }
-      const snapshot = await handle.query(statusQuery);
+      const snapshot = await queryRunSnapshot(handle);
       return { handle, snapshot, outputs, failure };
     },
     async close() {
