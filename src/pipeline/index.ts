@@ -89,6 +89,7 @@ export { ALL_PARAMS, changedParams, paramsReadBy, reusableSteps } from './resume
 export {
   MAX_CLAIM_CHECKED_INPUT_BYTES,
   MAX_INLINE_PAYLOAD_BYTES,
+  MAX_STEPS,
   TEMPORAL_PAYLOAD_LIMIT_BYTES,
   formatBytes,
 } from './limits';
