@@ -13,7 +13,13 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { Client, Connection, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+import {
+  Client,
+  Connection,
+  WorkflowFailedError,
+  type WorkflowHandle,
+  type WorkflowHandleWithFirstExecutionRunId,
+} from '@temporalio/client';
 import { historyToJson } from '../test/support/historyJson';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { connect } from '../src/client/connect';
@@ -231,6 +237,31 @@ async function main(): Promise<void> {
     });
     await settle(attempts);
     await write('llm-retried-attempts', attempts);
+
+    // A long run, made short: it continues as new twice at 20 events (the patch marker and the
+    // continue-as-new command are in the first history; the carried state in the last one's input).
+    http.route('/count', { json: { value: 1 } });
+    const countSteps = Array.from({ length: 6 }, (_, i) => ({
+      id: `c${i}`,
+      action: 'api_call',
+      params: { url: http.url('/count'), method: 'POST', body: { i } },
+      ...(i > 0 && { depends_on: [`c${i - 1}`] }),
+    }));
+    const long = await start(
+      {
+        name: 'replay-continued',
+        steps: [
+          ...countSteps,
+          { id: 'sum', action: 'transform', params: { expression: 'steps.c0.output.body.value + steps.c5.output.body.value' } },
+          { id: 'out', action: 'output', params: { name: 'sum', value: '{{ steps.sum.output }}' } },
+        ],
+      },
+      { continueAsNewAfterEvents: 20 },
+    );
+    await settle(long);
+    const firstRunId = (long as WorkflowHandleWithFirstExecutionRunId).firstExecutionRunId;
+    await write('continued-as-new-first', client.workflow.getHandle(long.workflowId, firstRunId));
+    await write('continued-as-new-last', client.workflow.getHandle(long.workflowId));
 
     // A completed run with an end-of-run callback (delivered on the second attempt).
     http.script('/done', { status: 500, text: 'later' }, { json: { ok: true } });

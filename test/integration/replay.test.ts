@@ -19,6 +19,8 @@ const EXPECTED = [
   'api-call-retried',
   'cancelled-run',
   'condition-branches',
+  'continued-as-new-first',
+  'continued-as-new-last',
   'failing-run',
   'linear-llm',
   'llm-retried-attempts',
@@ -80,6 +82,14 @@ test("the retried llm run's history carries its activity's attempt events (so re
   );
   // Attempt 1 failed, attempt 2 started, attempt 2 failed, attempt 3 started.
   expect(signals.filter((name) => name === ATTEMPT_EVENT_SIGNAL)).toHaveLength(4);
+});
+
+test('the long-run fixtures cover continue-as-new: the patch marker and the hand-off, then a continuation', () => {
+  const first = fixtureJson('continued-as-new-first').events.map((e) => e.eventType);
+  expect(first).toContain('EVENT_TYPE_MARKER_RECORDED');
+  expect(first.at(-1)).toBe('EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW');
+  const last = fixtureJson('continued-as-new-last').events.map((e) => e.eventType);
+  expect(last.at(-1)).toBe('EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED');
 });
 
 test('a history the code would not produce is reported as a determinism violation', async () => {
