@@ -175,7 +175,8 @@ export function toExecution(
   const memo = (info.memo ?? {}) as { params?: Record<string, unknown>; retryOf?: string };
   const pending =
     ('raw' in info && 'pendingActivities' in info.raw ? info.raw.pendingActivities : undefined) ?? [];
-  const createdAt = info.startTime;
+  // A run that continued as new: its newest run started at the hand-off; the snapshot knows the first.
+  const createdAt = snapshot?.continuations ? new Date(snapshot.startedAt) : info.startTime;
   const extra = (snapshot ?? {}) as Partial<RunSnapshot> & {
     metrics?: Execution['metrics'];
     retryOf?: string;
