@@ -94,7 +94,12 @@ export const workflowsPath = (): string => require.resolve('./workflows');
 
 /** Bundles the workflow code once; pass the result as `workflowBundle` to every worker. */
 export async function bundleWorkflows(): Promise<{ code: string }> {
-  return bundleWorkflowCode({ workflowsPath: workflowsPath(), logger: quietBundlerLogger });
+  return bundleWorkflowCode({
+    workflowsPath: workflowsPath(),
+    // Parsed expressions and the CEL environment, shared by every run (pure; see celShared.ts).
+    preloadModules: [require.resolve('./pipeline/celShared')],
+    logger: quietBundlerLogger,
+  });
 }
 
 const quietBundlerLogger = new DefaultLogger('WARN');

@@ -6,6 +6,7 @@
 import type { ASTNode, Environment } from '@marcbachmann/cel-js';
 import type { PipelineIssueCode } from './plan';
 import { celChildren } from './celAst';
+import { celShared } from './celShared';
 import { COMPREHENSION_MACROS, SCOPE_VARIABLES } from './references';
 
 /** Structural limits applied to every expression. */
@@ -33,9 +34,12 @@ export function celEnvironment(): Environment {
   return loadedCel().env;
 }
 
-let cel: { env: Environment; known: { functions: Set<string>; methods: Set<string> } } | undefined;
+type LoadedCel = { env: Environment; known: { functions: Set<string>; methods: Set<string> } };
+let cel: LoadedCel | undefined;
 
-function loadedCel(): NonNullable<typeof cel> {
+/** The environment, built on first use; on a worker, once for every run (see `celShared`). */
+function loadedCel(): LoadedCel {
+  cel ??= celShared.environment.get('environment') as LoadedCel | undefined;
   if (cel) return cel;
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy by design, see above
   const library = require('@marcbachmann/cel-js') as { Environment: typeof Environment };
@@ -57,6 +61,7 @@ function loadedCel(): NonNullable<typeof cel> {
     env.registerOperator(`double ${op} int`, (a: number, b: bigint) => fn(a, Number(b)));
   }
   cel = { env, known: knownFunctions(env) };
+  celShared.environment.set('environment', cel);
   return cel;
 }
 

@@ -20,6 +20,7 @@
  * (`+ - * /`) is accepted and yields a double, because JSON cannot tell `2` from `2.0`.
  */
 import type { ParseResult } from '@marcbachmann/cel-js';
+import { celShared } from './celShared';
 import { ExpressionError } from './errors';
 import { celEnvironment, EXPRESSION_LIMITS, structuralIssues, type ExpressionIssue } from './expressionRules';
 import { collectReferences, type ExpressionReferences } from './references';
@@ -45,7 +46,8 @@ interface Compiled {
 }
 
 /** Parsed programs by source. Deterministic; bounded so a long-lived worker does not grow without end. */
-const cache = new Map<string, Compiled>();
+/** Shared by every run on a worker (see `celShared`): parses are pure. */
+const cache = celShared.compiled as Map<string, Compiled>;
 const CACHE_LIMIT = 2000;
 
 /**

@@ -16,8 +16,12 @@ export const MAX_LOG_MESSAGE_BYTES = 2048;
 /** A node activity returns at most this many records per attempt; it counts the rest as dropped. */
 export const MAX_NODE_LOGS_PER_ATTEMPT = 100;
 
+const NON_ASCII = /[^\u0000-\u007f]/; // eslint-disable-line no-control-regex -- the ASCII range, by design
+
 /** UTF-8 length of `text` (lone surrogates count as the 3-byte replacement character). */
 export function utf8Length(text: string): number {
+  // Most text the engine measures (ids, JSON of small values) is ASCII: one byte a character.
+  if (!NON_ASCII.test(text)) return text.length;
   let bytes = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
