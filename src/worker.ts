@@ -4,6 +4,7 @@
  * `npm run worker` (or `node dist/worker.js`) reads its configuration from the environment;
  * `createPipelineWorker()` is the same worker for programs that register their own actions.
  */
+import { setEnvValues } from './dev/envValues';
 import path from 'node:path';
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
@@ -153,7 +154,7 @@ async function loadActions(modulePath: string): Promise<ActionDefinition[]> {
 
 /** Runs a worker configured from the environment until SIGINT/SIGTERM. */
 export async function runWorkerFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<void> {
-  const parsed = WorkerEnv.safeParse(env);
+  const parsed = WorkerEnv.safeParse(setEnvValues(env));
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
     throw new Error(`Invalid worker configuration:\n${lines.join('\n')}`);

@@ -2,6 +2,7 @@
  * The one option that turns payload encryption and the claim check on, shared by `connect()`,
  * the worker and the codec server, and its environment-variable form.
  */
+import { setEnvValues } from '../dev/envValues';
 import type { DataConverter, PayloadCodec } from '@temporalio/common';
 import { z } from 'zod';
 import { ClaimCheckCodec, type ClaimCheckOptions } from './claimCheck';
@@ -91,7 +92,7 @@ export function parseKeyList(text: string): Record<string, string> {
  * @throws CodecConfigError when a variable is malformed.
  */
 export function payloadOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): PayloadOptions {
-  const parsed = PayloadEnv.safeParse(env);
+  const parsed = PayloadEnv.safeParse(setEnvValues(env));
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
     throw new CodecConfigError(`Invalid payload configuration: ${lines.join('; ')}`);

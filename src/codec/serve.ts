@@ -4,6 +4,7 @@
  * `PIPELINE_CLAIM_CHECK_DIR`) plus `CODEC_SERVER_PORT`, `CODEC_SERVER_HOST` and
  * `CODEC_SERVER_ORIGINS`.
  */
+import { setEnvValues } from '../dev/envValues';
 import { z } from 'zod';
 import { payloadOptionsFromEnv } from './payloadOptions';
 import { createCodecServer } from './server';
@@ -27,7 +28,7 @@ export const CodecServerEnv = z.object({
 
 /** Starts the codec server from `env`; resolves with its URL once it listens. */
 export async function serveCodecFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<string> {
-  const config = CodecServerEnv.parse(env);
+  const config = CodecServerEnv.parse(setEnvValues(env));
   const payloads = payloadOptionsFromEnv(env);
   if (!payloads.encryption && !payloads.claimCheck) {
     throw new Error('Nothing to decode: set PIPELINE_ENCRYPTION_KEYS and/or PIPELINE_CLAIM_CHECK_DIR');

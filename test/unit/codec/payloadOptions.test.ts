@@ -13,6 +13,8 @@ const k2 = randomBytes(32).toString('base64');
 
 test('off when no variable is set', () => {
   expect(payloadOptionsFromEnv({})).toEqual({});
+  // An empty variable is unset (docker-compose passes `${PIPELINE_ENCRYPTION_KEYS:-}` through).
+  expect(payloadOptionsFromEnv({ PIPELINE_ENCRYPTION_KEYS: '', PIPELINE_ENCRYPTION_KEY_ID: '' })).toEqual({});
   expect(createPayloadCodecs({})).toEqual([]);
 });
 

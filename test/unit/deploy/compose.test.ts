@@ -1,0 +1,146 @@
+/**
+ * Deployment files (issue 7 item 5): `docker-compose.yml` is checked by a real Compose parser
+ * (`docker-compose config`, Debian's docker-compose; `.ci/run` installs it), and what it and the
+ * Dockerfile refer to exists: scripts, entrypoints, search attributes. No container is run here.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parse } from 'yaml';
+import { SEARCH_ATTRIBUTES } from '../../../src/pipeline/searchAttributes';
+
+const ROOT = path.join(__dirname, '..', '..', '..');
+const read = (file: string) => readFileSync(path.join(ROOT, file), 'utf8');
+
+interface Service {
+  image?: string;
+  build?: { context: string };
+  command?: string[];
+  entrypoint?: string[];
+  environment?: Record<string, string>;
+  depends_on?: Record<string, { condition: string }>;
+  ports?: Array<{ published: number; target: number }>;
+  volumes?: Array<{ source: string; target: string }>;
+  deploy?: { replicas?: number };
+}
+
+/** `docker-compose config` on a file: its exit code, and the resolved configuration. */
+function composeConfig(file: string, env: NodeJS.ProcessEnv = {}) {
+  const result = spawnSync('docker-compose', ['-f', file, 'config'], {
+    encoding: 'utf8',
+    // Only PATH: the user's own variables must not leak into what is checked.
+    env: { PATH: process.env.PATH, ...env },
+  });
+  if (result.error) {
+    throw new Error(`docker-compose is needed for this test (apt-get install docker-compose): ${result.error.message}`);
+  }
+  return {
+    status: result.status,
+    stderr: result.stderr,
+    config: result.status === 0 ? (parse(result.stdout) as { services: Record<string, Service> }) : undefined,
+  };
+}
+
+const resolved = () => {
+  const { status, stderr, config } = composeConfig(path.join(ROOT, 'docker-compose.yml'));
+  expect({ status, stderr: stderr.trim() }).toEqual({ status: 0, stderr: '' });
+  return config!.services;
+};
+
+test('docker-compose.yml is valid Compose, with the whole stack', () => {
+  const services = resolved();
+  expect(Object.keys(services).sort()).toEqual([
+    'codec-server',
+    'postgresql',
+    'temporal',
+    'temporal-schema',
+    'temporal-setup',
+    'temporal-ui',
+    'worker',
+  ]);
+  // Official Temporal images; the schema is set up before the server starts, the namespace and
+  // search attributes before workers start.
+  expect(services.temporal!.image).toMatch(/^temporalio\/server:/);
+  expect(services['temporal-ui']!.image).toMatch(/^temporalio\/ui:/);
+  expect(services['temporal-schema']!.image).toMatch(/^temporalio\/admin-tools:/);
+  expect(services.temporal!.depends_on).toEqual({ 'temporal-schema': { condition: 'service_completed_successfully' } });
+  expect(services.worker!.depends_on).toEqual({ 'temporal-setup': { condition: 'service_completed_successfully' } });
+  expect(services.temporal!.environment).toMatchObject({ DB: 'postgres12', POSTGRES_SEEDS: 'postgresql' });
+});
+
+test('two worker replicas built from this repository, pointed at the server', () => {
+  const { worker, 'codec-server': codec } = resolved();
+  expect(worker!.deploy?.replicas).toBe(2);
+  expect(worker!.build?.context).toBe(ROOT);
+  expect(worker!.environment).toMatchObject({ TEMPORAL_ADDRESS: 'temporal:7233', TEMPORAL_TASK_QUEUE: 'pipelines' });
+  expect(codec!.image).toBe(worker!.image);
+});
+
+test('the Web UI reaches the codec server, and the codec server allows the Web UI origin', () => {
+  const { 'temporal-ui': ui, 'codec-server': codec } = resolved();
+  const uiPort = ui!.ports!.find((p) => p.target === 8080)!.published;
+  const codecPort = codec!.ports![0]!.published;
+  expect(ui!.environment!.TEMPORAL_CODEC_ENDPOINT).toBe(`http://localhost:${codecPort}`);
+  expect(codec!.environment!.CODEC_SERVER_PORT).toBe(String(codec!.ports![0]!.target));
+  expect(codec!.environment!.CODEC_SERVER_ORIGINS).toBe(`http://localhost:${uiPort}`);
+});
+
+test('settings come from the environment', () => {
+  const { status, config } = composeConfig(path.join(ROOT, 'docker-compose.yml'), {
+    TEMPORAL_VERSION: '1.30.0',
+    POSTGRES_PASSWORD: 's3cret',
+    OPENAI_API_KEY: 'sk-test',
+  });
+  expect(status).toBe(0);
+  expect(config!.services.temporal!.image).toBe('temporalio/server:1.30.0');
+  expect(config!.services.temporal!.environment!.POSTGRES_PWD).toBe('s3cret');
+  expect(config!.services.postgresql!.environment!.POSTGRES_PASSWORD).toBe('s3cret');
+  expect(config!.services.worker!.environment!.OPENAI_API_KEY).toBe('sk-test');
+});
+
+test('the parser is real: a broken file is rejected', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'compose-'));
+  try {
+    const broken = read('docker-compose.yml').replace('    deploy:\n      replicas: 2', '    deploy:\n      replicas: two');
+    expect(broken).not.toBe(read('docker-compose.yml'));
+    writeFileSync(path.join(dir, 'docker-compose.yml'), broken);
+    const { status, stderr } = composeConfig(path.join(dir, 'docker-compose.yml'));
+    expect(status).not.toBe(0);
+    expect(stderr).toMatch(/replicas/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the setup scripts are valid shell and register every search attribute the engine writes', () => {
+  const services = resolved();
+  for (const name of ['temporal-schema', 'temporal-setup']) {
+    const script = services[name]!.entrypoint!.at(-1)!.replace('/deploy/', 'deploy/temporal/');
+    expect(existsSync(path.join(ROOT, script))).toBe(true);
+    execFileSync('sh', ['-n', path.join(ROOT, script)]);
+  }
+  const setup = read('deploy/temporal/setup-namespace.sh');
+  for (const attribute of Object.values(SEARCH_ATTRIBUTES)) {
+    expect(setup).toContain(`${attribute.name}=${attribute.type}`);
+  }
+});
+
+test('the Dockerfile copies files that exist and runs entrypoints the build produces', () => {
+  const dockerfile = read('Dockerfile');
+  expect(dockerfile.match(/^FROM /gm)).toHaveLength(2);
+  const sources = [...dockerfile.matchAll(/^COPY (?!--from)(.+) \S+$/gm)].flatMap((m) => m[1]!.split(' '));
+  expect(sources.length).toBeGreaterThan(0);
+  for (const source of sources) expect(existsSync(path.join(ROOT, source))).toBe(true);
+  // dist/<x>.js comes from src/<x>.ts (tsconfig.build.json: rootDir src, outDir dist), and runs as a program.
+  const entrypoints = [
+    JSON.parse(dockerfile.match(/^CMD (.+)$/m)![1]!)[1] as string,
+    resolved()['codec-server']!.command![1]!,
+  ];
+  expect(entrypoints).toEqual(['dist/worker.js', 'dist/codec/serve.js']);
+  for (const entry of entrypoints) {
+    const source = read(entry.replace(/^dist\//, 'src/').replace(/\.js$/, '.ts'));
+    expect(source).toContain('if (require.main === module)');
+  }
+  expect(read('package.json')).toContain('"build": "tsc -p tsconfig.build.json && tsx scripts/bundle-workflows.ts"');
+});
