@@ -252,7 +252,11 @@ async function main(): Promise<void> {
         name: 'replay-continued',
         steps: [
           ...countSteps,
-          { id: 'sum', action: 'transform', params: { expression: 'steps.c0.output.body.value + steps.c5.output.body.value' } },
+          {
+            id: 'sum',
+            action: 'transform',
+            params: { expression: 'steps.c0.output.body.value + steps.c5.output.body.value' },
+          },
           { id: 'out', action: 'output', params: { name: 'sum', value: '{{ steps.sum.output }}' } },
         ],
       },

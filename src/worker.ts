@@ -106,6 +106,15 @@ export async function bundleWorkflows(): Promise<{ code: string }> {
 const quietBundlerLogger = new DefaultLogger('WARN');
 
 /**
+ * The bundle `npm run build` writes next to this module (`dist/workflow-bundle.js`, shipped in the
+ * package), so installed workers start without bundling; undefined when running from sources.
+ */
+function prebuiltBundle(): { codePath: string } | undefined {
+  const codePath = path.join(__dirname, 'workflow-bundle.js');
+  return existsSync(codePath) ? { codePath } : undefined;
+}
+
+/**
  * Creates a worker for pipelines: the `runPipeline` workflow plus `llm`, `api_call`,
  * `notification` and the given actions as activities.
  * @example
@@ -135,7 +144,7 @@ export async function createPipelineWorker(options: PipelineWorkerOptions): Prom
     taskQueue: options.taskQueue ?? 'pipelines',
     activities: createActivities(activities),
     ...(dataConverter && { dataConverter }),
-    workflowBundle: options.workflowBundle ?? (await bundleWorkflows()),
+    workflowBundle: options.workflowBundle ?? prebuiltBundle() ?? (await bundleWorkflows()),
     shutdownGraceTime: options.shutdownGraceTimeMs ?? 30_000,
     // Node activities heartbeat every second; send them on so cancellation reaches them within ~1 s.
     maxHeartbeatThrottleInterval: '1s',
@@ -174,12 +183,12 @@ export async function runWorkerFromEnv(env: NodeJS.ProcessEnv = process.env): Pr
     tls,
     apiKey: config.TEMPORAL_API_KEY,
   });
-  const bundlePath = config.WORKFLOW_BUNDLE_PATH ?? path.join(__dirname, 'workflow-bundle.js');
+
   const worker = await createPipelineWorker({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
-    workflowBundle: existsSync(bundlePath) ? { codePath: bundlePath } : undefined,
+    workflowBundle: config.WORKFLOW_BUNDLE_PATH ? { codePath: config.WORKFLOW_BUNDLE_PATH } : undefined,
     activities: {
       providers: config.PIPELINE_PROVIDERS,
       webhooks: config.PIPELINE_WEBHOOKS,

@@ -5,6 +5,7 @@
  */
 export function setEnvValues(env: NodeJS.ProcessEnv): Record<string, string> {
   const values: Record<string, string> = {};
-  for (const [name, value] of Object.entries(env)) if (value !== undefined && value !== '') values[name] = value;
+  for (const [name, value] of Object.entries(env))
+    if (value !== undefined && value !== '') values[name] = value;
   return values;
 }

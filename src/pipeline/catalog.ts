@@ -277,7 +277,10 @@ export const KIND_DEFAULTS: Readonly<Record<NodeKind, KindDefaults>> = Object.fr
   Object.fromEntries(
     [...Object.entries(NODE_KINDS), ['action', USER_ACTION_SPEC] as const].map(([kind, spec]) => [
       kind,
-      { params: spec.defaults, ...(spec.defaultTimeoutMs !== undefined && { timeoutMs: spec.defaultTimeoutMs }) },
+      {
+        params: spec.defaults,
+        ...(spec.defaultTimeoutMs !== undefined && { timeoutMs: spec.defaultTimeoutMs }),
+      },
     ]),
   ) as Record<NodeKind, KindDefaults>,
 );

@@ -100,7 +100,8 @@ function packNode(node: PlanNode, defaults: KindDefaults): PackedPlanNode {
   if (node.condition !== undefined) packed.condition = node.condition;
   if (node.gates.length > 0) packed.gates = node.gates;
   if (node.retry && !isDefaultRetry(node.retry)) packed.retry = node.retry;
-  if (node.timeoutMs !== undefined && node.timeoutMs !== defaults.timeoutMs) packed.timeoutMs = node.timeoutMs;
+  if (node.timeoutMs !== undefined && node.timeoutMs !== defaults.timeoutMs)
+    packed.timeoutMs = node.timeoutMs;
   if (node.allowFailure) packed.allowFailure = true;
   if (node.outputName !== undefined && node.outputName !== node.id) packed.outputName = node.outputName;
   if (node.inputName !== undefined && node.inputName !== node.id) packed.inputName = node.inputName;

@@ -211,7 +211,13 @@ export async function runPipeline(input: RunPipelineInput): Promise<RunPipelineR
       for (;;) {
         // Checked only past the threshold, so shorter runs record no patch marker.
         // A continuation always starts a step before it may continue again, so runs make progress.
-        if (mayContinueAsNew && !draining && stepsStarted > 0 && historyIsLong() && patched(CONTINUE_AS_NEW_PATCH)) {
+        if (
+          mayContinueAsNew &&
+          !draining &&
+          stepsStarted > 0 &&
+          historyIsLong() &&
+          patched(CONTINUE_AS_NEW_PATCH)
+        ) {
           draining = true;
         }
         settlePending();

@@ -251,7 +251,10 @@ export class RunState {
   statusPage(request: StatusRequest | undefined): RunSnapshot {
     const ids = Object.keys(this.snapshot.nodes);
     const req: StatusRequest = typeof request === 'object' && request !== null ? request : {};
-    const from = typeof req.stepsFrom === 'number' && Number.isFinite(req.stepsFrom) ? Math.max(0, Math.floor(req.stepsFrom)) : 0;
+    const from =
+      typeof req.stepsFrom === 'number' && Number.isFinite(req.stepsFrom)
+        ? Math.max(0, Math.floor(req.stepsFrom))
+        : 0;
     const limit =
       typeof req.stepsLimit === 'number' && Number.isFinite(req.stepsLimit)
         ? Math.min(STATUS_PAGE_STEPS, Math.max(1, Math.floor(req.stepsLimit)))

@@ -198,7 +198,11 @@ export class StreamLog {
   tail(maxChunks: number, maxBytes: number): { chunks: StreamChunk[]; lastSeq: number } {
     let start = this.chunks.length;
     let bytes = 0;
-    while (start > 0 && this.chunks.length - start < maxChunks && bytes + this.sizes[start - 1]! <= maxBytes) {
+    while (
+      start > 0 &&
+      this.chunks.length - start < maxChunks &&
+      bytes + this.sizes[start - 1]! <= maxBytes
+    ) {
       bytes += this.sizes[--start]!;
     }
     return { chunks: this.chunks.slice(start), lastSeq: this.lastSeq };

@@ -71,7 +71,11 @@ function bigPipeline(): { document: unknown; middle: Middle[]; laneEnds: string[
         ? { id: m.id, action: 'add_one', params: { value: `{{ ${from} }}` } }
         : { id: m.id, action: 'transform', params: { expression: `${from} + 2` } };
     }),
-    { id: 'sum', action: 'transform', params: { expression: laneEnds.map((id) => read(byId.get(id))).join(' + ') } },
+    {
+      id: 'sum',
+      action: 'transform',
+      params: { expression: laneEnds.map((id) => read(byId.get(id))).join(' + ') },
+    },
     { id: 'total', action: 'output', params: { value: '{{ steps.sum.output }}' } },
   ];
   return { document: { name: 'ten_thousand_steps', steps }, middle, laneEnds };
@@ -163,7 +167,10 @@ test(`a ${MAX_STEPS.toLocaleString('en')}-step run completes with no history pas
     sizes.push(temporal.api.history.v1.History.encode(history).finish().length);
     for (const event of events) {
       const type = String(event.eventType);
-      bytesByType.set(type, (bytesByType.get(type) ?? 0) + temporal.api.history.v1.HistoryEvent.encode(event).finish().length);
+      bytesByType.set(
+        type,
+        (bytesByType.get(type) ?? 0) + temporal.api.history.v1.HistoryEvent.encode(event).finish().length,
+      );
     }
     runId = events.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
   }
@@ -181,7 +188,10 @@ test(`a ${MAX_STEPS.toLocaleString('en')}-step run completes with no history pas
     'history size per run (MB, protobuf)': sizes.map((s) => (s / 2 ** 20).toFixed(1)).join(', '),
     'definition JSON': `${(startInput / 2 ** 20).toFixed(2)} MB`,
     'history bytes by event type (MB)': Object.fromEntries(
-      [...bytesByType].sort((a, b) => b[1] - a[1]).slice(0, 5).map(([t, b]) => [t, +(b / 2 ** 20).toFixed(1)]),
+      [...bytesByType]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 5)
+        .map(([t, b]) => [t, +(b / 2 ** 20).toFixed(1)]),
     ),
     'outputs still held at the end': `${outputsHeld} of ${middle.length}`,
   });

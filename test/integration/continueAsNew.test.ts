@@ -28,7 +28,8 @@ const addOne = defineAction({
 const finish = defineAction({
   name: 'finish',
   params: z.object({ value: z.number() }),
-  run: ({ value }) => (failLast ? Promise.reject(new Error('finish is down')) : Promise.resolve({ total: value })),
+  run: ({ value }) =>
+    failLast ? Promise.reject(new Error('finish is down')) : Promise.resolve({ total: value }),
 });
 
 const THRESHOLD = 40;
@@ -41,10 +42,15 @@ function chain(name: string, options: { last?: 'finish' | 'delay' } = {}) {
   const steps: unknown[] = [{ id: 'n', action: 'input', params: { type: 'integer' } }];
   let prev = 'steps.n.output.value';
   for (let i = 0; i < 20; i++) {
-    steps.push({ id: `a${i}`, action: 'add_one', params: { value: `{{ ${prev} }}`, label: `${name}/a${i}` } });
+    steps.push({
+      id: `a${i}`,
+      action: 'add_one',
+      params: { value: `{{ ${prev} }}`, label: `${name}/a${i}` },
+    });
     steps.push({ id: `t${i}`, action: 'transform', params: { expression: `steps.a${i}.output.value + 0` } });
     prev = `steps.t${i}.output`;
-    if (i === 10) steps.push({ id: 'halfway', action: 'log', params: { message: `halfway at {{ ${prev} }}` } });
+    if (i === 10)
+      steps.push({ id: 'halfway', action: 'log', params: { message: `halfway at {{ ${prev} }}` } });
   }
   if (options.last === 'finish') {
     steps.push({ id: 'last', action: 'finish', params: { value: `{{ ${prev} }}` } });
@@ -77,7 +83,11 @@ let client: PipelinesClient;
 
 beforeAll(async () => {
   h = await startPipelineHarness({ actions: [addOne, finish] });
-  client = await connect({ address: sharedTestEnv().address, taskQueue: h.taskQueue, actions: [addOne, finish] });
+  client = await connect({
+    address: sharedTestEnv().address,
+    taskQueue: h.taskQueue,
+    actions: [addOne, finish],
+  });
 });
 afterAll(async () => {
   await client?.close();

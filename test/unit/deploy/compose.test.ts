@@ -33,7 +33,9 @@ function composeConfig(file: string, env: NodeJS.ProcessEnv = {}) {
     env: { PATH: process.env.PATH, ...env },
   });
   if (result.error) {
-    throw new Error(`docker-compose is needed for this test (apt-get install docker-compose): ${result.error.message}`);
+    throw new Error(
+      `docker-compose is needed for this test (apt-get install docker-compose): ${result.error.message}`,
+    );
   }
   return {
     status: result.status,
@@ -64,8 +66,12 @@ test('docker-compose.yml is valid Compose, with the whole stack', () => {
   expect(services.temporal!.image).toMatch(/^temporalio\/server:/);
   expect(services['temporal-ui']!.image).toMatch(/^temporalio\/ui:/);
   expect(services['temporal-schema']!.image).toMatch(/^temporalio\/admin-tools:/);
-  expect(services.temporal!.depends_on).toEqual({ 'temporal-schema': { condition: 'service_completed_successfully' } });
-  expect(services.worker!.depends_on).toEqual({ 'temporal-setup': { condition: 'service_completed_successfully' } });
+  expect(services.temporal!.depends_on).toEqual({
+    'temporal-schema': { condition: 'service_completed_successfully' },
+  });
+  expect(services.worker!.depends_on).toEqual({
+    'temporal-setup': { condition: 'service_completed_successfully' },
+  });
   expect(services.temporal!.environment).toMatchObject({ DB: 'postgres12', POSTGRES_SEEDS: 'postgresql' });
 });
 
@@ -73,7 +79,10 @@ test('two worker replicas built from this repository, pointed at the server', ()
   const { worker, 'codec-server': codec } = resolved();
   expect(worker!.deploy?.replicas).toBe(2);
   expect(worker!.build?.context).toBe(ROOT);
-  expect(worker!.environment).toMatchObject({ TEMPORAL_ADDRESS: 'temporal:7233', TEMPORAL_TASK_QUEUE: 'pipelines' });
+  expect(worker!.environment).toMatchObject({
+    TEMPORAL_ADDRESS: 'temporal:7233',
+    TEMPORAL_TASK_QUEUE: 'pipelines',
+  });
   expect(codec!.image).toBe(worker!.image);
 });
 
@@ -102,7 +111,10 @@ test('settings come from the environment', () => {
 test('the parser is real: a broken file is rejected', () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'compose-'));
   try {
-    const broken = read('docker-compose.yml').replace('    deploy:\n      replicas: 2', '    deploy:\n      replicas: two');
+    const broken = read('docker-compose.yml').replace(
+      '    deploy:\n      replicas: 2',
+      '    deploy:\n      replicas: two',
+    );
     expect(broken).not.toBe(read('docker-compose.yml'));
     writeFileSync(path.join(dir, 'docker-compose.yml'), broken);
     const { status, stderr } = composeConfig(path.join(dir, 'docker-compose.yml'));
@@ -142,5 +154,7 @@ test('the Dockerfile copies files that exist and runs entrypoints the build prod
     const source = read(entry.replace(/^dist\//, 'src/').replace(/\.js$/, '.ts'));
     expect(source).toContain('if (require.main === module)');
   }
-  expect(read('package.json')).toContain('"build": "tsc -p tsconfig.build.json && tsx scripts/bundle-workflows.ts"');
+  expect(read('package.json')).toContain(
+    '"build": "tsc -p tsconfig.build.json && tsx scripts/bundle-workflows.ts"',
+  );
 });

@@ -19,9 +19,19 @@ const everyKind = {
       timeout: '3s',
       allow_failure: true,
     },
-    { id: 'check', action: 'condition', params: { condition: 'steps.call.status == "completed"', on_true: ['yes'] } },
+    {
+      id: 'check',
+      action: 'condition',
+      params: { condition: 'steps.call.status == "completed"', on_true: ['yes'] },
+    },
     { id: 'yes', action: 'transform', params: { expression: 'params.n * 2' } },
-    { id: 'wait', action: 'delay', params: { duration: '1s' }, depends_on: ['yes'], condition: 'params.n > 1' },
+    {
+      id: 'wait',
+      action: 'delay',
+      params: { duration: '1s' },
+      depends_on: ['yes'],
+      condition: 'params.n > 1',
+    },
     { id: 'note', action: 'log', params: { message: 'done {{ steps.ask.output.response }}' } },
     { id: 'hook', action: 'notification', params: { url: 'https://hooks.example/y', message: 'hi' } },
     { id: 'mine', action: 'my_action', params: { a: 1 }, depends_on: ['wait'] },
@@ -65,5 +75,10 @@ test(`a ${MAX_STEPS.toLocaleString('en')}-step plan packs to well under the 2 Mi
   const packed = JSON.stringify(packPlan(plan, KIND_DEFAULTS)).length;
   expect(packed).toBeLessThan(1.5 * 1024 * 1024);
   expect(packed).toBeLessThan(full / 2);
-  expect(() => compile({ name: 'too big', steps: [...steps, { id: 'one_more', action: 'transform', params: { expression: '1' } }] })).toThrow(/10000/);
+  expect(() =>
+    compile({
+      name: 'too big',
+      steps: [...steps, { id: 'one_more', action: 'transform', params: { expression: '1' } }],
+    }),
+  ).toThrow(/10000/);
 });

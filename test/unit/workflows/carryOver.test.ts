@@ -20,7 +20,11 @@ function setUp(): { plan: ExecutionPlan; state: RunState; input: RunPipelineInpu
       { id: 'read', action: 'transform', params: { value: big } },
       { id: 'gone', action: 'api_call', params: { url: 'http://x' }, allow_failure: true },
       { id: 'skipped', action: 'transform', params: { value: 1 }, condition: 'false' },
-      { id: 'next', action: 'transform', params: { expression: 'size(steps.read.output) + steps.small.output' } },
+      {
+        id: 'next',
+        action: 'transform',
+        params: { expression: 'size(steps.read.output) + steps.small.output' },
+      },
       { id: 'out', action: 'output', params: { value: '{{ steps.next.output }}' } },
     ],
   });
@@ -100,7 +104,11 @@ test('a state that cannot fit in one payload is not carried', () => {
 });
 
 test('status pages a run of more than 1,000 steps; smaller runs answer whole', () => {
-  const steps = Array.from({ length: 2500 }, (_, i) => ({ id: `s${i}`, action: 'transform', params: { value: i } }));
+  const steps = Array.from({ length: 2500 }, (_, i) => ({
+    id: `s${i}`,
+    action: 'transform',
+    params: { value: i },
+  }));
   const plan = compileOrThrow({ name: 'paged', steps });
   const state = new RunState(plan, TRACE, undefined);
   state.log('info', 'hello');
