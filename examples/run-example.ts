@@ -1,5 +1,6 @@
 /**
- * Runs a pipeline document end to end on a local stack:
+ * Runs a pipeline document end to end on a local stack, streaming the llm step's tokens to the
+ * terminal as they arrive:
  *   npm run example                                   # examples/support-triage.json
  *   npm run example -- examples/support-triage.json --input ticket="Refund please"
  *
@@ -10,9 +11,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { WorkflowFailedError } from '@temporalio/client';
-import { startPipelineRun } from '../src/client/startRun';
-import { statusQuery } from '../src/workflows/messages';
+import { PipelineRunFailedError } from '../src/client/errors';
 import { startLocalStack } from './support/localStack';
 
 function parseArgs(argv: string[]) {
@@ -56,23 +55,35 @@ async function main() {
 
   try {
     try {
-      const handle = await startPipelineRun(stack.client.temporal, document, {
-        taskQueue: stack.taskQueue,
+      const run = await stack.client.start(document, {
         inputs,
         params: { api_base: ticketApi.url, ...params },
       });
-      console.log(`Started ${handle.workflowId}`);
-      const runUrl = stack.runUrl(handle.workflowId);
+      console.log(`Started ${run.taskId}`);
+      const runUrl = stack.runUrl(run.taskId);
       if (runUrl) console.log(`Watch it: ${runUrl}`);
+      // Steps as they change, and the llm step's tokens as the model sends them.
+      let streaming = false;
+      for await (const chunk of run.stream()) {
+        if (chunk.type === 'stream') {
+          if (!streaming) process.stdout.write(`  ${chunk.nodeId} says: `);
+          streaming = true;
+          process.stdout.write(chunk.outputValue);
+        } else if (chunk.type === 'node') {
+          if (streaming) process.stdout.write('\n');
+          streaming = false;
+          console.log(`  ${chunk.status.padEnd(10)} ${chunk.nodeId}`);
+        }
+      }
       try {
-        const { outputs } = await handle.result();
+        const { outputs } = await run.result();
         console.log('Outputs:', JSON.stringify(outputs, null, 2));
       } catch (err) {
-        if (!(err instanceof WorkflowFailedError)) throw err;
-        console.log(`Run failed: ${err.cause?.message ?? err.message}`);
+        if (!(err instanceof PipelineRunFailedError)) throw err;
+        console.log(`Run ${err.status}: ${err.message}`);
       }
-      const snapshot = await handle.query(statusQuery);
-      for (const [id, node] of Object.entries(snapshot.nodes)) {
+      const { snapshot } = await run.runStatus();
+      for (const [id, node] of Object.entries(snapshot?.nodes ?? {})) {
         const extra = node.error?.message ?? node.skipReason ?? '';
         console.log(
           `  ${node.status.padEnd(10)} ${id.padEnd(14)} ${node.kind.padEnd(13)} ${node.durationMs ?? 0} ms ${extra}`,

@@ -3,7 +3,7 @@
  * test server (TEMPORAL_ADDRESS), with the offline model and a task queue of its own. They must
  * exit 0 and print what their header comment promises.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import path from 'node:path';
 import { sharedTestEnv } from '../support/pipelineHarness';
 import type { SharedTestEnv } from '../support/sharedEnv';
@@ -133,3 +133,48 @@ test('sse-server: POST /runs streams SSE; a reconnect with Last-Event-ID loses a
   expect(out).toContain('text: echo: Write a haiku about a lighthouse keeper who counts the waves at night.');
   expect(out).toContain('GET after the result → 204 (EventSource stops reconnecting)');
 });
+
+test('the demo (npm run example): branches, streams the llm tokens to the terminal, prints every step', async () => {
+  const out = expectSuccess(await runExample('run-example.ts'));
+  // The offline model echoes the prompt, token by token, on the line of the step that asked.
+  expect(out).toMatch(/^ {2}classify says: echo: .*URGENT: checkout is down/m);
+  expect(out).toMatch(/^ {2}completed +page_oncall$/m);
+  expect(out).toMatch(/^ {2}skipped +file_ticket$/m);
+  expect(out).toMatch(/ticketing API ← POST \/page/);
+  expect(out).toMatch(/"triage": "echo: /);
+});
+
+test('the demo on its own local server: a Web UI link that serves, then it keeps serving until Ctrl-C', async () => {
+  const env: NodeJS.ProcessEnv = { ...process.env, WORKFLOW_BUNDLE_PATH: shared.bundlePath };
+  for (const key of [
+    'TEMPORAL_ADDRESS',
+    'TEMPORAL_NAMESPACE',
+    'OPENAI_API_KEY',
+    'OPENAI_BASE_URL',
+    'TEMPORAL_TASK_QUEUE',
+  ])
+    delete env[key];
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join('examples', 'run-example.ts')], {
+    cwd: ROOT,
+    env,
+  });
+  let out = '';
+  child.stdout.on('data', (data: Buffer) => (out += data.toString()));
+  child.stderr.on('data', (data: Buffer) => (out += data.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  try {
+    const deadline = Date.now() + 60_000;
+    while (!out.includes('Ctrl-C to stop') && Date.now() < deadline && child.exitCode === null) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(out).toContain('Ctrl-C to stop');
+    const runUrl = out.match(/^Watch it: (http:\/\/\S+)$/m)?.[1];
+    expect(runUrl).toMatch(/\/namespaces\/default\/workflows\/support-triage-/);
+    // The Web UI is up while the demo waits.
+    expect((await fetch(runUrl!)).status).toBe(200);
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+  } finally {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  }
+}, 90_000);
