@@ -153,7 +153,7 @@ export async function createPipelineWorker(options: PipelineWorkerOptions): Prom
 }
 
 /** Loads `defineAction` values exported by a user module. */
-async function loadActions(modulePath: string): Promise<ActionDefinition[]> {
+export async function loadActions(modulePath: string): Promise<ActionDefinition[]> {
   const mod = (await import(path.resolve(modulePath))) as Record<string, unknown>;
   const isAction = (v: unknown): v is ActionDefinition =>
     typeof v === 'object' && v !== null && typeof (v as ActionDefinition).run === 'function' && 'name' in v;

@@ -178,6 +178,17 @@ test('the packed package installs, type-checks and runs a pipeline in a fresh pr
   }
   expect(compileErrors).toMatch(/wrongUse\.ts.*Type 'number' is not assignable to type 'string'/s);
 
+  // The CLI comes with it, on the project's PATH as npm scripts see it.
+  const help = run(path.join(project, 'node_modules', '.bin', 'tpipe'), ['--help'], project);
+  expect(help).toMatch(/^Usage: tpipe /m);
+  writeFileSync(
+    path.join(project, 'pipeline.yaml'),
+    'name: p\nsteps:\n  - id: a\n    action: transform\n    params: { expression: "1 + 1" }\n',
+  );
+  expect(
+    run(path.join(project, 'node_modules', '.bin', 'tpipe'), ['validate', 'pipeline.yaml'], project),
+  ).toContain('valid: p, 1 steps');
+
   const output = run(process.execPath, ['dist/app.js'], project, {
     TEMPORAL_ADDRESS: server.address,
     TASK_QUEUE: 'packaged',

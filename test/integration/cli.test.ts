@@ -1,0 +1,262 @@
+/**
+ * `tpipe` (issue 7 item 2) as a user runs it: a child process against the shared server, with a
+ * worker of this file's own on its task queue. Exit codes, positions of issues in files, JSON
+ * output, the live view of a followed run, saved pipelines, executions, graphs.
+ */
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { defineAction } from '../../src/pipeline';
+import { startPipelineHarness, sharedTestEnv, type PipelineHarness } from '../support/pipelineHarness';
+
+const ROOT = path.join(__dirname, '..', '..');
+
+const double = defineAction({
+  name: 'double',
+  params: z.object({ n: z.number() }),
+  run: ({ n }) => Promise.resolve({ value: n * 2 }),
+});
+
+let h: PipelineHarness;
+let dir: string;
+
+beforeAll(async () => {
+  h = await startPipelineHarness({ actions: [double] });
+  // Inside the repository, so `--import tsx` resolves from the CLI's working directory.
+  mkdirSync(path.join(ROOT, '.tmp'), { recursive: true });
+  dir = mkdtempSync(path.join(ROOT, '.tmp', 'tpipe-'));
+});
+afterAll(async () => {
+  await h?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `tpipe <args>` against the shared server and this file's task queue. */
+function tpipe(...args: string[]): Promise<CliRun> {
+  const env = sharedTestEnv();
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        path.join(ROOT, 'src', 'cli', 'main.ts'),
+        '--address',
+        env.address,
+        '--namespace',
+        env.namespace,
+        '--task-queue',
+        h.taskQueue,
+        '--action',
+        'double',
+        ...args,
+      ],
+      { cwd: dir, env: { ...process.env, NO_COLOR: '1' }, timeout: 60_000 },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+const write = (name: string, text: string) => {
+  writeFileSync(path.join(dir, name), text);
+  return name;
+};
+
+const GOOD = `name: cli_double
+steps:
+  - id: n
+    action: input
+    params: { type: integer }
+  - id: twice
+    action: double
+    params: { n: "{{ steps.n.output.value }}" }
+  - id: big
+    action: condition
+    params:
+      condition: steps.twice.output.value > 10
+      on_true: [shout]
+  - id: shout
+    action: log
+    params: { message: "big: {{ steps.twice.output.value }}" }
+  - id: out
+    action: output
+    params: { name: result, value: "{{ steps.twice.output.value }}" }
+`;
+
+test('validate: a good file passes; a bad one lists each issue at its line and column; exit codes 0 and 1', async () => {
+  const ok = await tpipe('validate', write('good.yaml', GOOD));
+  expect(ok).toMatchObject({ code: 0 });
+  expect(ok.stdout).toContain('valid: cli_double, 5 steps');
+
+  const bad = write(
+    'bad.yaml',
+    GOOD.replace('action: double', 'action: dubble').replace(
+      'steps.twice.output.value > 10',
+      'steps.nope.output > 10',
+    ),
+  );
+  const result = await tpipe('validate', bad);
+  expect(result.code).toBe(1);
+  expect(result.stdout).toMatch(
+    /^bad\.yaml:7:13 {2}unknown_action {2}Unknown action 'dubble'\. Did you mean 'double'\?.*--action <name>/m,
+  );
+  expect(result.stdout).toMatch(/^bad\.yaml:\d+:\d+ {2}unknown_step {2}.*nope/m);
+
+  const json = JSON.parse((await tpipe('--json', 'validate', bad)).stdout) as {
+    valid: boolean;
+    issues: unknown[];
+  };
+  expect(json.valid).toBe(false);
+  expect(json.issues).toEqual(
+    expect.arrayContaining([
+      expect.objectContaining({ code: 'unknown_action', line: 7, column: 13, stepId: 'twice' }),
+    ]),
+  );
+
+  const broken = await tpipe('validate', write('broken.json', '{ "name": "x", "steps": [ }'));
+  expect(broken.code).toBe(1);
+  expect(broken.stdout).toMatch(/^broken\.json:1:\d+ {2}syntax/m);
+});
+
+test('run --wait follows a file run with a live view and exits 0 with the outputs; typed --input values', async () => {
+  const result = await tpipe('run', write('run.yaml', GOOD), '--input', 'n=21', '--wait');
+  expect(result.stderr).toBe('');
+  expect(result.code).toBe(0);
+  expect(result.stdout).toMatch(/^Started cli-double-[0-9a-f]+ \(5 steps\)$/m);
+  expect(result.stdout).toMatch(/^ {2}completed +twice$/m);
+  expect(result.stdout).toMatch(/^ {2}completed +shout$/m);
+  expect(result.stdout).toMatch(/^completed\n\{\n {2}"result": 42\n\}$/m);
+});
+
+test('run --wait exits 1 when the run fails, and --json gives the status and the error', async () => {
+  const failing = write('failing.yaml', GOOD.replace('n: "{{ steps.n.output.value }}"', 'n: "not a number"'));
+  const result = await tpipe('--json', 'run', failing, '--input', 'n=1', '--wait');
+  expect(result.code).toBe(1);
+  const out = JSON.parse(result.stdout) as { status: string; error: { message: string } };
+  expect(out.status).toBe('failed');
+  expect(out.error.message).toMatch(/twice/);
+});
+
+test('a bad --input is refused before anything starts, with the reason', async () => {
+  const result = await tpipe('run', write('typed.yaml', GOOD), '--input', 'n=abc', '--wait');
+  expect(result.code).toBe(1);
+  expect(result.stderr).toMatch(/invalid pipeline/);
+  expect(result.stderr).toMatch(/inputs\.n +invalid_type/);
+});
+
+test('pipelines create, list, get, update, delete; run a saved pipeline by name; executions list, get, logs; graph', async () => {
+  const name = `cli_saved_${Date.now().toString(36)}`;
+  const file = write('saved.yaml', GOOD.replace('name: cli_double', `name: ${name}`));
+  expect((await tpipe('pipelines', 'create', file)).stdout).toContain(`created ${name} version 1`);
+  const listed = await tpipe('pipelines', 'list', '--name-contains', name);
+  expect(listed.stdout).toMatch(new RegExp(`^${name} +1 +1 `, 'm'));
+  const updated = await tpipe(
+    'pipelines',
+    'update',
+    name,
+    write('saved2.yaml', GOOD.replace('name: cli_double', `name: ${name}`).replace('> 10', '> 100')),
+  );
+  expect(updated.stdout).toContain(`updated ${name}: version 2, deployed 2`);
+  const got = JSON.parse((await tpipe('--json', 'pipelines', 'get', name, '--version', '1')).stdout) as {
+    version: number;
+    definition: { steps: Array<{ params: { condition?: string } }> };
+  };
+  expect(got.version).toBe(1);
+  expect(got.definition.steps[2]!.params.condition).toBe('steps.twice.output.value > 10');
+
+  const run = JSON.parse(
+    (await tpipe('--json', 'run', name, '--input', 'n=4', '--tag', 'cli', '--wait')).stdout,
+  ) as {
+    taskId: string;
+    status: string;
+    outputs: unknown;
+  };
+  expect(run).toMatchObject({ status: 'completed', outputs: { result: 8 } });
+
+  const get = await tpipe('executions', 'get', run.taskId);
+  expect(get.stdout).toMatch(/^twice +action +completed +1 /m);
+  expect(get.stdout).toMatch(/^shout +log +skipped .*branch not taken: big/m);
+  const logs = await tpipe('executions', 'logs', run.taskId, '--step', 'twice');
+  expect(logs.stdout).toMatch(/info {2}twice: step twice completed in \d+ ms/);
+
+  const graph = await tpipe('graph', name, '--execution', run.taskId);
+  expect(graph.stdout).toMatch(/^flowchart TD$/m);
+  expect(graph.stdout).toMatch(/s2 -- true --> s3/);
+  expect(graph.stdout).toMatch(/^ {2}class s0,s1,s2,s4 completed$/m);
+  expect(graph.stdout).toMatch(/^ {2}class s3 skipped$/m);
+
+  await new Promise((resolve) => setTimeout(resolve, 1500)); // visibility is eventually consistent
+  const list = JSON.parse(
+    (await tpipe('--json', 'executions', 'list', '--pipeline', name, '--tag', 'cli')).stdout,
+  ) as {
+    executions: Array<{ id: string }>;
+  };
+  expect(list.executions.map((e) => e.id)).toEqual([run.taskId]);
+
+  expect((await tpipe('pipelines', 'delete', name)).stdout).toContain(`deleted ${name}`);
+  const gone = await tpipe('pipelines', 'get', name);
+  expect(gone.code).toBe(1);
+  expect(gone.stderr).toMatch(/error: .*not found|error: .*No pipeline/i);
+});
+
+test('a run cancelled from another tpipe exits 3 from its --wait; retry --from-failed-step runs it again', async () => {
+  const slow = write(
+    'slow.yaml',
+    `name: cli_slow
+steps:
+  - id: first
+    action: double
+    params: { n: 1 }
+  - id: wait
+    action: delay
+    params: { duration: 30s }
+    depends_on: [first]
+`,
+  );
+  const started = JSON.parse((await tpipe('--json', 'run', slow)).stdout) as { taskId: string };
+  const following = tpipe('run', slow, '--wait'); // a second run, followed
+  const cancelled = await tpipe('executions', 'cancel', started.taskId);
+  expect(cancelled.stdout).toContain(`cancellation requested for ${started.taskId}`);
+  const status = JSON.parse((await tpipe('--json', 'executions', 'get', started.taskId)).stdout) as {
+    status: string;
+  };
+  expect(['cancelled', 'running']).toContain(status.status);
+
+  // Cancel the followed run, found through visibility (eventually consistent: poll).
+  let followedId: string | undefined;
+  for (let i = 0; i < 50 && !followedId; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const list = JSON.parse(
+      (await tpipe('--json', 'executions', 'list', '--pipeline', 'cli_slow', '--status', 'running')).stdout,
+    ) as { executions: Array<{ id: string }> };
+    followedId = list.executions.find((e) => e.id !== started.taskId)?.id;
+  }
+  expect(followedId).toBeDefined();
+  await tpipe('executions', 'cancel', followedId!);
+  const followed = await following;
+  expect(followed.code).toBe(3);
+  expect(followed.stdout).toMatch(/^cancelled/m);
+
+  const retried = JSON.parse(
+    (await tpipe('--json', 'executions', 'retry', started.taskId, '--from-failed-step')).stdout,
+  ) as {
+    id: string;
+    retryOf?: string;
+  };
+  expect(retried.retryOf).toBe(started.taskId);
+  await tpipe('executions', 'terminate', retried.id, '--reason', 'test over');
+  const terminated = JSON.parse((await tpipe('--json', 'executions', 'get', retried.id)).stdout) as {
+    status: string;
+  };
+  expect(terminated.status).toBe('terminated');
+});
