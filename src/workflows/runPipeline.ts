@@ -11,6 +11,7 @@ import {
   isCancellation,
   log,
   patched,
+  setCurrentDetails,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -205,6 +206,17 @@ export async function runPipeline(input: RunPipelineInput): Promise<RunPipelineR
     }
   };
 
+  /** The Web UI's "current details" (a query, no history): how far the run is and what runs now. */
+  let shownProgress = '';
+  const showProgress = () => {
+    const running = [...inFlight.keys()];
+    const shown =
+      running.slice(0, 5).join(', ') + (running.length > 5 ? ` and ${running.length - 5} more` : '');
+    const snap = state.snapshot;
+    const details = `${snap.progress}% · ${snap.completedSteps} of ${snap.totalSteps} steps completed${shown ? ` · running: ${shown}` : ''}`;
+    if (details !== shownProgress) setCurrentDetails((shownProgress = details));
+  };
+
   let mayContinueAsNew = true;
   try {
     for (;;) {
@@ -221,6 +233,7 @@ export async function runPipeline(input: RunPipelineInput): Promise<RunPipelineR
           draining = true;
         }
         settlePending();
+        showProgress();
         if (inFlight.size === 0) break;
         const seen = changes;
         await condition(() => changes !== seen);
