@@ -51,6 +51,11 @@ export const WorkerEnv = z.object({
   /** How long in-flight activities may finish after SIGINT/SIGTERM before they are cancelled. */
   WORKER_SHUTDOWN_GRACE_SECONDS: z.coerce.number().nonnegative().default(30),
   WORKER_LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
+  /** Serve Temporal's worker metrics for Prometheus at `http://<host>:<port>/metrics` (host:port or a port). */
+  WORKER_METRICS_ADDRESS: z
+    .string()
+    .regex(/^([^:\s]+:)?\d{1,5}$/, 'host:port or a port')
+    .optional(),
   /** A prebuilt workflow bundle (`npm run build` writes `dist/workflow-bundle.js`). */
   WORKFLOW_BUNDLE_PATH: z.string().optional(),
   /** LLM providers besides `openai`, as JSON: `{"local":{"baseURL":"http://…/v1","apiKeyEnv":"LOCAL_KEY"}}`. */
@@ -174,6 +179,17 @@ export async function runWorkerFromEnv(env: NodeJS.ProcessEnv = process.env): Pr
       const { level, message, meta, timestampNanos } = entry;
       const time = new Date(Number(timestampNanos / 1_000_000n)).toISOString();
       process.stdout.write(`${JSON.stringify({ time, level, message, ...meta })}\n`);
+    }),
+    ...(config.WORKER_METRICS_ADDRESS && {
+      telemetryOptions: {
+        metrics: {
+          prometheus: {
+            bindAddress: config.WORKER_METRICS_ADDRESS.includes(':')
+              ? config.WORKER_METRICS_ADDRESS
+              : `0.0.0.0:${config.WORKER_METRICS_ADDRESS}`,
+          },
+        },
+      },
     }),
   });
   const payloads = payloadOptionsFromEnv(env);
