@@ -16,6 +16,7 @@ import {
   Worker,
   type WorkflowBundleOption,
 } from '@temporalio/worker';
+import { workerTracing, WORKFLOW_TRACING_MODULE, type TracingOptions } from './tracing';
 import { createActivities, ProviderConfig, type ActivitiesConfig } from './activities';
 import {
   createDataConverter,
@@ -93,15 +94,27 @@ export interface PipelineWorkerOptions {
    * @default off
    */
   payloads?: PayloadOptions;
+  /**
+   * OpenTelemetry tracing of workflows, node activities and their HTTP and LLM calls (see
+   * `TracingOptions`). Without `workflowBundle`, the worker bundles the workflows with the tracing
+   * interceptors; a bundle you pass must come from `bundleWorkflows({ tracing: true })`.
+   * @default off
+   */
+  tracing?: TracingOptions;
 }
 
 /** Where the workflow code lives, for `bundleWorkflowCode` (TypeScript sources or compiled JS). */
 export const workflowsPath = (): string => require.resolve('./workflows');
 
-/** Bundles the workflow code once; pass the result as `workflowBundle` to every worker. */
-export async function bundleWorkflows(): Promise<{ code: string }> {
+/**
+ * Bundles the workflow code once; pass the result as `workflowBundle` to every worker. With
+ * `tracing`, the bundle includes the OpenTelemetry workflow interceptors (for a worker with
+ * `tracing` set).
+ */
+export async function bundleWorkflows(options: { tracing?: boolean } = {}): Promise<{ code: string }> {
   return bundleWorkflowCode({
     workflowsPath: workflowsPath(),
+    ...(options.tracing && { workflowInterceptorModules: [WORKFLOW_TRACING_MODULE] }),
     // Parsed expressions and the CEL environment, shared by every run (pure; see celShared.ts).
     preloadModules: [require.resolve('./pipeline/celShared')],
     logger: quietBundlerLogger,
@@ -143,13 +156,18 @@ export async function createPipelineWorker(options: PipelineWorkerOptions): Prom
     maxOutputBytes:
       options.activities?.maxOutputBytes ?? (options.payloads?.claimCheck ? Infinity : undefined),
   };
+  const tracing = options.tracing ? workerTracing(options.tracing) : undefined;
+  const workflowBundle =
+    options.workflowBundle ??
+    (tracing ? await bundleWorkflows({ tracing: true }) : (prebuiltBundle() ?? (await bundleWorkflows())));
   return Worker.create({
+    ...tracing,
     connection: options.connection,
     namespace: options.namespace ?? 'default',
     taskQueue: options.taskQueue ?? 'pipelines',
     activities: createActivities(activities),
     ...(dataConverter && { dataConverter }),
-    workflowBundle: options.workflowBundle ?? prebuiltBundle() ?? (await bundleWorkflows()),
+    workflowBundle,
     shutdownGraceTime: options.shutdownGraceTimeMs ?? 30_000,
     // Node activities heartbeat every second; send them on so cancellation reaches them within ~1 s.
     maxHeartbeatThrottleInterval: '1s',

@@ -4,6 +4,7 @@
  * stops at a byte cap, and non-2xx answers thrown as `HttpStatusError` for `errors.ts`.
  * Uses Node's global fetch (undici).
  */
+import { tracedCall } from '../tracing';
 import { HttpStatusError, NodeError } from './errors';
 import type { NodeContext } from './nodeActivity';
 
@@ -98,13 +99,26 @@ export function isJsonContentType(contentType: string): boolean {
  * @throws NodeError ResponseTooLarge when the body exceeds `maxResponseBytes`
  * @throws whatever fetch throws (network, timeout, abort); `errors.ts` classifies it
  */
-export async function sendHttp(req: HttpRequest, ctx: NodeContext): Promise<HttpResponse> {
+export function sendHttp(req: HttpRequest, ctx: NodeContext): Promise<HttpResponse> {
+  const attributes = { 'http.request.method': req.method, 'url.full': redactUrl(req.url) };
+  return tracedCall(`HTTP ${req.method}`, attributes, ctx.traceHeaders, async (traceHeaders, span) => {
+    const response = await send(req, ctx, traceHeaders);
+    span.setAttribute('http.response.status_code', response.status);
+    return response;
+  });
+}
+
+async function send(
+  req: HttpRequest,
+  ctx: NodeContext,
+  traceHeaders: Readonly<Record<string, string>>,
+): Promise<HttpResponse> {
   const signal =
     req.timeoutMs === undefined
       ? ctx.signal
       : AbortSignal.any([ctx.signal, AbortSignal.timeout(req.timeoutMs)]);
   // Later entries win, case-insensitively: the node's own headers override the defaults.
-  const headers = new Headers({ 'user-agent': 'temporal-pipelines', ...ctx.traceHeaders });
+  const headers = new Headers({ 'user-agent': 'temporal-pipelines', ...traceHeaders });
   for (const [name, value] of Object.entries(req.headers)) headers.set(name, value);
   const res = await fetch(req.url, {
     method: req.method,

@@ -3,6 +3,7 @@
  * any OpenAI-compatible provider configured on the worker. The client never retries
  * (`maxRetries: 0`): Temporal owns retries, decided by `errors.ts`.
  */
+import { tracedCall } from '../tracing';
 import OpenAI from 'openai';
 import type {
   ChatCompletionCreateParamsBase,
@@ -225,23 +226,38 @@ export function createLlmNode(options: LlmNodeOptions): NodeFn {
         `llm node names no model and provider "${provider.name}" has no defaultModel`,
       );
     }
-    const client = new OpenAI({
-      apiKey: provider.apiKey ?? 'keyless',
-      baseURL: provider.baseURL,
-      maxRetries: 0,
-      organization: provider.name === 'openai' ? options.env.OPENAI_ORG_ID || null : null,
-      project: provider.name === 'openai' ? options.env.OPENAI_PROJECT_ID || null : null,
-      adminAPIKey: null,
-      defaultHeaders: { ...provider.headers, ...(provider.apiKey === null ? { Authorization: null } : {}) },
-    });
-    const body: ChatCompletionCreateParamsBase = { model, messages: buildMessages(params) };
-    if (params.temperature !== undefined) body.temperature = params.temperature;
-    if (params.max_tokens !== undefined) body[provider.maxTokensParam] = params.max_tokens;
-    if (params.json) body.response_format = { type: 'json_object' };
+    const attributes = { 'gen_ai.system': provider.name, 'gen_ai.request.model': model };
+    const result = await tracedCall(
+      `llm ${model}`,
+      attributes,
+      ctx.traceHeaders,
+      async (traceHeaders, span) => {
+        const client = new OpenAI({
+          apiKey: provider.apiKey ?? 'keyless',
+          baseURL: provider.baseURL,
+          maxRetries: 0,
+          organization: provider.name === 'openai' ? options.env.OPENAI_ORG_ID || null : null,
+          project: provider.name === 'openai' ? options.env.OPENAI_PROJECT_ID || null : null,
+          adminAPIKey: null,
+          defaultHeaders: {
+            ...provider.headers,
+            ...(provider.apiKey === null ? { Authorization: null } : {}),
+          },
+        });
+        const body: ChatCompletionCreateParamsBase = { model, messages: buildMessages(params) };
+        if (params.temperature !== undefined) body.temperature = params.temperature;
+        if (params.max_tokens !== undefined) body[provider.maxTokensParam] = params.max_tokens;
+        if (params.json) body.response_format = { type: 'json_object' };
 
-    const result = params.stream
-      ? await completeStreaming(client, body, ctx)
-      : await complete(client, body, ctx);
+        // Each request carries the llm span's traceparent.
+        const callCtx: NodeContext = { ...ctx, traceHeaders };
+        const reply = params.stream
+          ? await completeStreaming(client, body, callCtx)
+          : await complete(client, body, callCtx);
+        span.setAttribute('gen_ai.usage.total_tokens', reply.usage?.totalTokens ?? 0);
+        return reply;
+      },
+    );
     const response = params.json ? parseJsonReply(result.text, result.finishReason) : result.text;
     const output: LlmOutput = {
       response,

@@ -15,6 +15,7 @@ import { translateError } from './errors';
 import { Executions } from './executions';
 import { PipelineRegistry } from './pipelines';
 import { RunHandle } from './runHandle';
+import { clientTracingInterceptor } from '../tracing';
 import { prepareRun, startPreparedRun, type StartRunOptions } from './startRun';
 
 /** The environment `connect()` reads its defaults from. */
@@ -48,6 +49,13 @@ export interface ConnectOptions {
    * @default { maxAttempts: 10, rateLimited: true } (the SDK's)
    */
   retry?: ConnectRetryOptions;
+  /**
+   * OpenTelemetry: each run's start is a span of the run's trace (its `traceId`), which the
+   * workflow and its node activities continue on a worker with `tracing` set. Spans go to the
+   * tracer provider your process registered. A run started inside an active span joins that trace.
+   * @default false
+   */
+  tracing?: boolean;
   /**
    * The users' own actions your workers register, so that definitions using them validate here
    * before anything is saved or started: `defineAction()` values (their params are checked too)
@@ -151,7 +159,12 @@ export async function connect(options: ConnectOptions = {}): Promise<PipelinesCl
   } catch (err) {
     throw translateError(err);
   }
-  const temporal = new Client({ connection, namespace, ...(dataConverter && { dataConverter }) });
+  const temporal = new Client({
+    connection,
+    namespace,
+    ...(dataConverter && { dataConverter }),
+    ...(options.tracing && { interceptors: { workflow: [clientTracingInterceptor()] } }),
+  });
   const maxInputBytes = options.maxInputBytes;
 
   const actions = knownActions(options.actions);

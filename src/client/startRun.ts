@@ -21,6 +21,7 @@ import {
   type PipelineIssue,
 } from '../pipeline';
 import { hasClaimCheck } from '../codec/payloadOptions';
+import { activeTraceId, withRunTrace } from '../tracing';
 import { KIND_DEFAULTS } from '../pipeline/catalog';
 import { packPlan } from '../pipeline/planWire';
 import type { RunCallbacks, RunPipelineInput } from '../workflows/messages';
@@ -226,7 +227,8 @@ export function prepareRun(document: unknown, options: StartRunOptions = {}): Ru
     plan: packPlan(plan, KIND_DEFAULTS),
     params: params.params,
     inputs: inputs.inputs,
-    traceId: randomBytes(16).toString('hex'),
+    // Inside an active OpenTelemetry span, the run joins that trace.
+    traceId: activeTraceId() ?? randomBytes(16).toString('hex'),
     pipelineVersion: options.pipelineVersion,
     maxParallelism: options.maxParallelism,
     ...(options.continueAsNewAfterEvents !== undefined && {
@@ -318,39 +320,45 @@ export async function startPreparedRun(
   const key = options.idempotencyKey;
   const workflowId = options.workflowId ?? `${slug(plan.name)}-${key ?? randomBytes(6).toString('hex')}`;
   try {
-    return await client.workflow.start<typeof runPipeline>('runPipeline', {
-      taskQueue: options.taskQueue ?? 'pipelines',
-      workflowId,
-      args: [input],
-      staticSummary: `${plan.name} · ${version}`,
-      ...(key !== undefined && {
-        workflowIdConflictPolicy: 'USE_EXISTING',
-        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+    // The start is the first span of the run's trace (with `connect({ tracing: true })`).
+    return await withRunTrace(input.traceId, () =>
+      client.workflow.start<typeof runPipeline>('runPipeline', {
+        taskQueue: options.taskQueue ?? 'pipelines',
+        workflowId,
+        args: [input],
+        staticSummary: `${plan.name} · ${version}`,
+        ...(key !== undefined && {
+          workflowIdConflictPolicy: 'USE_EXISTING',
+          workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        }),
+        ...(options.timeout !== undefined && { workflowExecutionTimeout: options.timeout }),
+        ...(options.priority !== undefined && { priority: { priorityKey: priorityKey(options.priority) } }),
+        memo: runMemo(input),
+        typedSearchAttributes: new TypedSearchAttributes([
+          { key: defineSearchAttributeKey(SEARCH_ATTRIBUTES.pipelineName.name, 'KEYWORD'), value: plan.name },
+          {
+            key: defineSearchAttributeKey(SEARCH_ATTRIBUTES.pipelineVersion.name, 'KEYWORD'),
+            value: version,
+          },
+          ...(options.priority !== undefined
+            ? [
+                {
+                  key: defineSearchAttributeKey(SEARCH_ATTRIBUTES.priority.name, 'INT'),
+                  value: priorityKey(options.priority),
+                },
+              ]
+            : []),
+          ...(options.tags?.length
+            ? [
+                {
+                  key: defineSearchAttributeKey(SEARCH_ATTRIBUTES.tags.name, 'KEYWORD_LIST'),
+                  value: [...new Set(options.tags)],
+                },
+              ]
+            : []),
+        ]),
       }),
-      ...(options.timeout !== undefined && { workflowExecutionTimeout: options.timeout }),
-      ...(options.priority !== undefined && { priority: { priorityKey: priorityKey(options.priority) } }),
-      memo: runMemo(input),
-      typedSearchAttributes: new TypedSearchAttributes([
-        { key: defineSearchAttributeKey(SEARCH_ATTRIBUTES.pipelineName.name, 'KEYWORD'), value: plan.name },
-        { key: defineSearchAttributeKey(SEARCH_ATTRIBUTES.pipelineVersion.name, 'KEYWORD'), value: version },
-        ...(options.priority !== undefined
-          ? [
-              {
-                key: defineSearchAttributeKey(SEARCH_ATTRIBUTES.priority.name, 'INT'),
-                value: priorityKey(options.priority),
-              },
-            ]
-          : []),
-        ...(options.tags?.length
-          ? [
-              {
-                key: defineSearchAttributeKey(SEARCH_ATTRIBUTES.tags.name, 'KEYWORD_LIST'),
-                value: [...new Set(options.tags)],
-              },
-            ]
-          : []),
-      ]),
-    });
+    );
   } catch (err) {
     // With a key, a run that already closed under it is that key's run, not a conflict.
     if (key !== undefined && err instanceof WorkflowExecutionAlreadyStartedError) {
