@@ -8,6 +8,7 @@
 import {
   context,
   isSpanContextValid,
+  propagation,
   SpanKind,
   SpanStatusCode,
   trace,
@@ -15,6 +16,7 @@ import {
   type Span,
 } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { Resource } from '@opentelemetry/resources';
 import { BasicTracerProvider, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import {
@@ -67,8 +69,17 @@ export function workerTracing(options: TracingOptions): Pick<WorkerOptions, 'int
   };
 }
 
-/** The client interceptor that starts a run's trace (`connect({ tracing: true })`). */
-export const clientTracingInterceptor = () => new OpenTelemetryWorkflowClientInterceptor();
+/**
+ * The client interceptor that starts a run's trace (`connect({ tracing: true })`). It passes the
+ * trace to the workflow in W3C `traceparent` form: a process without an OpenTelemetry SDK of its
+ * own gets the W3C propagator and an AsyncLocalStorage context manager (ones it registered stay).
+ */
+export function clientTracingInterceptor(): OpenTelemetryWorkflowClientInterceptor {
+  // Both calls do nothing when the process registered its own.
+  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  return new OpenTelemetryWorkflowClientInterceptor();
+}
 
 /** The trace id of the caller's active span, so a run started inside a trace joins it. */
 export function activeTraceId(): string | undefined {

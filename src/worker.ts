@@ -17,6 +17,9 @@ import {
   type WorkflowBundleOption,
 } from '@temporalio/worker';
 import { workerTracing, WORKFLOW_TRACING_MODULE, type TracingOptions } from './tracing';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { Resource } from '@opentelemetry/resources';
+import { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { createActivities, ProviderConfig, type ActivitiesConfig } from './activities';
 import {
   createDataConverter,
@@ -218,8 +221,17 @@ export async function runWorkerFromEnv(env: NodeJS.ProcessEnv = process.env): Pr
     apiKey: config.TEMPORAL_API_KEY,
   });
 
+  // OTLP over HTTP when the standard OpenTelemetry variables name an endpoint.
+  const otlp = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || env.OTEL_EXPORTER_OTLP_ENDPOINT;
+  const spanProcessor = otlp ? new BatchSpanProcessor(new OTLPTraceExporter()) : undefined;
   const worker = await createPipelineWorker({
     connection,
+    ...(spanProcessor && {
+      tracing: {
+        spanProcessor,
+        resource: new Resource({ 'service.name': env.OTEL_SERVICE_NAME || 'temporal-pipelines-worker' }),
+      },
+    }),
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     workflowBundle: config.WORKFLOW_BUNDLE_PATH ? { codePath: config.WORKFLOW_BUNDLE_PATH } : undefined,
@@ -240,10 +252,12 @@ export async function runWorkerFromEnv(env: NodeJS.ProcessEnv = process.env): Pr
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     encryption: payloads.encryption ? `on (key ${payloads.encryption.currentKeyId})` : 'off',
     claimCheck: payloads.claimCheck ? 'on' : 'off',
+    tracing: otlp ? `OTLP ${otlp}` : 'off',
   });
   // Worker.run resolves after SIGINT/SIGTERM: polling stops, in-flight activities get the grace
   // time to finish, then are cancelled and handed back to the server for another worker.
   await worker.run();
+  await spanProcessor?.shutdown(); // sends the spans still batched
   await connection.close();
   Runtime.instance().logger.info('worker stopped');
 }
