@@ -1,0 +1,155 @@
+/**
+ * The definition reference, written from the compiler's own catalog so it cannot drift:
+ * `docs/definition-reference.md` (every node kind: where it runs, params with types and
+ * defaults, outputs, timeout and retry defaults) and the generated part of
+ * `docs/expressions.md` (limits). `npm run docs` rewrites them; a unit test fails when the
+ * committed files differ from what this writes.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import {
+  ACTION_DEFAULT_TIMEOUT_MS,
+  NODE_KINDS,
+  USER_ACTION_SPEC,
+  type KindSpec,
+} from '../src/pipeline/catalog';
+import { EXPRESSION_LIMITS, FORBIDDEN_MEMBERS } from '../src/pipeline/expressionRules';
+import { MAX_STEPS } from '../src/pipeline/limits';
+import { defaultRetryPolicy } from '../src/pipeline/planWire';
+
+const DOCS = path.join(__dirname, '..', 'docs');
+
+interface JsonSchema {
+  type?: string | string[];
+  enum?: unknown[];
+  anyOf?: JsonSchema[];
+  items?: JsonSchema;
+  properties?: Record<string, JsonSchema>;
+  required?: string[];
+  pattern?: string;
+  additionalProperties?: JsonSchema | boolean;
+  description?: string;
+}
+
+/** A JSON Schema type in a few words: `string`, `"GET" \\| "POST"`, `object of string`, `number \\| duration`. */
+function typeOf(schema: JsonSchema | undefined): string {
+  if (!schema || Object.keys(schema).length === 0) return 'any';
+  if (schema.enum) return schema.enum.map((v) => JSON.stringify(v)).join(' \\| ');
+  if (schema.anyOf) return [...new Set(schema.anyOf.map(typeOf))].join(' \\| ');
+  if (schema.pattern?.includes('ms|s|m|h|d')) return 'duration text (`"30s"`)';
+  const type = Array.isArray(schema.type) ? schema.type.join(' \\| ') : schema.type;
+  if (type === 'array') return `list of ${typeOf(schema.items)}`;
+  if (type === 'object' && typeof schema.additionalProperties === 'object' && !schema.properties) {
+    return `map of ${typeOf(schema.additionalProperties)}`;
+  }
+  return type ?? 'any';
+}
+
+const ms = (n: number) => (n % 1000 === 0 ? `${n / 1000} s` : `${n} ms`);
+
+function kindSection(name: string, spec: KindSpec): string {
+  const schema = z.toJSONSchema(spec.params as z.ZodType, {
+    io: 'input',
+    unrepresentable: 'any',
+  }) as JsonSchema;
+  const required = new Set(schema.required ?? []);
+  const rows = Object.entries(schema.properties ?? {}).map(([param, p]) => {
+    const fallback = spec.defaults[param];
+    const roles = [
+      (spec.templateParams === 'all' && !spec.expressionParams.includes(param)) ||
+      (spec.templateParams !== 'all' && spec.templateParams.includes(param))
+        ? 'template'
+        : '',
+      spec.expressionParams.includes(param) ? 'CEL' : '',
+    ].filter(Boolean);
+    return `| \`${param}\` | ${typeOf(p)} | ${required.has(param) ? 'yes' : 'no'} | ${fallback === undefined ? '' : `\`${JSON.stringify(fallback)}\``} | ${roles.join(', ')} |`;
+  });
+  const outputs = spec.outputs === 'any' ? 'any value' : spec.outputs.map((o) => `\`${o}\``).join(', ');
+  const lines = [
+    `## \`${name}\``,
+    '',
+    spec.description,
+    '',
+    `- Runs: ${spec.execution === 'inline' ? 'inside the workflow (pure; no history events)' : spec.execution === 'timer' ? 'as a durable workflow timer' : 'as an activity, retried per its policy'}.`,
+    `- Output: ${outputs}.`,
+  ];
+  if (spec.execution === 'activity') {
+    lines.push(
+      `- Timeout per attempt: ${ms(spec.defaultTimeoutMs ?? ACTION_DEFAULT_TIMEOUT_MS)} unless the step sets \`timeout\`.`,
+    );
+  }
+  lines.push('');
+  if (rows.length > 0) {
+    lines.push(
+      '| param | type | required | default | rendered as |',
+      '| --- | --- | --- | --- | --- |',
+      ...rows,
+      '',
+    );
+  } else if (name === 'action') {
+    lines.push(
+      "Params: whatever the action's own zod schema takes (`defineAction({ params })`); every value may be a template.",
+      '',
+    );
+  }
+  return lines.join('\n');
+}
+
+export function definitionReference(): string {
+  const retry = defaultRetryPolicy();
+  return [
+    '# Definition reference',
+    '',
+    "<!-- Written by `npm run docs` (scripts/reference-docs.ts) from the compiler's catalog; do not edit by hand. -->",
+    '',
+    `A pipeline is \`{ name?, description?, params?, fail_fast?, steps }\` with at most ${MAX_STEPS.toLocaleString('en')} steps. Each step is`,
+    '`{ id, action, params?, depends_on?, condition?, retry?, timeout?, allow_failure?, description? }`;',
+    '`action` is one of the kinds below or the name of an action the workers register. Templates',
+    '(`{{ steps.x.output.y }}`, `{{ params.p }}`, `{{ inputs.i }}`, `{{ secrets.NAME }}` in I/O steps) and',
+    'CEL expressions are described in [expressions.md](expressions.md).',
+    '',
+    '## Retries (I/O steps)',
+    '',
+    '`retry: { max_attempts, initial_interval, backoff_multiplier, max_interval, non_retryable_errors }`.',
+    `Defaults: ${retry.maximumAttempts} attempts, ${ms(retry.initialIntervalMs)} first interval, ×${retry.backoffCoefficient}, at most ${ms(retry.maximumIntervalMs)} (100 × the first interval).`,
+    `Never retried whatever the step says: ${retry.nonRetryableErrorTypes.map((t) => `\`${t}\``).join(', ')}.`,
+    '',
+    ...Object.entries(NODE_KINDS).map(([name, spec]) => kindSection(name, spec)),
+    kindSection('action', USER_ACTION_SPEC).replace(
+      '## `action`',
+      "## Your own actions (`action: '<name>'`)",
+    ),
+  ].join('\n');
+}
+
+export function expressionLimits(): string {
+  return [
+    '| limit | value |',
+    '| --- | --- |',
+    `| source length | ${EXPRESSION_LIMITS.maxSourceLength} characters |`,
+    `| syntax tree | ${EXPRESSION_LIMITS.maxAstNodes} nodes, ${EXPRESSION_LIMITS.maxDepth} levels deep |`,
+    `| list / map literals | ${EXPRESSION_LIMITS.maxListElements} elements / ${EXPRESSION_LIMITS.maxMapEntries} entries |`,
+    `| call arguments | ${EXPRESSION_LIMITS.maxCallArguments} |`,
+    `| comprehension macros (\`all\`, \`exists\`, \`exists_one\`, \`map\`, \`filter\`) and \`cel.bind\` | ${EXPRESSION_LIMITS.maxMacros} per expression |`,
+    `| member names refused | ${[...FORBIDDEN_MEMBERS].map((m) => `\`${m}\``).join(', ')} |`,
+  ].join('\n');
+}
+
+const LIMITS_START = '<!-- limits: written by npm run docs -->';
+const LIMITS_END = '<!-- /limits -->';
+
+/** `docs/expressions.md` with its limits table brought up to date. */
+export function expressionsDoc(current: string): string {
+  const start = current.indexOf(LIMITS_START);
+  const end = current.indexOf(LIMITS_END);
+  if (start < 0 || end < start) throw new Error('docs/expressions.md lost its limits markers');
+  return `${current.slice(0, start + LIMITS_START.length)}\n${expressionLimits()}\n${current.slice(end)}`;
+}
+
+if (require.main === module) {
+  writeFileSync(path.join(DOCS, 'definition-reference.md'), `${definitionReference()}\n`);
+  const expressions = path.join(DOCS, 'expressions.md');
+  writeFileSync(expressions, expressionsDoc(readFileSync(expressions, 'utf8')));
+  process.stdout.write('wrote docs/definition-reference.md and the limits in docs/expressions.md\n');
+}
