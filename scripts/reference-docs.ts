@@ -49,7 +49,7 @@ function typeOf(schema: JsonSchema | undefined): string {
 const ms = (n: number) => (n % 1000 === 0 ? `${n / 1000} s` : `${n} ms`);
 
 function kindSection(name: string, spec: KindSpec): string {
-  const schema = z.toJSONSchema(spec.params as z.ZodType, {
+  const schema = z.toJSONSchema(spec.params, {
     io: 'input',
     unrepresentable: 'any',
   }) as JsonSchema;
