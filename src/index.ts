@@ -31,6 +31,13 @@ export {
   type ReusedStep,
   type RunCallbacks,
   type RunResume,
+  type RunCarryOver,
+  type CarriedStep,
+  type RunLogAttemptFailure,
+  type StatusRequest,
+  type StreamChunk,
+  type StreamPage,
+  type StreamReadRequest,
 } from './workflows/messages';
 export {
   connect,
@@ -51,6 +58,8 @@ export {
   type StreamOptions,
   type StreamResultStatus,
   type StreamSource,
+  type EngineChunk,
+  type EngineResultChunk,
 } from './client/stream';
 export {
   fromLastEventId,
@@ -69,6 +78,9 @@ export {
   type RegistryState,
   type SavePipelineOptions,
   type SaveResult,
+  type PipelineInfo,
+  type PipelineSummary,
+  type UpdatePipelineOptions,
 } from './client/pipelines';
 export {
   Executions,
@@ -77,6 +89,7 @@ export {
   type ExecutionPage,
   type ExecutionRunOptions,
   type ListExecutionsOptions,
+  type LogsOptions,
 } from './client/executions';
 export { type Execution, type ExecutionStatus, type ExecutionStep } from './client/execution';
 export { RunHandle, type RunResult, type RunState, type RunStatusView } from './client/runHandle';
@@ -107,6 +120,7 @@ export {
   PayloadEnv,
   createCodecServer,
   createDataConverter,
+  createPayloadCodecs,
   payloadOptionsFromEnv,
   type ClaimCheckOptions,
   type CodecServerOptions,

@@ -21,6 +21,8 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { Resource } from '@opentelemetry/resources';
 import { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { createActivities, ProviderConfig, type ActivitiesConfig } from './activities';
+
+export type { ActivitiesConfig };
 import {
   createDataConverter,
   PayloadEnv,

@@ -15,8 +15,8 @@ import type { ClientDuration } from './startRun';
 export type { StreamChunk, StreamPage, StreamReadRequest };
 
 /** A chunk of the run's own log, as the engine wrote it. */
-type EngineChunk = StreamChunk;
-type EngineResultChunk = Extract<EngineChunk, { type: 'result' }>;
+export type EngineChunk = StreamChunk;
+export type EngineResultChunk = Extract<EngineChunk, { type: 'result' }>;
 
 /** The statuses a run can end with. */
 export type StreamResultStatus = 'completed' | 'failed' | 'cancelled' | 'terminated' | 'timed_out';

@@ -155,7 +155,7 @@ export type OutputValueFor<T extends OutputType> = T extends 'string'
             : unknown;
 
 /** Retry policy of an I/O step, camelCase. */
-export interface RetryOptions {
+export interface StepRetryOptions {
   /** Total attempts including the first. @default 3 */
   maxAttempts?: number;
   /** @default 2 */
@@ -184,7 +184,7 @@ export interface AddOptions<N extends string = string> {
   dependsOn?: StepTarget[];
   /** A CEL expression; false makes the step `skipped`. */
   condition?: Expression;
-  retry?: RetryOptions;
+  retry?: StepRetryOptions;
   /** Per-attempt timeout of an I/O step. */
   timeout?: DurationText;
   /** A failure of this step does not fail the run. */

@@ -11,7 +11,7 @@ import type { KindDefaults } from './planWire';
 import { BUILTIN_KINDS } from './plan';
 import { PARAM_ROLES, type ParamRoles } from './paramRoles';
 
-export { isTemplateParam } from './paramRoles';
+export { isTemplateParam, type ParamRoles } from './paramRoles';
 
 /** What the compiler and the interpreter need to know about a node kind. */
 export interface KindSpec extends ParamRoles {

@@ -45,6 +45,7 @@ export {
   SCOPE_VARIABLES,
   STEP_FIELDS,
   type ExpressionReferences,
+  type Located,
   type NameReference,
   type StepReference,
 } from './references';

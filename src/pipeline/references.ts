@@ -20,7 +20,7 @@ export const COMPREHENSION_MACROS: ReadonlySet<string> = new Set([
   'filter',
 ]);
 
-interface Located {
+export interface Located {
   /** Source offsets of the reference inside the expression. */
   start: number;
   end: number;

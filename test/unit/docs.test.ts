@@ -1,7 +1,9 @@
 /**
  * The generated references in docs/ match what the compiler's catalog says today
- * (`npm run docs` rewrites them), and every relative link between the docs resolves.
+ * (`npm run docs` rewrites them), every relative link between the docs resolves, and the API
+ * reference builds from the TSDoc without a warning.
  */
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { definitionReference, expressionsDoc } from '../../scripts/reference-docs';
@@ -35,3 +37,13 @@ test('every relative link in docs/ and the README points at a file that exists',
     }
   }
 });
+
+test('the API reference builds from the TSDoc with no warning (typedoc, warnings as errors)', () => {
+  // `npm run docs` writes it to docs/api; here it is only checked.
+  const typedoc = path.join(DOCS, '..', 'node_modules', 'typedoc', 'bin', 'typedoc');
+  const out = execFileSync(process.execPath, [typedoc, '--emit', 'none'], {
+    cwd: path.join(DOCS, '..'),
+    encoding: 'utf8',
+  });
+  expect(out).not.toMatch(/warning|error/i);
+}, 120_000);
