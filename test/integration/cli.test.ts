@@ -3,7 +3,8 @@
  * worker of this file's own on its task queue. Exit codes, positions of issues in files, JSON
  * output, the live view of a followed run, saved pipelines, executions, graphs.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
@@ -260,3 +261,77 @@ steps:
   };
   expect(terminated.status).toBe('terminated');
 });
+
+test('tpipe dev serves a local server with its Web UI and a worker; runs complete on it; logs -f ends with the run', async () => {
+  const freePort = () =>
+    new Promise<number>((resolve) => {
+      const server = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = server.address() as { port: number };
+        server.close(() => resolve(port));
+      });
+    });
+  const [port, uiPort] = [await freePort(), await freePort()];
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', WORKER_LOG_LEVEL: 'WARN' };
+  delete env.TEMPORAL_ADDRESS;
+  delete env.TEMPORAL_TASK_QUEUE;
+  const dev = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      path.join(ROOT, 'src', 'cli', 'main.ts'),
+      'dev',
+      '--port',
+      String(port),
+      '--ui-port',
+      String(uiPort),
+    ],
+    { cwd: dir, env },
+  );
+  let out = '';
+  dev.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((resolve) => dev.on('exit', resolve));
+  try {
+    const deadline = Date.now() + 60_000;
+    while (!out.includes('Web UI') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(out).toContain(`Temporal 127.0.0.1:${port}, Web UI http://127.0.0.1:${uiPort}`);
+    expect((await fetch(`http://127.0.0.1:${uiPort}`)).status).toBe(200);
+    const cli = (...args: string[]) =>
+      new Promise<CliRun>((resolve) => {
+        execFile(
+          process.execPath,
+          [
+            '--import',
+            'tsx',
+            path.join(ROOT, 'src', 'cli', 'main.ts'),
+            '--address',
+            `127.0.0.1:${port}`,
+            ...args,
+          ],
+          { cwd: dir, env, timeout: 60_000 },
+          (error, stdout, stderr) =>
+            resolve({
+              code: error ? (typeof error.code === 'number' ? error.code : null) : 0,
+              stdout,
+              stderr,
+            }),
+        );
+      });
+    const doc = write(
+      'dev.yaml',
+      'name: on_dev\nsteps:\n  - id: two\n    action: transform\n    params: { expression: "1 + 1" }\n',
+    );
+    const run = JSON.parse((await cli('--json', 'run', doc, '--wait')).stdout) as {
+      taskId: string;
+      outputs: unknown;
+    };
+    expect(run.outputs).toEqual({ two: 2 });
+    const followed = await cli('executions', 'logs', '-f', run.taskId);
+    expect(followed.code).toBe(0);
+    expect(followed.stdout).toMatch(/two: step two completed in 0 ms/);
+    dev.kill('SIGINT');
+    expect(await exited).toBe(0);
+  } finally {
+    if (dev.exitCode === null) dev.kill('SIGKILL');
+  }
+}, 120_000);
