@@ -4,14 +4,15 @@
  * output, the live view of a followed run, saved pipelines, executions, graphs.
  */
 import { execFile, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { defineAction } from '../../src/pipeline';
+import { freePort } from '../support/freePort';
 import { startPipelineHarness, sharedTestEnv, type PipelineHarness } from '../support/pipelineHarness';
 
 const ROOT = path.join(__dirname, '..', '..');
+const CLI = path.join(ROOT, 'src', 'cli', 'main.ts');
 
 const double = defineAction({
   name: 'double',
@@ -39,33 +40,35 @@ interface CliRun {
   stderr: string;
 }
 
-/** Runs `tpipe <args>` against the shared server and this file's task queue. */
-function tpipe(...args: string[]): Promise<CliRun> {
-  const env = sharedTestEnv();
+/** Runs the CLI with `args` exactly as given; resolves with its exit code and output. */
+function runCli(args: string[], env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' }): Promise<CliRun> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      [
-        '--import',
-        'tsx',
-        path.join(ROOT, 'src', 'cli', 'main.ts'),
-        '--address',
-        env.address,
-        '--namespace',
-        env.namespace,
-        '--task-queue',
-        h.taskQueue,
-        '--action',
-        'double',
-        ...args,
-      ],
-      { cwd: dir, env: { ...process.env, NO_COLOR: '1' }, timeout: 60_000 },
+      ['--import', 'tsx', CLI, ...args],
+      { cwd: dir, env, timeout: 60_000 },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
         resolve({ code, stdout, stderr });
       },
     );
   });
+}
+
+/** Runs `tpipe <args>` against the shared server and this file's task queue. */
+function tpipe(...args: string[]): Promise<CliRun> {
+  const env = sharedTestEnv();
+  return runCli([
+    '--address',
+    env.address,
+    '--namespace',
+    env.namespace,
+    '--task-queue',
+    h.taskQueue,
+    '--action',
+    'double',
+    ...args,
+  ]);
 }
 
 const write = (name: string, text: string) => {
@@ -263,29 +266,13 @@ steps:
 });
 
 test('tpipe dev serves a local server with its Web UI and a worker; runs complete on it; logs -f ends with the run', async () => {
-  const freePort = () =>
-    new Promise<number>((resolve) => {
-      const server = createServer().listen(0, '127.0.0.1', () => {
-        const { port } = server.address() as { port: number };
-        server.close(() => resolve(port));
-      });
-    });
   const [port, uiPort] = [await freePort(), await freePort()];
   const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', WORKER_LOG_LEVEL: 'WARN' };
   delete env.TEMPORAL_ADDRESS;
   delete env.TEMPORAL_TASK_QUEUE;
   const dev = spawn(
     process.execPath,
-    [
-      '--import',
-      'tsx',
-      path.join(ROOT, 'src', 'cli', 'main.ts'),
-      'dev',
-      '--port',
-      String(port),
-      '--ui-port',
-      String(uiPort),
-    ],
+    ['--import', 'tsx', CLI, 'dev', '--port', String(port), '--ui-port', String(uiPort)],
     { cwd: dir, env },
   );
   let out = '';
@@ -296,27 +283,7 @@ test('tpipe dev serves a local server with its Web UI and a worker; runs complet
     while (!out.includes('Web UI') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     expect(out).toContain(`Temporal 127.0.0.1:${port}, Web UI http://127.0.0.1:${uiPort}`);
     expect((await fetch(`http://127.0.0.1:${uiPort}`)).status).toBe(200);
-    const cli = (...args: string[]) =>
-      new Promise<CliRun>((resolve) => {
-        execFile(
-          process.execPath,
-          [
-            '--import',
-            'tsx',
-            path.join(ROOT, 'src', 'cli', 'main.ts'),
-            '--address',
-            `127.0.0.1:${port}`,
-            ...args,
-          ],
-          { cwd: dir, env, timeout: 60_000 },
-          (error, stdout, stderr) =>
-            resolve({
-              code: error ? (typeof error.code === 'number' ? error.code : null) : 0,
-              stdout,
-              stderr,
-            }),
-        );
-      });
+    const cli = (...args: string[]) => runCli(['--address', `127.0.0.1:${port}`, ...args], env);
     const doc = write(
       'dev.yaml',
       'name: on_dev\nsteps:\n  - id: two\n    action: transform\n    params: { expression: "1 + 1" }\n',

@@ -4,7 +4,6 @@
  * OTEL_EXPORTER_OTLP_ENDPOINT sends the run's trace over OTLP/HTTP.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { startPipelineRun } from '../../src/client/startRun';
@@ -12,16 +11,9 @@ import { connect } from '../../src/client/connect';
 import { sharedTestEnv } from '../support/pipelineHarness';
 import { startHttpRecorder, type HttpRecorder } from '../support/httpRecorder';
 import { eventually } from '../support/eventually';
+import { freePort } from '../support/freePort';
 
 const ROOT = path.join(__dirname, '..', '..');
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 
 let worker: ChildProcess | undefined;
 let tracedWorker: ChildProcess | undefined;
