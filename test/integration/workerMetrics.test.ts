@@ -15,6 +15,23 @@ import { freePort } from '../support/freePort';
 
 const ROOT = path.join(__dirname, '..', '..');
 
+/** The worker entrypoint as a process, on the shared server and `taskQueue`, with `extra` env. */
+function spawnWorker(taskQueue: string, extra: NodeJS.ProcessEnv): ChildProcess {
+  const env = sharedTestEnv();
+  return spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src', 'worker.ts')], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      TEMPORAL_ADDRESS: env.address,
+      TEMPORAL_NAMESPACE: env.namespace,
+      TEMPORAL_TASK_QUEUE: taskQueue,
+      WORKER_LOG_LEVEL: 'WARN',
+      ...extra,
+    },
+    stdio: 'ignore',
+  });
+}
+
 let worker: ChildProcess | undefined;
 let tracedWorker: ChildProcess | undefined;
 let connection: Connection | undefined;
@@ -31,18 +48,9 @@ test('WORKER_METRICS_ADDRESS serves the worker metrics, counting the runs it com
   const env = sharedTestEnv();
   const port = await freePort();
   const taskQueue = `metrics-${port}`;
-  worker = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src', 'worker.ts')], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      TEMPORAL_ADDRESS: env.address,
-      TEMPORAL_NAMESPACE: env.namespace,
-      TEMPORAL_TASK_QUEUE: taskQueue,
-      WORKFLOW_BUNDLE_PATH: env.bundlePath,
-      WORKER_METRICS_ADDRESS: `127.0.0.1:${port}`,
-      WORKER_LOG_LEVEL: 'WARN',
-    },
-    stdio: 'ignore',
+  worker = spawnWorker(taskQueue, {
+    WORKFLOW_BUNDLE_PATH: env.bundlePath,
+    WORKER_METRICS_ADDRESS: `127.0.0.1:${port}`,
   });
   connection = await Connection.connect({ address: env.address });
   const client = new Client({ connection, namespace: env.namespace });
@@ -70,21 +78,12 @@ test('OTEL_EXPORTER_OTLP_ENDPOINT sends each run as one trace, with the run id, 
   const env = sharedTestEnv();
   collector = await startHttpRecorder();
   const taskQueue = `otlp-${Date.now().toString(36)}`;
-  tracedWorker = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src', 'worker.ts')], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      TEMPORAL_ADDRESS: env.address,
-      TEMPORAL_NAMESPACE: env.namespace,
-      TEMPORAL_TASK_QUEUE: taskQueue,
-      // No prebuilt bundle: the worker bundles the workflows with the tracing interceptor.
-      WORKFLOW_BUNDLE_PATH: '',
-      OTEL_EXPORTER_OTLP_ENDPOINT: collector.url(''),
-      OTEL_SERVICE_NAME: 'pipelines-under-test',
-      OTEL_BSP_SCHEDULE_DELAY: '200',
-      WORKER_LOG_LEVEL: 'WARN',
-    },
-    stdio: 'ignore',
+  tracedWorker = spawnWorker(taskQueue, {
+    // No prebuilt bundle: the worker bundles the workflows with the tracing interceptor.
+    WORKFLOW_BUNDLE_PATH: '',
+    OTEL_EXPORTER_OTLP_ENDPOINT: collector.url(''),
+    OTEL_SERVICE_NAME: 'pipelines-under-test',
+    OTEL_BSP_SCHEDULE_DELAY: '200',
   });
   const client = await connect({ address: env.address, namespace: env.namespace, taskQueue, tracing: true });
   try {
