@@ -4,6 +4,26 @@
  */
 import { z } from 'zod';
 import type { ActionDefinition } from '../pipeline/actions';
+import { Duration } from '../pipeline/definition';
+
+/**
+ * A provider's rate limit, shared by every worker through one limiter workflow per model (or per
+ * provider): at most `requests` calls and `tokens` tokens (prompt + completion) per `per`.
+ * @example { requests: 500, tokens: 200000, per: '1m' }
+ */
+export const RateLimitConfig = z
+  .strictObject({
+    requests: z.number().int().positive().optional(),
+    tokens: z.number().int().positive().optional(),
+    /** The window the limits count over: seconds, or a string such as `'1m'`. @default '1m' */
+    per: Duration.optional(),
+    /** One limit per model (as OpenAI's limits are), or one for all the provider's models. @default 'model' */
+    scope: z.enum(['model', 'provider']).optional(),
+  })
+  .refine((limit) => limit.requests !== undefined || limit.tokens !== undefined, {
+    message: 'a rate limit needs `requests` or `tokens`',
+  });
+export type RateLimitConfig = z.infer<typeof RateLimitConfig>;
 
 /**
  * An OpenAI-compatible chat-completions endpoint the `llm` node can name as `provider`.
@@ -27,6 +47,10 @@ export const ProviderConfig = z.strictObject({
    * @default 'max_completion_tokens' for `openai`, 'max_tokens' for others
    */
   maxTokensParam: z.enum(['max_tokens', 'max_completion_tokens']).optional(),
+  /** Calls to this provider are paced across all workers (see {@link RateLimitConfig}). */
+  rateLimit: RateLimitConfig.optional(),
+  /** Limits of particular models, in place of `rateLimit` for them. */
+  modelRateLimits: z.record(z.string().min(1), RateLimitConfig).optional(),
 });
 export type ProviderConfig = z.infer<typeof ProviderConfig>;
 

@@ -8,6 +8,7 @@ import { isBuiltinKind } from '../pipeline/catalog';
 import { createActionActivity } from './actions';
 import { ActivitiesDataConfig, type ActivitiesConfig } from './config';
 import { createCallbackActivity, type PipelineCallbackActivity } from './callbacks';
+import { createConcurrencyActivities, type ConcurrencyActivities } from './concurrency';
 import { createApiCallNode } from './http';
 import { createLlmNode } from './llm';
 import { wrapNodeActivity, type NodeActivity, type SecretLookup } from './nodeActivity';
@@ -43,10 +44,13 @@ export type { NotificationOutput, NotificationMessage } from './notify';
 /** Node activity functions by activity type (= the step's `action`). */
 export type PipelineActivities = Record<string, NodeActivity>;
 
-/** What {@link createActivities} returns: the node activities plus the end-of-run callback. */
+/**
+ * What {@link createActivities} returns: the node activities, the end-of-run callback and the
+ * concurrency limiter's activities.
+ */
 export type WorkerActivities = PipelineActivities & {
   [PIPELINE_CALLBACK_ACTIVITY]: PipelineCallbackActivity;
-};
+} & ConcurrencyActivities;
 
 /**
  * Builds the node activities for a worker.
@@ -88,10 +92,14 @@ export function createActivities(config: ActivitiesConfig = {}): WorkerActivitie
     api_call: wrapNodeActivity(createApiCallNode(), { secrets, maxOutputBytes }),
     notification: wrapNodeActivity(createNotificationNode({ webhooks }), { secrets, maxOutputBytes }),
   };
+  const engineActivities = {
+    [PIPELINE_CALLBACK_ACTIVITY]: createCallbackActivity({ secret: config.callbackSecret }),
+    ...createConcurrencyActivities(),
+  };
   for (const action of config.actions ?? []) {
-    if (action.name === PIPELINE_CALLBACK_ACTIVITY) {
+    if (Object.hasOwn(engineActivities, action.name)) {
       throw new Error(
-        `Action name "${action.name}" is reserved for end-of-run callbacks; choose another name`,
+        `Action name "${action.name}" is reserved for the engine's own activities; choose another name`,
       );
     }
     if (isBuiltinKind(action.name)) {
@@ -102,7 +110,6 @@ export function createActivities(config: ActivitiesConfig = {}): WorkerActivitie
     }
     activities[action.name] = createActionActivity(action, { secrets, maxOutputBytes });
   }
-  const callback = createCallbackActivity({ secret: config.callbackSecret });
-  const all: WorkerActivities = Object.assign(activities, { [PIPELINE_CALLBACK_ACTIVITY]: callback });
+  const all: WorkerActivities = Object.assign(activities, engineActivities);
   return all;
 }

@@ -15,6 +15,8 @@ import type { ProviderConfig } from './config';
 import { NodeError } from './errors';
 import type { NodeContext, NodeFn, NodeOutcome } from './nodeActivity';
 import { parseParams } from './params';
+import { estimateTokens } from '../pipeline/rateLimits';
+import { passRateLimit, rateLimitFor } from './rateGate';
 
 const OPENAI_BASE_URL = 'https://api.openai.com/v1';
 
@@ -251,9 +253,23 @@ export function createLlmNode(options: LlmNodeOptions): NodeFn {
 
         // Each request carries the llm span's traceparent.
         const callCtx: NodeContext = { ...ctx, traceHeaders };
-        const reply = params.stream
-          ? await completeStreaming(client, body, callCtx)
-          : await complete(client, body, callCtx);
+        // A provider with a rate limit: wait for this call's place, shared by every worker.
+        const limit = rateLimitFor(options.providers[provider.name], model);
+        const estimate = estimateTokens(JSON.stringify(body.messages).length, params.max_tokens);
+        const pass = limit
+          ? await passRateLimit(limit, { provider: provider.name, model, tokens: estimate }, ctx.signal)
+          : undefined;
+        if (pass && pass.waitedMs > 0) span.setAttribute('rate_limit.waited_ms', pass.waitedMs);
+        let reply: Completion;
+        try {
+          reply = params.stream
+            ? await completeStreaming(client, body, callCtx)
+            : await complete(client, body, callCtx);
+        } catch (err) {
+          await pass?.failed(err);
+          throw err;
+        }
+        await pass?.settle(reply.usage?.totalTokens ?? estimate);
         span.setAttribute('gen_ai.usage.total_tokens', reply.usage?.totalTokens ?? 0);
         return reply;
       },

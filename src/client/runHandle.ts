@@ -7,6 +7,7 @@ import { msToNumber } from '@temporalio/common';
 import type { runPipeline } from '../workflows';
 import { streamReadQuery, type NodeSnapshot, type RunSnapshot } from '../workflows/messages';
 import { PollTimeoutError, translateError } from './errors';
+import { releaseSlotOfTerminatedRun } from './concurrencySlot';
 import { queryRunSnapshot } from './runSnapshot';
 import { runStatusOf, type RunState } from './execution';
 import type { ClientDuration } from './startRun';
@@ -170,6 +171,7 @@ export class RunHandle {
    */
   async terminate(reason = 'terminated by client'): Promise<void> {
     await this.workflow.terminate(reason).catch((err: unknown) => this.unlessClosed(err));
+    await releaseSlotOfTerminatedRun(this.workflow);
   }
 
   /**

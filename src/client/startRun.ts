@@ -24,6 +24,15 @@ import { hasClaimCheck } from '../codec/payloadOptions';
 import { activeTraceId, withRunTrace } from '../tracing';
 import { KIND_DEFAULTS } from '../pipeline/catalog';
 import { packPlan } from '../pipeline/planWire';
+import {
+  concurrencyKeyIssues,
+  concurrencyLimitIssues,
+  defaultConcurrencyKey,
+  onLimitIssues,
+  type OnLimit,
+  type RunConcurrency,
+} from '../pipeline/concurrency';
+import { releaseReservedSlot, reserveSlot } from './concurrencySlot';
 import type { RunCallbacks, RunPipelineInput } from '../workflows/messages';
 import type { runPipeline } from '../workflows';
 
@@ -79,6 +88,24 @@ export interface StartRunOptions {
    * @default 1.94 MiB without a claim check (Temporal refuses payloads over 2 MiB); 64 MiB with one
    */
   maxInputBytes?: number;
+  /**
+   * Runs with the same key share a concurrency limit (e.g. a tenant id): at most
+   * `maxConcurrentRuns` of them execute at once, across all workers and clients. Needs a limit,
+   * from `maxConcurrentRuns` or the definition's `max_concurrent_runs`.
+   * @default `pipeline:<name>` when the definition declares `max_concurrent_runs`
+   */
+  concurrencyKey?: string;
+  /**
+   * At most this many runs of the `concurrencyKey` execute at once; the others wait as `pending`
+   * (in start order, higher priority first) until a slot frees. Overrides `max_concurrent_runs`.
+   */
+  maxConcurrentRuns?: number;
+  /**
+   * At the limit: `'queue'` waits for a slot; `'reject'` makes `start` throw `RateLimitError`
+   * (reason `CONCURRENCY_LIMIT`, with a `retryAfterMs` hint) and starts nothing.
+   * @default the definition's `on_limit`, else 'queue'
+   */
+  onLimit?: OnLimit;
 }
 
 export type PriorityOption = 'high' | 'normal' | 'low' | 1 | 2 | 3 | 4 | 5;
@@ -129,6 +156,7 @@ function tagIssues(tags: readonly unknown[]): PipelineIssue[] {
 function runMemo(input: RunPipelineInput): Record<string, unknown> {
   const params = JSON.stringify(input.params);
   return {
+    ...(input.concurrency && { concurrencyKey: input.concurrency.key }),
     ...(params.length <= MAX_MEMO_PARAMS_BYTES ? { params: input.params } : { paramsOmitted: true }),
     // A retry names the run it retries (read it from describe().memo).
     ...(input.resume && { retryOf: input.resume.retryOf }),
@@ -221,6 +249,7 @@ export function prepareRun(document: unknown, options: StartRunOptions = {}): Ru
     ...tagIssues(options.tags ?? []),
     ...priorityIssues(options.priority),
     ...callbackIssues(options.callbacks),
+    ...concurrencyIssues(plan, options),
   ];
   if (!params.ok || !inputs.ok || issues.length > 0) throw new PipelineValidationError(issues);
   return {
@@ -235,6 +264,37 @@ export function prepareRun(document: unknown, options: StartRunOptions = {}): Ru
       continueAsNewAfterEvents: options.continueAsNewAfterEvents,
     }),
     ...(options.callbacks && { callbacks: { ...options.callbacks } }),
+    ...withConcurrency(plan, options),
+  };
+}
+
+function concurrencyIssues(plan: ExecutionPlan, options: StartRunOptions): PipelineIssue[] {
+  const issues = [
+    ...concurrencyKeyIssues(options.concurrencyKey),
+    ...concurrencyLimitIssues(options.maxConcurrentRuns, ['maxConcurrentRuns']),
+    ...onLimitIssues(options.onLimit, ['onLimit']),
+  ];
+  const limited = options.maxConcurrentRuns !== undefined || plan.maxConcurrentRuns !== undefined;
+  if (!limited && (options.concurrencyKey !== undefined || options.onLimit !== undefined)) {
+    issues.push({
+      path: [options.concurrencyKey !== undefined ? 'concurrencyKey' : 'onLimit'],
+      code: 'invalid_type',
+      message: `A concurrency key or onLimit needs a limit: pass maxConcurrentRuns, or declare max_concurrent_runs in pipeline '${plan.name}'.`,
+    });
+  }
+  return issues;
+}
+
+/** The run's concurrency limit, when it has one: the start options' over the definition's. */
+function withConcurrency(plan: ExecutionPlan, options: StartRunOptions): { concurrency?: RunConcurrency } {
+  const limit = options.maxConcurrentRuns ?? plan.maxConcurrentRuns;
+  if (limit === undefined) return {};
+  return {
+    concurrency: {
+      key: options.concurrencyKey ?? defaultConcurrencyKey(plan.name),
+      limit,
+      onLimit: options.onLimit ?? plan.onLimit ?? 'queue',
+    },
   };
 }
 
@@ -319,11 +379,18 @@ export async function startPreparedRun(
   const version = options.pipelineVersion ?? plan.definitionHash.slice(0, 12);
   const key = options.idempotencyKey;
   const workflowId = options.workflowId ?? `${slug(plan.name)}-${key ?? randomBytes(6).toString('hex')}`;
+  const taskQueue = options.taskQueue ?? 'pipelines';
+  // `onLimit: 'reject'`: the slot is reserved before the run starts, or nothing starts.
+  const reserved = input.concurrency?.onLimit === 'reject';
+  if (reserved) {
+    await reserveSlot(client, input.concurrency!, workflowId, taskQueue);
+    input = { ...input, concurrency: { ...input.concurrency!, reserved: true } };
+  }
   try {
     // The start is the first span of the run's trace (with `connect({ tracing: true })`).
     return await withRunTrace(input.traceId, () =>
       client.workflow.start<typeof runPipeline>('runPipeline', {
-        taskQueue: options.taskQueue ?? 'pipelines',
+        taskQueue,
         workflowId,
         args: [input],
         staticSummary: `${plan.name} · ${version}`,
@@ -364,6 +431,7 @@ export async function startPreparedRun(
     if (key !== undefined && err instanceof WorkflowExecutionAlreadyStartedError) {
       return client.workflow.getHandle<typeof runPipeline>(workflowId);
     }
+    if (reserved) await releaseReservedSlot(client, input.concurrency!, workflowId);
     throw err;
   }
 }

@@ -6,6 +6,7 @@
  *
  * Pure: no I/O. The client's `Pipeline` adds saving and running on top.
  */
+import type { OnLimit } from './concurrency';
 import type { ChatMessage, HttpMethod, OutputType } from './catalog';
 import type { ParamDeclaration, ParamType, PipelineDefinitionInput, StepDefinition } from './definition';
 import type { TokenUsage } from './nodeActivity';
@@ -492,6 +493,7 @@ export class PipelineBuilder<Inputs = Record<string, unknown>> {
   private readonly steps: BuiltStep[] = [];
   private readonly params: Record<string, ParamDeclaration> = {};
   private failFast: boolean | undefined;
+  private concurrency: { max_concurrent_runs?: number; on_limit?: OnLimit } = {};
 
   constructor(
     readonly name: string,
@@ -537,6 +539,16 @@ export class PipelineBuilder<Inputs = Record<string, unknown>> {
     return this;
   }
 
+  /**
+   * At most `maxConcurrentRuns` runs of this pipeline execute at once (across all workers and
+   * clients); at the limit a run waits as `pending`, or with `onLimit: 'reject'` its `start`
+   * throws `RateLimitError`. The definition's `max_concurrent_runs` / `on_limit`.
+   */
+  setConcurrencyLimit(maxConcurrentRuns: number, onLimit?: OnLimit): this {
+    this.concurrency = compact({ max_concurrent_runs: maxConcurrentRuns, on_limit: onLimit });
+    return this;
+  }
+
   /** The definition document, as JSON/YAML authors would write it. */
   get definition(): PipelineDefinitionInput {
     return compact({
@@ -544,6 +556,7 @@ export class PipelineBuilder<Inputs = Record<string, unknown>> {
       description: this.description,
       params: Object.keys(this.params).length > 0 ? { ...this.params } : undefined,
       fail_fast: this.failFast,
+      ...this.concurrency,
       steps: this.steps.map((s) => cloneJson(s.step)),
     });
   }
@@ -563,6 +576,10 @@ export class PipelineBuilder<Inputs = Record<string, unknown>> {
     for (const key of Object.keys(this.params)) delete this.params[key];
     Object.assign(this.params, document.params ?? {});
     this.failFast = document.fail_fast;
+    this.concurrency = compact({
+      max_concurrent_runs: document.max_concurrent_runs,
+      on_limit: document.on_limit,
+    });
     this.description = document.description ?? this.description;
   }
 }

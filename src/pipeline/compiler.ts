@@ -221,6 +221,8 @@ export function compile(document: unknown, options: CompileOptions = {}): Compil
       ...(top.data.description !== undefined && { description: top.data.description }),
       definitionHash: hashJson(definition),
       failFast: top.data.fail_fast ?? false,
+      ...(top.data.max_concurrent_runs !== undefined && { maxConcurrentRuns: top.data.max_concurrent_runs }),
+      ...(top.data.on_limit !== undefined && { onLimit: top.data.on_limit }),
       params: declared,
       nodes,
     },

@@ -6,6 +6,7 @@
  * whether references resolve and whether the graph is acyclic is the compiler's job.
  */
 import { z } from 'zod';
+import { MAX_CONCURRENT_RUNS } from './concurrency';
 import { MAX_STEPS } from './limits';
 
 /** A duration: seconds as a number, or a string such as `"500ms"`, `"30s"`, `"5m"`, `"2h"`. */
@@ -73,6 +74,14 @@ export const PipelineDefinition = z.strictObject({
   params: z.record(z.string(), ParamDeclaration).optional(),
   /** Cancel the nodes in flight as soon as one node fails for good. @default false */
   fail_fast: z.boolean().optional(),
+  /**
+   * At most this many runs of the pipeline execute at once, across all workers and clients; the
+   * others wait as `pending` (or are refused, see `on_limit`). Runs started with a
+   * `concurrencyKey` share the limit with the runs of that key instead.
+   */
+  max_concurrent_runs: z.number().int().min(1).max(MAX_CONCURRENT_RUNS).optional(),
+  /** At the limit: `queue` (wait, in start order, priority first) or `reject` (`start` throws `RateLimitError`). @default "queue" */
+  on_limit: z.enum(['queue', 'reject']).optional(),
   steps: z.array(StepDefinition).min(1).max(MAX_STEPS),
 });
 /** A pipeline document as the user wrote it (JSON or YAML). */

@@ -3,6 +3,7 @@
  * A plan is plain JSON (it is the workflow's input, so it lands in history): no functions,
  * no class instances, no BigInt. Expressions are kept as source and parsed by the workflow.
  */
+import type { OnLimit } from './concurrency';
 import type { ParamDeclaration } from './definition';
 
 /** The built-in node kinds. Steps whose `action` is none of these are users' own actions. */
@@ -81,6 +82,10 @@ export interface ExecutionPlan {
   /** Content hash of the definition the plan was compiled from. */
   definitionHash: string;
   failFast: boolean;
+  /** The definition's `max_concurrent_runs`: at most this many runs execute at once. */
+  maxConcurrentRuns?: number;
+  /** The definition's `on_limit`, when it gives one. */
+  onLimit?: OnLimit;
   params: Record<string, ParamDeclaration>;
   /** In a topological order (dependencies first; ties in document order). */
   nodes: PlanNode[];

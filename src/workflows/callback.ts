@@ -47,7 +47,7 @@ export async function sendRunCallback(
 ): Promise<void> {
   const snapshot = state.snapshot;
   const status = snapshot.status;
-  if (status === 'running') return;
+  if (status === 'running' || status === 'pending') return;
   const url = status === 'completed' ? input.callbacks?.onComplete : input.callbacks?.onFailure;
   if (url === undefined) return;
 

@@ -8,6 +8,7 @@ import type { NodeMetrics, RunLogLevel, TokenUsage } from '../pipeline/nodeActiv
 import type { PackedPlan } from '../pipeline/planWire';
 import { STREAM_DELTAS_SIGNAL, type StreamDeltaBatch } from '../pipeline/stream';
 import { ATTEMPT_EVENT_SIGNAL, type AttemptEvent } from '../pipeline/attempts';
+import type { RunConcurrency } from '../pipeline/concurrency';
 
 export type { AttemptEvent, StreamDeltaBatch };
 
@@ -38,6 +39,8 @@ export interface RunPipelineInput {
   continueAsNewAfterEvents?: number;
   /** Set by the engine on a continuation: the state of the run so far (see {@link RunCarryOver}). */
   carried?: RunCarryOver;
+  /** The run executes only while it holds a slot of this key (see `max_concurrent_runs`). */
+  concurrency?: RunConcurrency;
 }
 
 /**
@@ -129,7 +132,8 @@ export interface RunPipelineResult {
   outputs: Record<string, unknown>;
 }
 
-export type RunStatus = 'running' | 'completed' | 'failed' | 'cancelled';
+/** `pending`: the run waits for a concurrency slot (see `waitingFor`). */
+export type RunStatus = 'pending' | 'running' | 'completed' | 'failed' | 'cancelled';
 export type NodeStatus =
   'pending' | 'running' | 'retrying' | 'completed' | 'failed' | 'skipped' | 'cancelled';
 
@@ -236,6 +240,8 @@ export interface RunSnapshot {
   traceId: string;
   startedAt: string;
   completedAt?: string;
+  /** While the run is `pending`: the concurrency key whose slot it waits for, and since when. */
+  waitingFor?: { concurrencyKey: string; since: string };
   nodes: Record<string, NodeSnapshot>;
   completedSteps: number;
   totalSteps: number;

@@ -32,6 +32,7 @@ import { readiness } from './readiness';
 import { runInlineStep, runNode, type NodeOutcome, type NodeRunEnv } from './runNode';
 import { applyResume } from './resume';
 import { ReadyQueue } from './readyQueue';
+import { RunSlot } from './runSlot';
 import { isTerminal, RunState } from './runState';
 import { ExpressionScopeBuilder } from './scope';
 
@@ -54,6 +55,8 @@ export async function runPipeline(input: RunPipelineInput): Promise<RunPipelineR
   /** The engine's own records about the run's end-of-run callback. */
   const runLog = (level: 'info' | 'warn' | 'error', message: string) =>
     state.log(level, message, undefined, { source: 'engine' });
+  // A run with a concurrency limit holds a slot of its key while it executes (kept across continue-as-new).
+  const slot = input.concurrency ? new RunSlot(input.concurrency) : undefined;
   const failures: string[] = [];
   if (input.carried) failures.push(...restoreCarryOver(state, input.carried));
   else if (input.resume) applyResume(state, plan, input.resume);
@@ -219,6 +222,7 @@ export async function runPipeline(input: RunPipelineInput): Promise<RunPipelineR
 
   let mayContinueAsNew = true;
   try {
+    if (slot && !input.carried) await slot.acquire(state);
     for (;;) {
       for (;;) {
         // Checked only past the threshold, so shorter runs record no patch marker.
@@ -265,6 +269,7 @@ export async function runPipeline(input: RunPipelineInput): Promise<RunPipelineR
       if (status === 'pending' || status === 'running') state.cancel(node.id);
     }
     state.end('cancelled');
+    if (slot) await CancellationScope.nonCancellable(() => slot.release());
     await sendRunCallback(input, state, runLog);
     throw err;
   }
@@ -277,6 +282,7 @@ export async function runPipeline(input: RunPipelineInput): Promise<RunPipelineR
       message: `step "${failures[0]}" failed after ${first.attempts} attempt(s): ${first.error?.message ?? 'unknown error'}`,
     };
     state.end('failed', collectOutputs(plan.nodes, state), error);
+    await slot?.release();
     await sendRunCallback(input, state, runLog);
     throw ApplicationFailure.create({
       type: 'PipelineNodeFailed',
@@ -288,6 +294,7 @@ export async function runPipeline(input: RunPipelineInput): Promise<RunPipelineR
 
   const outputs = collectOutputs(plan.nodes, state);
   state.end('completed', outputs);
+  await slot?.release();
   await sendRunCallback(input, state, runLog);
   return { outputs };
 }

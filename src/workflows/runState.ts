@@ -298,7 +298,7 @@ export class RunState {
       lastSeq: Math.max(after, lastSeq),
       droppedLogs: this.snapshot.droppedLogs,
       // A run's end-of-run callback still logs its delivery after the run's status is final.
-      closed: this.snapshot.status !== 'running' && this.snapshot.callback?.status !== 'pending',
+      closed: this.ended && this.snapshot.callback?.status !== 'pending',
     };
   }
 
@@ -311,8 +311,24 @@ export class RunState {
     }
   }
 
+  /** The run's status is final. */
+  get ended(): boolean {
+    return this.snapshot.status !== 'running' && this.snapshot.status !== 'pending';
+  }
+
+  /** The run waits for a slot of its concurrency key: `pending` until it has one. */
+  waitForSlot(concurrencyKey: string): void {
+    Object.assign(this.snapshot, { status: 'pending', waitingFor: { concurrencyKey, since: now() } });
+  }
+
+  /** The run holds its slot: it runs from now. */
+  slotGranted(): void {
+    this.snapshot.status = 'running';
+    delete this.snapshot.waitingFor;
+  }
+
   end(
-    status: Exclude<RunStatus, 'running'>,
+    status: Exclude<RunStatus, 'running' | 'pending'>,
     outputs?: Record<string, unknown>,
     error?: RunSnapshot['error'],
   ): void {

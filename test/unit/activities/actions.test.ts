@@ -126,7 +126,7 @@ test('action names must not collide with built-in kinds or each other', () => {
     /Two actions are named "charge_card"/,
   );
   expect(() => createActivities({ actions: [{ ...charge, name: 'pipelineCallback' }] })).toThrow(
-    /reserved for end-of-run callbacks/,
+    /reserved for the engine's own activities/,
   );
   expect(Object.keys(activities).sort()).toEqual([
     'api_call',

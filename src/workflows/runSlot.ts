@@ -1,0 +1,76 @@
+/**
+ * A run's side of a concurrency limit: before its first step it asks its key's limiter for a
+ * slot and waits, `pending`, until it has one; when it ends it gives the slot back. A run that
+ * continues as new keeps its slot.
+ */
+import {
+  condition,
+  getExternalWorkflowHandle,
+  log,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import {
+  concurrencyLimiterId,
+  REQUEST_SLOT_ACTIVITY,
+  type RunConcurrency,
+  type SlotRequest,
+} from '../pipeline/concurrency';
+import { releaseSlotSignal, slotGrantedSignal } from './limiterMessages';
+import type { RunState } from './runState';
+
+const activities = proxyActivities<
+  Record<
+    typeof REQUEST_SLOT_ACTIVITY,
+    (input: { key: string; taskQueue: string; request: SlotRequest }) => Promise<void>
+  >
+>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
+});
+
+export class RunSlot {
+  private granted = false;
+
+  constructor(private readonly concurrency: RunConcurrency) {
+    setHandler(slotGrantedSignal, () => {
+      this.granted = true;
+    });
+  }
+
+  /** Asks for the slot and waits for it. A cancellation while waiting throws `CancelledFailure`. */
+  async acquire(state: RunState): Promise<void> {
+    const { key, limit } = this.concurrency;
+    const info = workflowInfo();
+    state.waitForSlot(key);
+    setCurrentDetails(`pending · waiting for a slot of concurrency key ${key} (limit ${limit})`);
+    await activities[REQUEST_SLOT_ACTIVITY]({
+      key,
+      taskQueue: info.taskQueue,
+      request: {
+        holder: info.workflowId,
+        limit,
+        priority: info.priority?.priorityKey ?? 3,
+        arrivalMs: info.startTime.getTime(),
+      },
+    });
+    await condition(() => this.granted);
+    state.slotGranted();
+  }
+
+  /** Gives the slot back (or stops waiting for one). Never throws: the limiter also finds ended runs itself. */
+  async release(): Promise<void> {
+    try {
+      await getExternalWorkflowHandle(concurrencyLimiterId(this.concurrency.key)).signal(releaseSlotSignal, {
+        holder: workflowInfo().workflowId,
+      });
+    } catch (err) {
+      log.warn('could not give the concurrency slot back; the limiter will find the run ended', {
+        key: this.concurrency.key,
+        err: String(err),
+      });
+    }
+  }
+}
