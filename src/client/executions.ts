@@ -17,7 +17,7 @@ import { prepareRun, startPreparedRun, type ClientDuration, type StartRunOptions
 /** What every way of creating an execution accepts. */
 export interface ExecutionRunOptions extends Pick<
   StartRunOptions,
-  'params' | 'inputs' | 'priority' | 'tags' | 'idempotencyKey' | 'maxParallelism' | 'timeout'
+  'params' | 'inputs' | 'priority' | 'tags' | 'idempotencyKey' | 'maxParallelism' | 'timeout' | 'budget'
 > {
   /** Wait for the run to end and return the finished execution. @default false */
   wait?: boolean;
