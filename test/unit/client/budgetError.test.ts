@@ -1,6 +1,7 @@
 /**
  * A run that failed because a budget ran out reaches the client as `BudgetExceededError`, which
- * is also a `PipelineRunFailedError`; other failed runs stay `PipelineRunFailedError` only.
+ * is also a `PipelineRunFailedError`; other failed runs stay `PipelineRunFailedError` only. A
+ * run's `budget` option reaches its input only when set.
  */
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure, RetryState } from '@temporalio/common';
@@ -10,6 +11,8 @@ import {
   PipelineRunFailedError,
   translateError,
 } from '../../../src/client/errors';
+import { prepareRun } from '../../../src/client/startRun';
+import { PipelineValidationError } from '../../../src/pipeline';
 
 const failed = (details: Record<string, unknown>) =>
   new WorkflowFailedError(
@@ -54,4 +57,14 @@ test('any other failed step stays a PipelineRunFailedError, not a BudgetExceeded
   expect(err).toBeInstanceOf(PipelineRunFailedError);
   expect(err).not.toBeInstanceOf(BudgetExceededError);
   expect(err).toMatchObject({ code: 'run_failed', nodeId: 'a' });
+});
+
+test("a run's budget option travels in its input only when set, and is checked before start", () => {
+  const doc = { steps: [{ id: 'ask', action: 'llm', params: { prompt: 'hi' } }] };
+  expect(prepareRun(doc)).not.toHaveProperty('budget');
+  expect(prepareRun(doc, { budget: {} })).not.toHaveProperty('budget');
+  expect(prepareRun(doc, { budget: { maxTokens: 500, maxCost: undefined } }).budget).toEqual({
+    maxTokens: 500,
+  });
+  expect(() => prepareRun(doc, { budget: { maxTokens: 1.5 } })).toThrow(PipelineValidationError);
 });
