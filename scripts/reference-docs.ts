@@ -14,6 +14,7 @@ import {
   USER_ACTION_SPEC,
   type KindSpec,
 } from '../src/pipeline/catalog';
+import { BudgetConfig } from '../src/pipeline/definition';
 import { EXPRESSION_LIMITS, FORBIDDEN_MEMBERS } from '../src/pipeline/expressionRules';
 import { MAX_STEPS } from '../src/pipeline/limits';
 import { defaultRetryPolicy } from '../src/pipeline/planWire';
@@ -103,8 +104,8 @@ export function definitionReference(): string {
     '',
     "<!-- Written by `npm run docs` (scripts/reference-docs.ts) from the compiler's catalog; do not edit by hand. -->",
     '',
-    `A pipeline is \`{ name?, description?, params?, fail_fast?, steps }\` with at most ${MAX_STEPS.toLocaleString('en')} steps. Each step is`,
-    '`{ id, action, params?, depends_on?, condition?, retry?, timeout?, allow_failure?, description? }`;',
+    `A pipeline is \`{ name?, description?, params?, fail_fast?, budget?, steps }\` with at most ${MAX_STEPS.toLocaleString('en')} steps. Each step is`,
+    '`{ id, action, params?, depends_on?, condition?, retry?, timeout?, allow_failure?, budget?, description? }`;',
     '`action` is one of the kinds below or the name of an action the workers register. Templates',
     '(`{{ steps.x.output.y }}`, `{{ params.p }}`, `{{ inputs.i }}`, `{{ secrets.NAME }}` in I/O steps) and',
     'CEL expressions are described in [expressions.md](expressions.md).',
@@ -114,6 +115,14 @@ export function definitionReference(): string {
     '`retry: { max_attempts, initial_interval, backoff_multiplier, max_interval, non_retryable_errors }`.',
     `Defaults: ${retry.maximumAttempts} attempts, ${ms(retry.initialIntervalMs)} first interval, ×${retry.backoffCoefficient}, at most ${ms(retry.maximumIntervalMs)} (100 × the first interval).`,
     `Never retried whatever the step says: ${retry.nonRetryableErrorTypes.map((t) => `\`${t}\``).join(', ')}.`,
+    '',
+    '## Budgets (the pipeline, llm steps)',
+    '',
+    `\`budget: { ${Object.keys(BudgetConfig.shape).join(', ')} }\`, at least one of them: \`max_tokens\` a whole number of tokens`,
+    "(prompt + completion, as providers report them) greater than 0, `max_cost` US dollars greater than 0 at the worker's",
+    "prices. On the pipeline it is the run's budget (a run's own `budget` option replaces it field by field); on an",
+    "`llm` step it is that step's own; on any other step it is an error. Not the llm param `max_tokens`, which caps one",
+    'reply. Semantics: [flow-control.md](flow-control.md#token-and-cost-budgets).',
     '',
     ...Object.entries(NODE_KINDS).map(([name, spec]) => kindSection(name, spec)),
     kindSection('action', USER_ACTION_SPEC).replace(

@@ -23,6 +23,7 @@ export {
   type RunLogsPage,
   type RunLogsRequest,
   type RunMetrics,
+  type RunBudgetSnapshot,
   type RunPipelineInput,
   type RunPipelineResult,
   type RunSnapshot,
@@ -103,6 +104,7 @@ export {
 export { verifyCallbackSignature, type VerifyCallbackOptions } from './client/callbackSignature';
 export {
   AlreadyExistsError,
+  BudgetExceededError,
   InternalServerError,
   NotFoundError,
   PipelineRunFailedError,

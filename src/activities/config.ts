@@ -51,6 +51,24 @@ export const ProviderConfig = z.strictObject({
   rateLimit: RateLimitConfig.optional(),
   /** Limits of particular models, in place of `rateLimit` for them. */
   modelRateLimits: z.record(z.string().min(1), RateLimitConfig).optional(),
+  /**
+   * What this provider's models cost, US dollars per million tokens, by model name (the name a
+   * step asks for, or the one the provider answers with). With a price, an llm step's `usage`
+   * carries `costUsd`; a step under a `max_cost` budget whose model has no price is refused
+   * (`BudgetUnpriced`) before any call.
+   * @example { 'gpt-4o-mini': { inputPerMillion: 0.15, outputPerMillion: 0.6 } }
+   */
+  prices: z
+    .record(
+      z.string().min(1),
+      z.strictObject({
+        /** US dollars per million prompt tokens. */
+        inputPerMillion: z.number().nonnegative(),
+        /** US dollars per million completion tokens. */
+        outputPerMillion: z.number().nonnegative(),
+      }),
+    )
+    .optional(),
 });
 export type ProviderConfig = z.infer<typeof ProviderConfig>;
 

@@ -97,6 +97,8 @@ export function isRetryableCode(code: NodeErrorCode): boolean {
     case 'OutputTooLarge':
     case 'NodeConfigError':
     case 'InvalidActionParams':
+    case 'BudgetExceeded':
+    case 'BudgetUnpriced':
       return false;
     default:
       return assertNever(code, 'node error code');

@@ -10,7 +10,8 @@ import type {
   ChatCompletionMessageParam,
 } from 'openai/resources/chat/completions';
 import { z } from 'zod';
-import type { TokenUsage } from '../pipeline/nodeActivity';
+import { costOf, formatUsd, type ModelPrice } from '../pipeline/budget';
+import type { LlmCallBudget, TokenUsage } from '../pipeline/nodeActivity';
 import type { ProviderConfig } from './config';
 import { NodeError } from './errors';
 import type { NodeContext, NodeFn, NodeOutcome } from './nodeActivity';
@@ -66,6 +67,8 @@ export interface ResolvedProvider {
   defaultModel: string | undefined;
   headers: Record<string, string>;
   maxTokensParam: 'max_tokens' | 'max_completion_tokens';
+  /** US dollars per million tokens, by model. */
+  prices: Record<string, ModelPrice>;
 }
 
 /**
@@ -101,7 +104,58 @@ export function resolveProvider(
     defaultModel: cfg.defaultModel,
     headers: cfg.headers ?? {},
     maxTokensParam: cfg.maxTokensParam ?? (isOpenAI ? 'max_completion_tokens' : 'max_tokens'),
+    prices: cfg.prices ?? {},
   };
+}
+
+/** The provider's price for `model`, if it has one. */
+function priceOf(provider: ResolvedProvider, model: string): ModelPrice | undefined {
+  return Object.hasOwn(provider.prices, model) ? provider.prices[model] : undefined;
+}
+
+/** The completion cap a call is sent with: the step's `max_tokens` and what its budget leaves. */
+interface CompletionCap {
+  tokens: number | undefined;
+  /** The budget set it (below the step's own `max_tokens`). */
+  byBudget: boolean;
+}
+
+/**
+ * The completion cap under the call's budget (see `LlmCallBudget`).
+ * @throws NodeError BudgetUnpriced when a cost budget applies and the model has no price;
+ * BudgetExceeded when what is left buys not one completion token.
+ */
+export function completionCap(
+  maxTokens: number | undefined,
+  budget: LlmCallBudget | undefined,
+  provider: ResolvedProvider,
+  model: string,
+): CompletionCap {
+  const caps: number[] = [];
+  if (budget?.maxCompletionTokens !== undefined) caps.push(budget.maxCompletionTokens);
+  if (budget?.maxCostUsd !== undefined) {
+    const price = priceOf(provider, model);
+    if (!price) {
+      throw new NodeError(
+        'BudgetUnpriced',
+        `a max_cost budget applies to this step, but the worker has no price for model "${model}" of provider "${provider.name}"; add it to the provider's prices ({ inputPerMillion, outputPerMillion } in US dollars)`,
+      );
+    }
+    if (price.outputPerMillion > 0) caps.push(Math.floor((budget.maxCostUsd * 1e6) / price.outputPerMillion));
+  }
+  if (caps.length === 0) return { tokens: maxTokens, byBudget: false };
+  const cap = Math.min(...caps);
+  if (cap < 1) {
+    throw new NodeError(
+      'BudgetExceeded',
+      budget?.maxCostUsd !== undefined
+        ? `budget exceeded: the ${formatUsd(budget.maxCostUsd)} left of the budget buys no completion token of model "${model}"`
+        : 'budget exceeded: no completion tokens are left in the budget',
+    );
+  }
+  return maxTokens !== undefined && maxTokens <= cap
+    ? { tokens: maxTokens, byBudget: false }
+    : { tokens: cap, byBudget: true };
 }
 
 function buildMessages(params: LlmParams): ChatCompletionMessageParam[] {
@@ -125,11 +179,18 @@ function toUsage(u: { prompt_tokens: number; completion_tokens: number; total_to
  * JSON mode: the reply must parse. A reply cut off at `max_tokens` will be cut off again, so it
  * fails for good (BadRequest); any other malformed reply is retried, since sampling may differ.
  */
-function parseJsonReply(text: string, finishReason: string | null): unknown {
+function parseJsonReply(text: string, finishReason: string | null, budgetCap?: number): unknown {
   try {
     return JSON.parse(text);
   } catch (err) {
     const excerpt = text.length > 200 ? `${text.slice(0, 200)}…` : text;
+    if (finishReason === 'length' && budgetCap !== undefined) {
+      throw new NodeError(
+        'BudgetExceeded',
+        `budget exceeded: the llm JSON reply was cut off at ${budgetCap} completion token(s), what the budget left for it. Reply: ${excerpt}`,
+        { cause: err },
+      );
+    }
     if (finishReason === 'length') {
       throw new NodeError(
         'BadRequest',
@@ -228,6 +289,7 @@ export function createLlmNode(options: LlmNodeOptions): NodeFn {
         `llm node names no model and provider "${provider.name}" has no defaultModel`,
       );
     }
+    const cap = completionCap(params.max_tokens, input.budget, provider, model);
     const attributes = { 'gen_ai.system': provider.name, 'gen_ai.request.model': model };
     const result = await tracedCall(
       `llm ${model}`,
@@ -248,7 +310,7 @@ export function createLlmNode(options: LlmNodeOptions): NodeFn {
         });
         const body: ChatCompletionCreateParamsBase = { model, messages: buildMessages(params) };
         if (params.temperature !== undefined) body.temperature = params.temperature;
-        if (params.max_tokens !== undefined) body[provider.maxTokensParam] = params.max_tokens;
+        if (cap.tokens !== undefined) body[provider.maxTokensParam] = cap.tokens;
         if (params.json) body.response_format = { type: 'json_object' };
 
         // Each request carries the llm span's traceparent.
@@ -274,13 +336,27 @@ export function createLlmNode(options: LlmNodeOptions): NodeFn {
         return reply;
       },
     );
-    const response = params.json ? parseJsonReply(result.text, result.finishReason) : result.text;
+    if (cap.byBudget && result.finishReason === 'length') {
+      ctx.log.warn(`the reply was cut off at ${cap.tokens} completion token(s): what the budget left for it`);
+    }
+    const response = params.json
+      ? parseJsonReply(result.text, result.finishReason, cap.byBudget ? cap.tokens : undefined)
+      : result.text;
+    let usage = result.usage;
+    if (usage) {
+      const price = priceOf(provider, model) ?? priceOf(provider, result.model);
+      if (price) usage = { ...usage, costUsd: costOf(usage, price) };
+    } else if (input.budget) {
+      ctx.log.warn(
+        'the provider reported no token usage: this call is not counted against the budget (for streamed replies it must support stream_options.include_usage)',
+      );
+    }
     const output: LlmOutput = {
       response,
-      usage: result.usage ?? { promptTokens: 0, completionTokens: 0, totalTokens: 0 },
+      usage: usage ?? { promptTokens: 0, completionTokens: 0, totalTokens: 0 },
       model: result.model,
       finishReason: result.finishReason,
     };
-    return result.usage ? { output, usage: result.usage } : { output };
+    return usage ? { output, usage } : { output };
   };
 }

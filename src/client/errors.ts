@@ -10,7 +10,7 @@ import {
   WorkflowNotFoundError,
 } from '@temporalio/client';
 import { ApplicationFailure, CancelledFailure, TerminatedFailure, TimeoutFailure } from '@temporalio/common';
-import { PipelineError } from '../pipeline';
+import { PipelineError, type BudgetBreach } from '../pipeline';
 import type { Execution } from './execution';
 
 export { PipelineError, PipelineValidationError } from '../pipeline';
@@ -32,8 +32,8 @@ export class AlreadyExistsError extends PipelineError {
  * `timed_out`); for `failed`, `nodeId` is the step that failed it, after `attempts` attempts.
  */
 export class PipelineRunFailedError extends PipelineError {
-  static readonly CODE = 'run_failed';
-  readonly code = 'run_failed' as const;
+  static readonly CODE: string = 'run_failed';
+  readonly code: 'run_failed' | 'budget_exceeded' = 'run_failed';
   constructor(
     readonly taskId: string,
     readonly runError: string,
@@ -54,6 +54,29 @@ export class PipelineRunFailedError extends PipelineError {
 
   /** How the run ended. */
   readonly status: 'failed' | 'cancelled' | 'terminated' | 'timed_out';
+}
+
+/**
+ * A run failed because a token or cost budget ran out: the step that failed it (`nodeId`) is an
+ * llm step refused with code `BudgetExceeded` (the steps that completed before keep their
+ * outputs). `budget` says which budget, how much was used and the limit, when the run refused
+ * the step itself; it is absent when the step's own call found its budget left no room (the
+ * message says so). Also a {@link PipelineRunFailedError} (`status: 'failed'`).
+ */
+export class BudgetExceededError extends PipelineRunFailedError {
+  static override readonly CODE = 'budget_exceeded';
+  override readonly code = 'budget_exceeded' as const;
+  constructor(
+    taskId: string,
+    runError: string,
+    nodeId: string | undefined,
+    attempts: number | undefined,
+    /** Which budget (`scope` run or step, `limit` max_tokens or max_cost), `used` and `max`. */
+    readonly budget: BudgetBreach | undefined,
+    options?: { cause?: unknown },
+  ) {
+    super(taskId, runError, nodeId, attempts, { ...options, status: 'failed' });
+  }
 }
 
 /** Waiting for a run's result took longer than asked; the run itself goes on. */
@@ -126,6 +149,10 @@ const GrpcStatus = { NOT_FOUND: 5, RESOURCE_EXHAUSTED: 8, INTERNAL: 13, UNAVAILA
 interface NodeFailedDetails {
   nodeId?: string;
   attempts?: number;
+  /** The failing step's error code. */
+  code?: string;
+  /** With code `BudgetExceeded`: the budget that refused the step. */
+  budget?: BudgetBreach;
 }
 
 /**
@@ -154,6 +181,16 @@ export function translateError(err: unknown, taskId?: string): unknown {
           : cause instanceof TimeoutFailure
             ? 'timed_out'
             : 'failed';
+    if (status === 'failed' && details?.code === 'BudgetExceeded') {
+      return new BudgetExceededError(
+        taskId ?? '',
+        cause?.message ?? err.message,
+        details.nodeId,
+        details.attempts,
+        details.budget,
+        { cause: err },
+      );
+    }
     return new PipelineRunFailedError(
       taskId ?? '',
       cause?.message ?? err.message,

@@ -8,7 +8,7 @@ import type { WorkflowExecutionDescription, WorkflowExecutionInfo } from '@tempo
 import { defineSearchAttributeKey } from '@temporalio/common';
 import type { TokenUsage } from '../pipeline';
 import { SEARCH_ATTRIBUTES } from '../pipeline';
-import type { NodeSnapshot, RunSnapshot } from '../workflows/messages';
+import type { NodeSnapshot, RunBudgetSnapshot, RunSnapshot } from '../workflows/messages';
 
 /** Run statuses (DESIGN.md decision 8). */
 export type RunState =
@@ -63,8 +63,10 @@ export interface Execution {
   totalSteps?: number;
   /** Per-step state; empty in list results (they come from visibility only). */
   steps: Record<string, ExecutionStep>;
-  /** LLM token usage over the run. */
+  /** LLM token usage over the run (`costUsd` when the workers priced the calls). */
   usage?: TokenUsage;
+  /** The run's token / cost budget and how much of it is used, when it has one. */
+  budget?: RunBudgetSnapshot;
   /** Worker-side resource use of the run's activities, when the worker measured it. */
   metrics?: { cpuSeconds: number; peakMemoryMb: number };
   /** The execution this one retried, if any. */
@@ -205,6 +207,7 @@ export function toExecution(
     totalSteps: snapshot?.totalSteps,
     steps: snapshot ? stepsFrom(snapshot, pending) : {},
     usage: snapshot?.usage,
+    ...(snapshot?.budget && { budget: snapshot.budget }),
     metrics: extra.metrics,
     retryOf: extra.retryOf ?? memo.retryOf,
     traceId: snapshot?.traceId,

@@ -27,6 +27,7 @@ export interface ExecutionRunOptions extends Pick<
   | 'concurrencyKey'
   | 'maxConcurrentRuns'
   | 'onLimit'
+  | 'budget'
 > {
   /** Wait for the run to end and return the finished execution. @default false */
   wait?: boolean;

@@ -10,6 +10,7 @@ import {
   changedParams,
   PipelineValidationError,
   resolveRunParams,
+  runBudgetIssues,
   reusableSteps,
   SEARCH_ATTRIBUTES,
 } from '../pipeline';
@@ -34,6 +35,13 @@ export interface RetryOptions {
    * downstream of it. @default false: everything runs again
    */
   fromFailedStep?: boolean;
+  /**
+   * The retry's budget, field by field over the old run's own `budget` option (which a retry
+   * keeps otherwise). A retry's budget starts from zero used: the old run's tokens, and those of
+   * the steps it reuses, are not counted again. Raise it to retry a run that failed with
+   * `BudgetExceededError`.
+   */
+  budget?: StartRunOptions['budget'];
 }
 
 export interface RetryRunOptions extends RetryOptions {
@@ -106,6 +114,11 @@ async function buildRetryInput(
     if (!resolved.ok) throw new PipelineValidationError(resolved.issues);
     params = resolved.params;
   }
+  const budgetIssues = runBudgetIssues(options.budget);
+  if (budgetIssues.length > 0) throw new PipelineValidationError(budgetIssues);
+  const budget = { ...old.input.budget };
+  if (options.budget?.maxTokens !== undefined) budget.maxTokens = options.budget.maxTokens;
+  if (options.budget?.maxCost !== undefined) budget.maxCost = options.budget.maxCost;
   const reuse: Record<string, ReusedStep> = {};
   if (options.fromFailedStep) {
     const snapshot = await queryRunSnapshot(temporal.workflow.getHandle(executionId, old.runId));
@@ -124,9 +137,10 @@ async function buildRetryInput(
       };
     }
   }
-  const { carried: _carried, ...firstInput } = old.input;
+  const { carried: _carried, budget: _budget, ...firstInput } = old.input;
   return {
     ...firstInput,
+    ...(Object.keys(budget).length > 0 && { budget }),
     params,
     traceId: randomBytes(16).toString('hex'),
     resume: { retryOf: executionId, reuse },

@@ -14,11 +14,13 @@ import {
   PipelineValidationError,
   resolveRunInputs,
   resolveRunParams,
+  runBudgetIssues,
   SEARCH_ATTRIBUTES,
   type CompileOptions,
   type DurationText,
   type ExecutionPlan,
   type PipelineIssue,
+  type RunBudgetOptions,
 } from '../pipeline';
 import { hasClaimCheck } from '../codec/payloadOptions';
 import { activeTraceId, withRunTrace } from '../tracing';
@@ -82,6 +84,15 @@ export interface StartRunOptions {
    * @example { onComplete: 'https://api.example.com/hooks/done', onFailure: 'https://api.example.com/hooks/failed' }
    */
   callbacks?: RunCallbacks;
+  /**
+   * The run's token / cost budget over its llm steps (`maxTokens`: prompt + completion tokens;
+   * `maxCost`: US dollars at the worker's prices). Each field set here replaces the definition's
+   * `budget` field of the same name. Once the budget is used up, llm steps not started yet fail
+   * with `BudgetExceeded`, the run ends `failed`, and `result()` throws `BudgetExceededError`;
+   * completed steps keep their outputs. See docs/flow-control.md, "Token and cost budgets".
+   * @example { maxTokens: 20_000, maxCost: 0.25 }
+   */
+  budget?: RunBudgetOptions;
   /**
    * Largest run start (inputs, params and plan, as encoded JSON) to send; a bigger one is refused
    * with `PipelineValidationError` (code `too_large`) before anything starts.
@@ -250,6 +261,7 @@ export function prepareRun(document: unknown, options: StartRunOptions = {}): Ru
     ...priorityIssues(options.priority),
     ...callbackIssues(options.callbacks),
     ...concurrencyIssues(plan, options),
+    ...runBudgetIssues(options.budget),
   ];
   if (!params.ok || !inputs.ok || issues.length > 0) throw new PipelineValidationError(issues);
   return {
@@ -265,6 +277,7 @@ export function prepareRun(document: unknown, options: StartRunOptions = {}): Ru
     }),
     ...(options.callbacks && { callbacks: { ...options.callbacks } }),
     ...withConcurrency(plan, options),
+    ...(options.budget && budgetInput(options.budget)),
   };
 }
 
@@ -296,6 +309,14 @@ function withConcurrency(plan: ExecutionPlan, options: StartRunOptions): { concu
       onLimit: options.onLimit ?? plan.onLimit ?? 'queue',
     },
   };
+}
+
+/** The run's own budget as its input carries it: only the fields set (none: no `budget`). */
+function budgetInput(budget: RunBudgetOptions): { budget?: RunBudgetOptions } {
+  const out: RunBudgetOptions = {};
+  if (budget.maxTokens !== undefined) out.maxTokens = budget.maxTokens;
+  if (budget.maxCost !== undefined) out.maxCost = budget.maxCost;
+  return Object.keys(out).length > 0 ? { budget: out } : {};
 }
 
 /**

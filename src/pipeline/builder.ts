@@ -168,6 +168,19 @@ export interface StepRetryOptions {
   nonRetryableErrors?: string[];
 }
 
+/**
+ * A token / cost budget, camelCase (the definition's `budget: { max_tokens, max_cost }`).
+ * Not `LlmOptions.maxTokens`, which caps one reply's completion.
+ */
+export interface BudgetOptions {
+  /** At most this many tokens (prompt + completion, as the provider reports them). */
+  maxTokens?: number;
+  /** At most this many US dollars, at the worker's prices for the models called. */
+  maxCost?: number;
+}
+
+const budgetConfig = (b: BudgetOptions) => compact({ max_tokens: b.maxTokens, max_cost: b.maxCost });
+
 /** A step that can be depended on or branched to: a handle or a step id. */
 export type StepTarget = StepHandle | string;
 
@@ -190,6 +203,11 @@ export interface AddOptions<N extends string = string> {
   timeout?: DurationText;
   /** A failure of this step does not fail the run. */
   allowFailure?: boolean;
+  /**
+   * llm nodes only: the step's own token / cost budget; its reply is capped to stay within it.
+   * Any other kind is refused when the pipeline is compiled.
+   */
+  budget?: BudgetOptions;
   description?: string;
 }
 
@@ -356,6 +374,7 @@ export class NodeBuilder<Inputs, N extends string> {
       condition: o.condition === undefined ? undefined : expressionSource(o.condition),
       timeout: o.timeout,
       allow_failure: o.allowFailure,
+      budget: o.budget && budgetConfig(o.budget),
       description: o.description,
     }) as StepDefinition;
     this.pipeline.putStep({ name: o.name, step });
@@ -494,6 +513,7 @@ export class PipelineBuilder<Inputs = Record<string, unknown>> {
   private readonly params: Record<string, ParamDeclaration> = {};
   private failFast: boolean | undefined;
   private concurrency: { max_concurrent_runs?: number; on_limit?: OnLimit } = {};
+  private budget: BudgetOptions | undefined;
 
   constructor(
     readonly name: string,
@@ -549,6 +569,17 @@ export class PipelineBuilder<Inputs = Record<string, unknown>> {
     return this;
   }
 
+  /**
+   * The run's token / cost budget over its llm steps (`budget` in the definition): once it is used
+   * up, llm steps not started yet fail with `BudgetExceeded`. A run's own `budget` option
+   * overrides it field by field. `undefined` removes it.
+   * @example pipeline.setBudget({ maxTokens: 50_000, maxCost: 0.5 })
+   */
+  setBudget(budget: BudgetOptions | undefined): this {
+    this.budget = budget && { ...budget };
+    return this;
+  }
+
   /** The definition document, as JSON/YAML authors would write it. */
   get definition(): PipelineDefinitionInput {
     return compact({
@@ -557,6 +588,7 @@ export class PipelineBuilder<Inputs = Record<string, unknown>> {
       params: Object.keys(this.params).length > 0 ? { ...this.params } : undefined,
       fail_fast: this.failFast,
       ...this.concurrency,
+      budget: this.budget && budgetConfig(this.budget),
       steps: this.steps.map((s) => cloneJson(s.step)),
     });
   }
@@ -580,6 +612,10 @@ export class PipelineBuilder<Inputs = Record<string, unknown>> {
       max_concurrent_runs: document.max_concurrent_runs,
       on_limit: document.on_limit,
     });
+    this.budget = document.budget && {
+      maxTokens: document.budget.max_tokens,
+      maxCost: document.budget.max_cost,
+    };
     this.description = document.description ?? this.description;
   }
 }

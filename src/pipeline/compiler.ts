@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import type { ActionSpec } from './actions';
+import { toPlanBudget } from './budget';
 import { analyzeStep, type StepContext, type StepUse } from './analyze';
 import {
   ACTION_DEFAULT_TIMEOUT_MS,
@@ -89,9 +90,12 @@ export function compile(document: unknown, options: CompileOptions = {}): Compil
   const top = TopLevel.safeParse(document);
   if (!top.success) {
     issues.push(
-      ...fromZodIssues(top.error.issues, [], 'invalid_document', {
-        knownKeys: (path) => (path.length === 0 ? schemaKeys(PipelineDefinition) : []),
-      }),
+      ...budgetCodes(
+        fromZodIssues(top.error.issues, [], 'invalid_document', {
+          knownKeys: (path) => (path.length === 0 ? schemaKeys(PipelineDefinition) : []),
+        }),
+        0,
+      ),
     );
   }
   const steps: Step[] = [];
@@ -101,10 +105,13 @@ export function compile(document: unknown, options: CompileOptions = {}): Compil
     const parsed = StepDefinition.safeParse(raw);
     if (!parsed.success) {
       issues.push(
-        ...fromZodIssues(parsed.error.issues, ['steps', index], 'invalid_document', {
-          ...(rawId !== undefined && { stepId: rawId }),
-          knownKeys: (path) => (path.length === 0 ? schemaKeys(StepDefinition) : []),
-        }),
+        ...budgetCodes(
+          fromZodIssues(parsed.error.issues, ['steps', index], 'invalid_document', {
+            ...(rawId !== undefined && { stepId: rawId }),
+            knownKeys: (path) => (path.length === 0 ? schemaKeys(StepDefinition) : []),
+          }),
+          2,
+        ),
       );
     }
     const id = parsed.success ? parsed.data.id : rawId;
@@ -223,6 +230,7 @@ export function compile(document: unknown, options: CompileOptions = {}): Compil
       failFast: top.data.fail_fast ?? false,
       ...(top.data.max_concurrent_runs !== undefined && { maxConcurrentRuns: top.data.max_concurrent_runs }),
       ...(top.data.on_limit !== undefined && { onLimit: top.data.on_limit }),
+      ...(top.data.budget && { budget: toPlanBudget(top.data.budget) }),
       params: declared,
       nodes,
     },
@@ -281,6 +289,14 @@ function planNode(
     }
   }
   const retry = io ? retryPolicy(def, index, issues) : undefined;
+  if (def.budget !== undefined && s.kind !== 'llm') {
+    issues.push({
+      path: ['steps', index, 'budget'],
+      code: 'invalid_budget',
+      message: `A budget applies only to llm steps; '${def.action}' steps report no token usage for it to count.`,
+      stepId: def.id,
+    });
+  }
   const node: PlanNode = {
     id: def.id,
     kind: s.kind,
@@ -301,6 +317,7 @@ function planNode(
     allowFailure: def.allow_failure ?? false,
     ...(s.kind === 'output' && { outputName: typeof s.params.name === 'string' ? s.params.name : def.id }),
     ...(s.kind === 'input' && { inputName: typeof s.params.name === 'string' ? s.params.name : def.id }),
+    ...(s.kind === 'llm' && def.budget && { budget: toPlanBudget(def.budget) }),
   };
   return s.known ? node : undefined;
 }
@@ -333,6 +350,11 @@ function retryPolicy(def: StepDefinition, index: number, issues: PipelineIssue[]
     maximumIntervalMs,
     nonRetryableErrorTypes: [...new Set([...(r.non_retryable_errors ?? []), ...ALWAYS_NON_RETRYABLE])],
   };
+}
+
+/** Shape issues inside a `budget` (its path segment at `at`) get the code `invalid_budget`. */
+function budgetCodes(issues: PipelineIssue[], at: number): PipelineIssue[] {
+  return issues.map((issue) => (issue.path[at] === 'budget' ? { ...issue, code: 'invalid_budget' } : issue));
 }
 
 /** Issues in document order (by path), stable otherwise. */

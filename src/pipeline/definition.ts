@@ -37,6 +37,28 @@ export const RetryConfig = z.strictObject({
 });
 export type RetryConfig = z.infer<typeof RetryConfig>;
 
+/**
+ * A token and/or cost budget (`budget:` on the pipeline or on an llm step). Counted from the
+ * usage the providers report: `max_tokens` against prompt + completion tokens, `max_cost`
+ * against the cost the worker prices them at (US dollars, `prices` in its provider config).
+ * Not the llm param `max_tokens`, which caps one reply's completion.
+ */
+export const BudgetConfig = z
+  .strictObject({
+    /** At most this many tokens (prompt + completion, as the provider reports them). */
+    max_tokens: z
+      .number()
+      .int('max_tokens must be a whole number of tokens')
+      .positive('max_tokens must be greater than 0')
+      .optional(),
+    /** At most this much, in US dollars, at the worker's prices for the models called. */
+    max_cost: z.number().positive('max_cost must be greater than 0 (US dollars)').optional(),
+  })
+  .refine((v) => v.max_tokens !== undefined || v.max_cost !== undefined, {
+    message: 'a budget needs max_tokens, max_cost or both',
+  });
+export type BudgetConfig = z.infer<typeof BudgetConfig>;
+
 export const StepDefinition = z.strictObject({
   id: StepId,
   /** The node kind (`llm`, `api_call`, …) or the name of an action registered on the worker. */
@@ -51,6 +73,11 @@ export const StepDefinition = z.strictObject({
   timeout: Duration.optional(),
   /** A failure of this step does not fail the run. @default false */
   allow_failure: z.boolean().optional(),
+  /**
+   * llm steps only: this step's own token / cost budget; its reply is capped so the step stays
+   * within it (see docs/flow-control.md, "Token and cost budgets").
+   */
+  budget: BudgetConfig.optional(),
   description: z.string().optional(),
 });
 export type StepDefinition = z.infer<typeof StepDefinition>;
@@ -82,6 +109,11 @@ export const PipelineDefinition = z.strictObject({
   max_concurrent_runs: z.number().int().min(1).max(MAX_CONCURRENT_RUNS).optional(),
   /** At the limit: `queue` (wait, in start order, priority first) or `reject` (`start` throws `RateLimitError`). @default "queue" */
   on_limit: z.enum(['queue', 'reject']).optional(),
+  /**
+   * The run's token / cost budget over all its llm steps: once it is used up, llm steps not
+   * started yet fail with `BudgetExceeded`. A run's own `budget` option overrides it field by field.
+   */
+  budget: BudgetConfig.optional(),
   steps: z.array(StepDefinition).min(1).max(MAX_STEPS),
 });
 /** A pipeline document as the user wrote it (JSON or YAML). */

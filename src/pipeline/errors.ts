@@ -5,6 +5,8 @@
 import type { PipelineIssue } from './plan';
 
 const BRAND = Symbol.for('temporal-pipelines.error');
+/** Every `CODE` from the error's class up to `PipelineError` (set only for subclasses of subclasses). */
+const BRAND_CHAIN = Symbol.for('temporal-pipelines.error-chain');
 
 function brandOf(value: unknown): unknown {
   return typeof value === 'object' && value !== null ? (value as Record<symbol, unknown>)[BRAND] : undefined;
@@ -14,7 +16,8 @@ function brandOf(value: unknown): unknown {
  * The base of every error this library throws: a stable literal `code`, structured fields, and
  * the original `cause`. `instanceof` checks the code through a registered symbol, so it works
  * across module copies (the workflow sandbox, Jest's module registries, two installed versions).
- * Subclasses declare `static readonly CODE` and the same `code`.
+ * Subclasses declare `static readonly CODE` and the same `code`; a subclass of a subclass (e.g.
+ * `BudgetExceededError` of `PipelineRunFailedError`) is an instance of both.
  */
 export abstract class PipelineError extends Error {
   abstract readonly code: string;
@@ -24,13 +27,21 @@ export abstract class PipelineError extends Error {
     const code = (new.target as unknown as { CODE?: string }).CODE;
     this.name = new.target.name;
     Object.defineProperty(this, BRAND, { value: code ?? 'pipeline_error', enumerable: false });
+    // The codes of the classes it extends, for `instanceof` of each.
+    const codes: string[] = [];
+    for (let c: unknown = new.target; c && c !== PipelineError; c = Object.getPrototypeOf(c)) {
+      if (Object.hasOwn(c, 'CODE')) codes.push((c as { CODE: string }).CODE);
+    }
+    if (codes.length > 1) Object.defineProperty(this, BRAND_CHAIN, { value: codes, enumerable: false });
   }
 
   static override [Symbol.hasInstance](value: unknown): boolean {
     const brand = brandOf(value);
     if (brand === undefined) return false;
     const code = (this as unknown as { CODE?: string }).CODE;
-    return code === undefined || brand === code;
+    if (code === undefined || brand === code) return true;
+    const chain = (value as Record<symbol, unknown>)[BRAND_CHAIN];
+    return Array.isArray(chain) && chain.includes(code);
   }
 }
 

@@ -94,3 +94,17 @@ export {
   TEMPORAL_PAYLOAD_LIMIT_BYTES,
   formatBytes,
 } from './limits';
+export {
+  addUsd,
+  budgetMessage,
+  checkLlmBudget,
+  costOf,
+  formatUsd,
+  mergeBudgets,
+  runBudgetIssues,
+  toPlanBudget,
+  type BudgetBreach,
+  type BudgetVerdict,
+  type ModelPrice,
+  type RunBudgetOptions,
+} from './budget';

@@ -11,6 +11,22 @@ export interface NodeActivityInput {
   /** Params with every template rendered except `{{ secrets.NAME }}`, which only the activity resolves. */
   params: Record<string, unknown>;
   run: NodeRunContext;
+  /**
+   * `llm` steps of a run or step with a budget: what this call may still use. Absent when no
+   * budget applies (and in every run recorded before budgets existed).
+   */
+  budget?: LlmCallBudget;
+}
+
+/** What an llm call may use under the run's and the step's budgets. */
+export interface LlmCallBudget {
+  /** Cap the reply at this many completion tokens (the smaller of this and the step's `max_tokens` is sent). */
+  maxCompletionTokens?: number;
+  /**
+   * At most this many US dollars: the reply is capped at what this buys at the model's output
+   * price, and a model the worker has no price for is not called (`BudgetUnpriced`).
+   */
+  maxCostUsd?: number;
 }
 
 export interface NodeRunContext {
@@ -71,6 +87,11 @@ export interface TokenUsage {
   promptTokens: number;
   completionTokens: number;
   totalTokens: number;
+  /**
+   * What the tokens cost, US dollars, at the worker's prices for the model (`prices` in its
+   * provider config). Absent when the worker has no price for the model.
+   */
+  costUsd?: number;
 }
 
 /**
@@ -117,5 +138,9 @@ export const NODE_ERROR_CODES = [
   'InvalidActionParams',
   /** A user action threw; retryable unless it threw a non-retryable `ApplicationFailure`. */
   'ActionFailed',
+  /** The run's or the step's token / cost budget is used up; not retryable. */
+  'BudgetExceeded',
+  /** A step under a cost budget names a model the worker has no price for; not retryable. */
+  'BudgetUnpriced',
 ] as const;
 export type NodeErrorCode = (typeof NODE_ERROR_CODES)[number];

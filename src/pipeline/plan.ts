@@ -43,6 +43,14 @@ export interface PlanGate {
   when: boolean;
 }
 
+/** A token and/or cost budget in a plan (from a definition's `budget: { max_tokens, max_cost }`). */
+export interface PlanBudget {
+  /** At most this many tokens (prompt + completion). */
+  maxTokens?: number;
+  /** At most this many US dollars, at the worker's prices. */
+  maxCost?: number;
+}
+
 export interface PlanNode {
   id: string;
   kind: NodeKind;
@@ -72,6 +80,8 @@ export interface PlanNode {
   outputName?: string;
   /** For `input` nodes: the key read from the run's `inputs`. */
   inputName?: string;
+  /** For `llm` nodes: the step's own budget (absent when it has none). */
+  budget?: PlanBudget;
 }
 
 export interface ExecutionPlan {
@@ -86,6 +96,8 @@ export interface ExecutionPlan {
   maxConcurrentRuns?: number;
   /** The definition's `on_limit`, when it gives one. */
   onLimit?: OnLimit;
+  /** The run's budget over its llm steps, from the definition (absent when it has none). */
+  budget?: PlanBudget;
   params: Record<string, ParamDeclaration>;
   /** In a topological order (dependencies first; ties in document order). */
   nodes: PlanNode[];
@@ -120,6 +132,8 @@ export type PipelineIssueCode =
   | 'invalid_expression'
   | 'invalid_secret_reference'
   | 'invalid_retry'
+  /** A budget that is not positive, is empty, or sits on a step that is not an `llm` step. */
+  | 'invalid_budget'
   /** Two `input` nodes read the same input name, or two `output` nodes write the same output name. */
   | 'duplicate_name'
   /** A warning: a setting the step's kind does not use (e.g. `retry` on an inline step). */

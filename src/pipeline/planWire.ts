@@ -105,6 +105,7 @@ function packNode(node: PlanNode, defaults: KindDefaults): PackedPlanNode {
   if (node.allowFailure) packed.allowFailure = true;
   if (node.outputName !== undefined && node.outputName !== node.id) packed.outputName = node.outputName;
   if (node.inputName !== undefined && node.inputName !== node.id) packed.inputName = node.inputName;
+  if (node.budget !== undefined) packed.budget = node.budget;
   return packed;
 }
 
@@ -145,5 +146,6 @@ function unpackNode(node: PackedPlanNode, defaults: KindDefaults): PlanNode {
   if (timeoutMs !== undefined && execution === 'activity') full.timeoutMs = timeoutMs;
   if (node.kind === 'output') full.outputName = node.outputName ?? node.id;
   if (node.kind === 'input') full.inputName = node.inputName ?? node.id;
+  if (node.budget !== undefined) full.budget = node.budget;
   return full;
 }

@@ -124,7 +124,7 @@ export function restoreCarryOver(state: RunState, carried: RunCarryOver): string
   snapshot.startedAt = carried.startedAt;
   snapshot.continuations = carried.continuations;
   if (carried.retryOf !== undefined) snapshot.retryOf = carried.retryOf;
-  Object.assign(snapshot.usage, carried.usage);
+  state.restoreUsage(carried.usage);
   Object.assign(snapshot.metrics, carried.metrics);
   for (const [id, [status, attempts, startedAtMs, completedAtMs, detail]] of Object.entries(carried.steps)) {
     const step: Omit<NodeSnapshot, 'kind'> = { status, attempts, completedAt: iso(completedAtMs) };

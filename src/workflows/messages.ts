@@ -4,6 +4,7 @@
  * calls other than the `define*` helpers.
  */
 import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { BudgetBreach, RunBudgetOptions } from '../pipeline/budget';
 import type { NodeMetrics, RunLogLevel, TokenUsage } from '../pipeline/nodeActivity';
 import type { PackedPlan } from '../pipeline/planWire';
 import { STREAM_DELTAS_SIGNAL, type StreamDeltaBatch } from '../pipeline/stream';
@@ -41,6 +42,11 @@ export interface RunPipelineInput {
   carried?: RunCarryOver;
   /** The run executes only while it holds a slot of this key (see `max_concurrent_runs`). */
   concurrency?: RunConcurrency;
+  /**
+   * The run's token / cost budget, replacing the definition's `budget` field by field. Absent
+   * when the run sets none (and in every run recorded before budgets existed).
+   */
+  budget?: RunBudgetOptions;
 }
 
 /**
@@ -141,6 +147,8 @@ export interface NodeError {
   message: string;
   /** Our error code (`RateLimited`, `BadRequest`, `TemplateError`, …) when known. */
   code?: string;
+  /** Code `BudgetExceeded`, refused before it started: which budget, how much was used, the limit. */
+  budget?: BudgetBreach;
 }
 
 export interface NodeSnapshot {
@@ -257,8 +265,13 @@ export interface RunSnapshot {
   logs: RunLogEntry[];
   /** Records no longer kept (the oldest ones): the first kept record's `seq` is `droppedLogs + 1`. */
   droppedLogs: number;
-  /** Token usage summed over the run's LLM nodes. */
+  /**
+   * Token usage summed over the run's LLM nodes; `costUsd` once a step's worker priced its call.
+   * Steps reused by a retry are not counted (their run spent them).
+   */
   usage: TokenUsage;
+  /** The run's budget and how much of it is used; absent when the run has no budget. */
+  budget?: RunBudgetSnapshot;
   /** Resource use over the run's activity nodes (zeros when none ran). */
   metrics: RunMetrics;
   /** The workflow id of the run this one retries. */
@@ -275,6 +288,20 @@ export interface RunSnapshot {
    * position of the first in plan order, how many, and how many the run has.
    */
   stepsPage?: { from: number; count: number; total: number };
+}
+
+/**
+ * A run's budget in its snapshot: the limits in force (the definition's `budget` with the run's
+ * own option over it) and what the run used so far (the same numbers as `usage`).
+ */
+export interface RunBudgetSnapshot {
+  maxTokens?: number;
+  /** US dollars. */
+  maxCost?: number;
+  /** Prompt + completion tokens of the run's llm steps (`usage.totalTokens`). */
+  usedTokens: number;
+  /** US dollars (`usage.costUsd`, 0 while no call was priced). */
+  usedCost: number;
 }
 
 /** Which steps a {@link statusQuery} returns. */

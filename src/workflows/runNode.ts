@@ -18,6 +18,7 @@ import type { Duration, ParamType } from '../pipeline/definition';
 import { durationToMs } from '../pipeline/duration';
 import { evaluateCondition, evaluateExpression } from '../pipeline/expressions';
 import type {
+  LlmCallBudget,
   NodeActivityInput,
   NodeActivityResult,
   NodeFailureDetails,
@@ -71,11 +72,11 @@ type NodeActivity = (input: NodeActivityInput) => Promise<NodeActivityResult>;
  * than `async`/`await`: every promise a workflow creates costs a stack capture in the SDK's
  * promise hook, and a wide fan-out creates these per node.
  */
-export function runNode(node: PlanNode, env: NodeRunEnv): Promise<NodeOutcome> {
+export function runNode(node: PlanNode, env: NodeRunEnv, budget?: LlmCallBudget): Promise<NodeOutcome> {
   if (node.execution === 'inline') return Promise.resolve(runInlineStep(node, env));
   const rendered = renderParams(node, env);
   if (!('params' in rendered)) return Promise.resolve(rendered.failed);
-  if (node.execution === 'activity') return runActivityNode(node, rendered.params, env);
+  if (node.execution === 'activity') return runActivityNode(node, rendered.params, env, budget);
   return runTimerNode(node, rendered.params).then(
     (output): NodeOutcome => ({ status: 'completed', output, attempts: 1 }),
     (err: unknown): NodeOutcome => (isCancellation(err) ? { status: 'cancelled' } : inlineFailure(err)),
@@ -182,10 +183,12 @@ async function runTimerNode(node: PlanNode, params: Record<string, unknown>): Pr
   return { duration_ms: ms };
 }
 
+/** `budget`: what an llm step's call may use under the run's and its own budgets (see `checkLlmBudget`). */
 function runActivityNode(
   node: PlanNode,
   params: Record<string, unknown>,
   env: NodeRunEnv,
+  budget: LlmCallBudget | undefined,
 ): Promise<NodeOutcome> {
   const retry = node.retry;
   const activities = proxyActivities<Record<string, NodeActivity>>({
@@ -207,7 +210,10 @@ function runActivityNode(
   });
   const activity = activities[node.action];
   if (!activity) throw new Error(`no activity proxy for ${node.action}`);
-  return activity({ nodeId: node.id, params, run: env.run }).then(
+  const input: NodeActivityInput = { nodeId: node.id, params, run: env.run };
+  // Only runs with a budget carry one: the input of every other run is as it always was.
+  if (budget) input.budget = budget;
+  return activity(input).then(
     (result): NodeOutcome => ({
       status: 'completed',
       output: result.output,

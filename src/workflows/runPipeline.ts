@@ -15,6 +15,8 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
+import { checkLlmBudget, formatUsd, mergeBudgets } from '../pipeline/budget';
+import type { LlmCallBudget } from '../pipeline/nodeActivity';
 import type { PlanNode } from '../pipeline/plan';
 import { unpackPlan } from '../pipeline/planWire';
 import { sendRunCallback } from './callback';
@@ -46,7 +48,10 @@ const CONTINUE_AS_NEW_PATCH = 'continue-as-new-when-history-is-long';
 
 export async function runPipeline(input: RunPipelineInput): Promise<RunPipelineResult> {
   const plan = unpackPlan(input.plan);
-  const state = new RunState(plan, input.traceId, input.pipelineVersion);
+  // Budgets: only runs that have one take the budget's code paths (recorded runs never did).
+  const runBudget = mergeBudgets(plan.budget, input.budget);
+  const budgeted = runBudget !== undefined || plan.nodes.some((node) => node.budget !== undefined);
+  const state = new RunState(plan, input.traceId, input.pipelineVersion, runBudget);
   setHandler(statusQuery, (request) => state.statusPage(request));
   setHandler(runLogsQuery, (request) => state.logsPage(request));
   setHandler(streamReadQuery, (request) => state.stream.read(request));
@@ -101,6 +106,8 @@ export async function runPipeline(input: RunPipelineInput): Promise<RunPipelineR
     switch (outcome.status) {
       case 'completed':
         state.complete(node.id, outcome.output, outcome.attempts, outcome.usage);
+        if (node.budget && outcome.usage)
+          overStepBudget(node, outcome.usage.totalTokens, outcome.usage.costUsd);
         break;
       case 'failed':
         state.fail(node.id, outcome.error, outcome.attempts);
@@ -121,18 +128,37 @@ export async function runPipeline(input: RunPipelineInput): Promise<RunPipelineR
     changes++;
   };
 
+  /**
+   * A step's own budget caps its reply, but its prompt is spent before the provider says how long
+   * it was: a step that went past its budget that way keeps its output, and the log says so.
+   */
+  const overStepBudget = (node: PlanNode, tokens: number, costUsd: number | undefined) => {
+    const over: string[] = [];
+    if (node.budget?.maxTokens !== undefined && tokens > node.budget.maxTokens)
+      over.push(`${tokens} tokens (max_tokens ${node.budget.maxTokens})`);
+    if (node.budget?.maxCost !== undefined && costUsd !== undefined && costUsd > node.budget.maxCost)
+      over.push(`${formatUsd(costUsd)} (max_cost ${formatUsd(node.budget.maxCost)})`);
+    if (over.length > 0) {
+      state.log(
+        'warn',
+        `step ${node.id} used ${over.join(' and ')}, past its own budget: its prompt counts too, and is only known once the provider answers`,
+        node.id,
+      );
+    }
+  };
+
   // Only fail_fast ever cancels nodesScope; without it, node work runs in the run's own scope and
   // saves the promises a scope's run() makes for every node.
   const runInNodesScope = plan.failFast
-    ? (node: PlanNode) => nodesScope.run(() => runNode(node, env))
-    : (node: PlanNode) => runNode(node, env);
+    ? (node: PlanNode, budget?: LlmCallBudget) => nodesScope.run(() => runNode(node, env, budget))
+    : (node: PlanNode, budget?: LlmCallBudget) => runNode(node, env, budget);
   /** Starts an activity or timer node; it is recorded, and leaves `inFlight`, when it settles. */
   let stepsStarted = 0;
-  const start = (node: PlanNode) => {
+  const start = (node: PlanNode, budget?: LlmCallBudget) => {
     stepsStarted++;
     state.start(node);
     scope.invalidate(node.id);
-    const work = runInNodesScope(node).then(
+    const work = runInNodesScope(node, budget).then(
       (outcome) => {
         inFlight.delete(node.id);
         record(node, outcome);
@@ -184,6 +210,28 @@ export async function runPipeline(input: RunPipelineInput): Promise<RunPipelineR
           } else if (draining) {
             notYet.push(i);
             continue;
+          } else if (budgeted && node.kind === 'llm') {
+            const usage = state.snapshot.usage;
+            const verdict = checkLlmBudget(
+              runBudget,
+              { tokens: usage.totalTokens, costUsd: usage.costUsd ?? 0 },
+              node.budget,
+            );
+            if (verdict.ok) start(node, verdict.call);
+            else {
+              // Refused before it starts: no call is made, and its dependents are skipped as
+              // after any failure.
+              state.start(node);
+              record(node, {
+                status: 'failed',
+                attempts: 1,
+                error: {
+                  code: 'BudgetExceeded',
+                  message: `${verdict.message}; the step was not started`,
+                  budget: verdict.breach,
+                },
+              });
+            }
           } else {
             start(node);
           }
@@ -284,11 +332,14 @@ export async function runPipeline(input: RunPipelineInput): Promise<RunPipelineR
     state.end('failed', collectOutputs(plan.nodes, state), error);
     await slot?.release();
     await sendRunCallback(input, state, runLog);
+    const breach = first.error?.budget;
     throw ApplicationFailure.create({
       type: 'PipelineNodeFailed',
       message: error.message,
       nonRetryable: true,
-      details: [{ ...error, code: first.error?.code, failedSteps: failures }],
+      details: [
+        { ...error, code: first.error?.code, failedSteps: failures, ...(breach && { budget: breach }) },
+      ],
     });
   }
 

@@ -3,8 +3,9 @@
  * Deterministic: the clock is workflow time (`Date.now()` inside a workflow is replay-safe).
  */
 import type { AttemptEvent } from '../pipeline/attempts';
+import { addUsd, formatUsd } from '../pipeline/budget';
 import type { RunLogLevel, TokenUsage } from '../pipeline/nodeActivity';
-import type { ExecutionPlan, PlanNode } from '../pipeline/plan';
+import type { ExecutionPlan, PlanBudget, PlanNode } from '../pipeline/plan';
 import { MAX_RUN_LOG_BYTES, MAX_RUN_LOGS, truncateLogMessage, utf8Length } from '../pipeline/runLogs';
 import { streamOutputNames, type StreamDeltaBatch } from '../pipeline/stream';
 import type {
@@ -45,7 +46,16 @@ export class RunState {
   private readonly terminalIds = new Set<string>();
   private readonly completedIds = new Set<string>();
 
-  constructor(plan: ExecutionPlan, traceId: string, pipelineVersion: string | undefined) {
+  /** The run's budget was used up and the log said so. */
+  private budgetReachedLogged = false;
+
+  /** @param budget the run's budget in force (the definition's with the run's option over it). */
+  constructor(
+    plan: ExecutionPlan,
+    traceId: string,
+    pipelineVersion: string | undefined,
+    budget?: PlanBudget,
+  ) {
     this.stream = new StreamLog(streamOutputNames(plan));
     this.attempts = new AttemptLog(plan, this);
     const nodes: Record<string, NodeSnapshot> = {};
@@ -66,6 +76,7 @@ export class RunState {
       usage: { promptTokens: 0, completionTokens: 0, totalTokens: 0 },
       metrics: { cpuSeconds: 0, peakMemoryMb: 0 },
     };
+    if (budget) this.snapshot.budget = { ...budget, usedTokens: 0, usedCost: 0 };
   }
 
   /** The last `seq` given to a log record. */
@@ -155,10 +166,43 @@ export class RunState {
     this.stream.settled(id, 'completed', { attempt: attempts, output });
     if (usage) {
       node.usage = usage;
-      this.snapshot.usage.promptTokens += usage.promptTokens;
-      this.snapshot.usage.completionTokens += usage.completionTokens;
-      this.snapshot.usage.totalTokens += usage.totalTokens;
+      const run = this.snapshot.usage;
+      run.promptTokens += usage.promptTokens;
+      run.completionTokens += usage.completionTokens;
+      run.totalTokens += usage.totalTokens;
+      if (typeof usage.costUsd === 'number') run.costUsd = addUsd(run.costUsd ?? 0, usage.costUsd);
+      this.budgetUsed(id);
     }
+  }
+
+  /** A continuation: the usage its run carried (the budget's used amounts follow it). */
+  restoreUsage(usage: TokenUsage): void {
+    Object.assign(this.snapshot.usage, usage);
+    this.budgetUsed(undefined, false);
+  }
+
+  /**
+   * Brings the budget's used amounts up to date with `usage`; the first time the budget is used
+   * up, says so in the log (not when restored from a continuation: it said so already).
+   */
+  private budgetUsed(stepId: string | undefined, log = true): void {
+    const budget = this.snapshot.budget;
+    if (!budget) return;
+    budget.usedTokens = this.snapshot.usage.totalTokens;
+    budget.usedCost = this.snapshot.usage.costUsd ?? 0;
+    const reached: string[] = [];
+    if (budget.maxTokens !== undefined && budget.usedTokens >= budget.maxTokens)
+      reached.push(`max_tokens (${budget.usedTokens} of ${budget.maxTokens} tokens used)`);
+    if (budget.maxCost !== undefined && budget.usedCost >= budget.maxCost)
+      reached.push(`max_cost (${formatUsd(budget.usedCost)} of ${formatUsd(budget.maxCost)} used)`);
+    if (reached.length === 0 || this.budgetReachedLogged) return;
+    this.budgetReachedLogged = true;
+    if (!log) return;
+    this.log(
+      'warn',
+      `the run's budget is used up: ${reached.join(', ')}; llm steps that have not started will fail with BudgetExceeded`,
+      stepId,
+    );
   }
 
   fail(id: string, error: NodeError, attempts: number): void {

@@ -19,6 +19,10 @@
  *
  * A slow model (every unscripted reply waits 5 s, as a long LLM answer would):
  * `startFakeOpenAI({ replyDelayMs: 5000 })`.
+ *
+ * A request's `max_tokens` / `max_completion_tokens` is honoured as a real model would: a reply
+ * of more words is cut after that many (whole tokens of a scripted `tokens` list, at most that
+ * many words), with finish reason `length` and usage counted on what was sent (unless scripted).
  */
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -260,6 +264,12 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
       if (options.replyDelayMs) await sleep(options.replyDelayMs);
     }
     if (res.destroyed) return;
+    const cap = completionCap(body);
+    if (cap !== undefined && countWords(reply) > cap) {
+      tokens = capTokens(tokens, cap);
+      reply = tokens.join('');
+      finishReason = 'length';
+    }
 
     const promptTokens = messages.reduce<number>(
       (n, m: WireJson) => n + countWords(messageText(m?.content)),
@@ -377,6 +387,22 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
         server.close(() => resolve());
       }),
   };
+}
+
+/** The request's completion cap (`max_completion_tokens`, else `max_tokens`), if any. */
+function completionCap(body: Record<string, WireJson>): number | undefined {
+  const cap: unknown = body.max_completion_tokens ?? body.max_tokens;
+  return typeof cap === 'number' && Number.isFinite(cap) ? Math.max(0, Math.floor(cap)) : undefined;
+}
+
+/** The leading tokens that hold at most `cap` words. */
+export function capTokens(tokens: readonly string[], cap: number): string[] {
+  const kept: string[] = [];
+  for (const token of tokens) {
+    if (countWords([...kept, token].join('')) > cap) break;
+    kept.push(token);
+  }
+  return kept;
 }
 
 function sendJson(

@@ -49,6 +49,8 @@ describe('codeForStatus / isRetryableCode', () => {
       OutputTooLarge: false,
       NodeConfigError: false,
       InvalidActionParams: false,
+      BudgetExceeded: false,
+      BudgetUnpriced: false,
     });
     expect(() => isRetryableCode('Nope' as NodeErrorCode)).toThrow(/unexpected node error code: Nope/);
   });

@@ -307,3 +307,89 @@ describe('llm: cancellation', () => {
     expect(fake.chatRequests()[0]!.completed).toBe(false);
   });
 });
+
+describe('llm: budgets and prices', () => {
+  const priced = () =>
+    activities({
+      providers: {
+        openai: {
+          baseURL: fake.baseURL,
+          apiKey: 'k',
+          prices: { 'gpt-priced': { inputPerMillion: 1, outputPerMillion: 4 } },
+        },
+      },
+    });
+
+  test("with a price, usage carries the call's cost (prompt and completion at their prices)", async () => {
+    fake.script({
+      reply: 'fine',
+      usage: { prompt_tokens: 1000, completion_tokens: 250, total_tokens: 1250 },
+    });
+    const { env } = mockEnv();
+    const result = await runNode(env, priced().llm!, nodeInput({ model: 'gpt-priced', prompt: 'hi' }));
+    // 1000 × $1/M + 250 × $4/M
+    expect(result.usage).toEqual({
+      promptTokens: 1000,
+      completionTokens: 250,
+      totalTokens: 1250,
+      costUsd: 0.002,
+    });
+  });
+
+  test("the budget's tokens left cap the reply below the step's own max_tokens; the fake cuts it there", async () => {
+    fake.script({ reply: 'one two three four five six seven eight' });
+    const { env, logs } = mockEnv();
+    const result = await runNode(
+      env,
+      priced().llm!,
+      nodeInput({ model: 'm', prompt: 'count', max_tokens: 50 }, { budget: { maxCompletionTokens: 3 } }),
+    );
+    expect(fake.chatRequests()[0]!.body.max_completion_tokens).toBe(3);
+    expect(result.output).toMatchObject({ response: 'one two three ', finishReason: 'length' });
+    expect(result.usage).toMatchObject({ completionTokens: 3 });
+    expect(JSON.stringify(logs)).toContain('cut off at 3 completion token(s)');
+  });
+
+  test("the step's own smaller max_tokens is kept under a budget", async () => {
+    const { env } = mockEnv();
+    await runNode(
+      env,
+      priced().llm!,
+      nodeInput({ model: 'm', prompt: 'x', max_tokens: 2 }, { budget: { maxCompletionTokens: 30 } }),
+    );
+    expect(fake.chatRequests()[0]!.body.max_completion_tokens).toBe(2);
+  });
+
+  test("a cost budget caps the reply at what it buys at the model's output price", async () => {
+    const { env } = mockEnv();
+    await runNode(
+      env,
+      priced().llm!,
+      // $0.00002 at $4 per million output tokens buys 5 tokens
+      nodeInput({ model: 'gpt-priced', prompt: 'x' }, { budget: { maxCostUsd: 0.00002 } }),
+    );
+    expect(fake.chatRequests()[0]!.body.max_completion_tokens).toBe(5);
+  });
+
+  test('a cost budget on a model without a price is refused before any call; one that buys nothing too', async () => {
+    const { env } = mockEnv();
+    const unpriced = await failureOf(
+      runNode(
+        env,
+        priced().llm!,
+        nodeInput({ model: 'gpt-unknown', prompt: 'x' }, { budget: { maxCostUsd: 1 } }),
+      ),
+    );
+    expect(unpriced).toMatchObject({ type: 'BudgetUnpriced', nonRetryable: true });
+    expect(unpriced.message).toContain('no price for model "gpt-unknown"');
+    const broke = await failureOf(
+      runNode(
+        env,
+        priced().llm!,
+        nodeInput({ model: 'gpt-priced', prompt: 'x' }, { budget: { maxCostUsd: 1e-7 } }),
+      ),
+    );
+    expect(broke).toMatchObject({ type: 'BudgetExceeded', nonRetryable: true });
+    expect(fake.chatRequests()).toHaveLength(0);
+  });
+});

@@ -163,3 +163,17 @@ test('a built document with a broken reference gives the compiler the same issue
   const compiled = compile(p.definition);
   expect(compiled.ok ? [] : compiled.issues.map((i) => i.code)).toEqual(['unknown_step']);
 });
+
+test('budgets in the builder: setBudget on the pipeline, budget on an llm node, snake_case in the document', () => {
+  const p = new PipelineBuilder('budgeted').setBudget({ maxTokens: 5000, maxCost: 0.05 });
+  p.add({ name: 'ask', budget: { maxTokens: 300 } }).llm({ prompt: 'hi', maxTokens: 100 });
+  expect(p.definition).toMatchObject({
+    budget: { max_tokens: 5000, max_cost: 0.05 },
+    steps: [{ id: 'ask', budget: { max_tokens: 300 }, params: { prompt: 'hi', max_tokens: 100 } }],
+  });
+  const result = compile(p.definition);
+  if (!result.ok) throw new Error(JSON.stringify(result.issues));
+  expect(result.plan.budget).toEqual({ maxTokens: 5000, maxCost: 0.05 });
+  expect(result.plan.nodes[0]!.budget).toEqual({ maxTokens: 300 });
+  expect(p.setBudget(undefined).definition).not.toHaveProperty('budget');
+});

@@ -144,6 +144,16 @@ describe('every issue code comes from a real failing document', () => {
       },
       { path: ['steps', 0, 'retry', 'max_interval'], stepId: 'c' },
     ],
+    invalid_budget: [
+      {
+        steps: [{ id: 'l', action: 'llm', params: { prompt: 'hi' }, budget: { max_tokens: 0 } }],
+      },
+      {
+        path: ['steps', 0, 'budget', 'max_tokens'],
+        stepId: 'l',
+        message: 'max_tokens must be greater than 0',
+      },
+    ],
     duplicate_name: [
       {
         steps: [

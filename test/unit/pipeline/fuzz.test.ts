@@ -38,6 +38,7 @@ const CODES = {
   invalid_expression: true,
   invalid_secret_reference: true,
   invalid_retry: true,
+  invalid_budget: true,
   duplicate_name: true,
   ignored_setting: true,
   missing_param: true,

@@ -123,3 +123,51 @@ test('status pages a run of more than 1,000 steps; smaller runs answer whole', (
   const small = new RunState(compileOrThrow({ name: 's', steps: steps.slice(0, 3) }), TRACE, undefined);
   expect(small.statusPage(undefined)).toBe(small.snapshot);
 });
+
+test("a run's budget: used amounts follow usage (cost included), are carried across continue-as-new, and the log says once that it is used up", () => {
+  const plan = compileOrThrow({
+    name: 'budgeted',
+    budget: { max_tokens: 100, max_cost: 0.01 },
+    steps: [
+      { id: 'a', action: 'llm', params: { prompt: 'x' } },
+      { id: 'b', action: 'llm', params: { prompt: 'y' }, depends_on: ['a'] },
+      { id: 'c', action: 'llm', params: { prompt: 'z' }, depends_on: ['b'] },
+    ],
+  });
+  const budget = { maxTokens: 100, maxCost: 0.01 };
+  const state = new RunState(plan, TRACE, undefined, budget);
+  const node = (id: string) => plan.nodes.find((n) => n.id === id)!;
+  expect(state.snapshot.budget).toEqual({ maxTokens: 100, maxCost: 0.01, usedTokens: 0, usedCost: 0 });
+  state.start(node('a'));
+  state.complete('a', 'A', 1, { promptTokens: 30, completionTokens: 30, totalTokens: 60, costUsd: 0.004 });
+  expect(state.snapshot.budget).toMatchObject({ usedTokens: 60, usedCost: 0.004 });
+  expect(state.snapshot.usage).toEqual({
+    promptTokens: 30,
+    completionTokens: 30,
+    totalTokens: 60,
+    costUsd: 0.004,
+  });
+  const input: RunPipelineInput = { plan: packPlan(plan), params: {}, inputs: {}, traceId: TRACE };
+  const made = continuationInput(input, plan, state, []);
+  if (!('input' in made)) throw new Error('too large');
+
+  const next = new RunState(plan, TRACE, undefined, budget);
+  restoreCarryOver(next, made.input.carried!);
+  expect(next.snapshot.budget).toEqual({ maxTokens: 100, maxCost: 0.01, usedTokens: 60, usedCost: 0.004 });
+  next.start(node('b'));
+  next.complete('b', 'B', 1, { promptTokens: 20, completionTokens: 30, totalTokens: 50, costUsd: 0.002 });
+  expect(next.snapshot.budget).toMatchObject({ usedTokens: 110, usedCost: 0.006 });
+  const usedUp = next.snapshot.logs.filter((r) => r.message.includes('budget is used up'));
+  expect(usedUp).toEqual([
+    expect.objectContaining({
+      level: 'warn',
+      stepId: 'b',
+      message:
+        "the run's budget is used up: max_tokens (110 of 100 tokens used); llm steps that have not started will fail with BudgetExceeded",
+    }),
+  ]);
+  // Once only.
+  next.start(node('c'));
+  next.complete('c', 'C', 1, { promptTokens: 1, completionTokens: 1, totalTokens: 2, costUsd: 0.0001 });
+  expect(next.snapshot.logs.filter((r) => r.message.includes('budget is used up'))).toHaveLength(1);
+});
