@@ -23,6 +23,7 @@ import { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { createActivities, ProviderConfig, type ActivitiesConfig } from './activities';
 
 export type { ActivitiesConfig };
+export type { RateLimitConfig } from './activities/config';
 import {
   createDataConverter,
   PayloadEnv,

@@ -108,3 +108,11 @@ export {
   type ModelPrice,
   type RunBudgetOptions,
 } from './budget';
+export {
+  concurrencyLimiterId,
+  defaultConcurrencyKey,
+  MAX_CONCURRENT_RUNS,
+  type OnLimit,
+  type RunConcurrency,
+  type SlotRequest,
+} from './concurrency';

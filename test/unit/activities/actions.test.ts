@@ -131,9 +131,11 @@ test('action names must not collide with built-in kinds or each other', () => {
   expect(Object.keys(activities).sort()).toEqual([
     'api_call',
     'charge_card',
+    'closedPipelineRuns',
     'llm',
     'notification',
     'pipelineCallback',
+    'requestConcurrencySlot',
     'wait_for_cancel',
   ]);
 });
