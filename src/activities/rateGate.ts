@@ -83,12 +83,13 @@ export async function passRateLimit(
   }
   const waitedMs = Math.max(0, reservation.startAt - Date.now());
   if (waitedMs > 0) await sleep(waitedMs, signal);
+  const startedAt = Date.now();
   const limiter = client.workflow.getHandle(workflowId);
   // Reports are best effort: a lost one only makes the window's estimate less exact.
   const report = (send: () => Promise<void>) => send().catch(() => undefined);
   return {
     waitedMs,
-    settle: (tokens) => report(() => limiter.signal(SETTLE_TOKENS_SIGNAL, { id, tokens })),
+    settle: (tokens) => report(() => limiter.signal(SETTLE_TOKENS_SIGNAL, { id, tokens, startedAt })),
     async failed(err) {
       const status = (err as { status?: unknown }).status;
       const headers = (err as { headers?: unknown }).headers;

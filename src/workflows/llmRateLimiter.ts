@@ -33,7 +33,8 @@ export interface LlmRateLimiterInput {
 }
 
 export const reserveRateUpdate = defineUpdate<RateReservation, [RateReservationRequest]>(RESERVE_RATE_UPDATE);
-export const settleTokensSignal = defineSignal<[{ id: string; tokens: number }]>(SETTLE_TOKENS_SIGNAL);
+export const settleTokensSignal =
+  defineSignal<[{ id: string; tokens: number; startedAt?: number }]>(SETTLE_TOKENS_SIGNAL);
 export const pauseRateSignal = defineSignal<[{ until: number }]>(PAUSE_RATE_SIGNAL);
 /** The limiter's window: limits, the calls still counted, and the pause (for tests and operators). */
 export const rateStateQuery = defineQuery<RateWindowState>('rateState');
@@ -58,8 +59,8 @@ export async function llmRateLimiter(input: LlmRateLimiterInput): Promise<void> 
       },
     },
   );
-  setHandler(settleTokensSignal, ({ id, tokens }) => {
-    window.settle(id, tokens);
+  setHandler(settleTokensSignal, ({ id, tokens, startedAt }) => {
+    window.settle(id, tokens, startedAt);
     changes++;
   });
   setHandler(pauseRateSignal, ({ until }) => {

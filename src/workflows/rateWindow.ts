@@ -6,6 +6,13 @@
  */
 import type { RateReservation, RateReservationRequest, RateWindowLimits } from '../pipeline/rateLimits';
 
+/**
+ * A call that had to wait for the window is placed this much after the call it waits for leaves
+ * it: that call may have started late (its reservation's answer, a busy worker), and the provider
+ * counts arrivals, not reservations.
+ */
+export const LATENESS_ALLOWANCE_MS = 250;
+
 export interface RateEntry {
   id: string;
   at: number;
@@ -43,17 +50,30 @@ export class RateWindow {
         (limits.requests === undefined || inWindow.length + 1 <= limits.requests) &&
         (limits.tokens === undefined || tokens + request.tokens <= limits.tokens);
       if (fits) break;
-      // Wait until the oldest call in the window leaves it.
-      at = inWindow[0]!.at + limits.windowMs;
+      // Wait until the oldest call in the window leaves it, allowing for its lateness.
+      at = inWindow[0]!.at + limits.windowMs + LATENESS_ALLOWANCE_MS;
     }
     entries.push({ id: request.id, at, tokens: request.tokens });
     return { startAt: at };
   }
 
-  /** A call reports the tokens it really used (or 0: it never reached the provider). */
-  settle(id: string, tokens: number): void {
-    const entry = this.state.entries.find((e) => e.id === id);
-    if (entry) entry.tokens = Math.max(0, tokens);
+  /**
+   * A call reports the tokens it really used (or 0: it never reached the provider) and when it
+   * really started: calls placed after this report count from then.
+   */
+  settle(id: string, tokens: number, startedAt?: number): void {
+    const entries = this.state.entries;
+    const at = entries.findIndex((e) => e.id === id);
+    if (at < 0) return;
+    const entry = entries[at]!;
+    entry.tokens = Math.max(0, tokens);
+    if (startedAt !== undefined && startedAt > entry.at) {
+      // Keep the entries in time order.
+      entries.splice(at, 1);
+      entry.at = startedAt;
+      const after = entries.findIndex((e) => e.at > startedAt);
+      entries.splice(after < 0 ? entries.length : after, 0, entry);
+    }
   }
 
   /** No call starts before `until` (a provider answered 429 with `retry-after`). */
