@@ -1,6 +1,8 @@
 import { emptyRateWindow, LATENESS_ALLOWANCE_MS, RateWindow } from '../../../src/workflows/rateWindow';
 
-const limits = { requests: 2, windowMs: 1000 };
+import type { RateWindowLimits } from '../../../src/pipeline/rateLimits';
+
+const limits: RateWindowLimits = { requests: 2, windowMs: 1000 };
 const call = (id: string, tokens = 10, l: typeof limits & { tokens?: number } = limits) => ({
   id,
   tokens,
