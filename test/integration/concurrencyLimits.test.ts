@@ -263,6 +263,36 @@ describe('concurrency limits per key', () => {
     await held[1]!.terminate();
   }, 60_000);
 
+  test('a run that continues as new keeps its slot until it ends', async () => {
+    const key = `can-${randomBytes(3).toString('hex')}`;
+    const options = { concurrencyKey: key, maxConcurrentRuns: 1 };
+    const chain = {
+      name: 'long-chain',
+      steps: Array.from({ length: 6 }, (_, i) => ({
+        id: `wait_${i}`,
+        action: 'delay',
+        params: { duration: '200ms' },
+        ...(i > 0 && { depends_on: [`wait_${i - 1}`] }),
+      })),
+    };
+    const long = await clients[0]!.start(chain, { ...options, continueAsNewAfterEvents: 12 });
+    await eventually(
+      () => limiterState(key),
+      (s) => s.holders.length === 1,
+      20_000,
+    );
+    const next = await clients[1]!.start(quick('next'), options);
+    await long.result();
+    const longStatus = await long.runStatus();
+    expect(longStatus.snapshot?.continuations).toBeGreaterThan(0);
+    await next.result();
+    const nextStatus = await next.runStatus();
+    // The waiting run got the slot only once the long run (all its histories) had ended.
+    expect(Date.parse(nextStatus.snapshot!.nodes.say!.startedAt!)).toBeGreaterThanOrEqual(
+      Date.parse(longStatus.snapshot!.completedAt!),
+    );
+  }, 60_000);
+
   test('bad limits are refused before anything starts', async () => {
     await expect(clients[0]!.start(quick('no-limit'), { concurrencyKey: 'k' })).rejects.toMatchObject({
       issues: [
