@@ -3,9 +3,11 @@
  * limiter if it is not running), and the limiter asks which of its holders have ended.
  */
 import { Context } from '@temporalio/activity';
+import { WithStartWorkflowOperation } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/common';
 import {
-  ACQUIRE_SLOT_SIGNAL,
+  ACQUIRE_SLOT_UPDATE,
+  type AcquireSlotResult,
   CLOSED_RUNS_ACTIVITY,
   CONCURRENCY_LIMITER_WORKFLOW,
   concurrencyLimiterId,
@@ -24,20 +26,26 @@ export interface RequestSlotInput {
 const DESCRIBE_CONCURRENCY = 10;
 
 export interface ConcurrencyActivities {
-  [REQUEST_SLOT_ACTIVITY]: (input: RequestSlotInput) => Promise<void>;
+  [REQUEST_SLOT_ACTIVITY]: (input: RequestSlotInput) => Promise<AcquireSlotResult>;
   [CLOSED_RUNS_ACTIVITY]: (workflowIds: string[]) => Promise<string[]>;
 }
 
 export function createConcurrencyActivities(): ConcurrencyActivities {
   return {
     async [REQUEST_SLOT_ACTIVITY]({ key, taskQueue, request }) {
-      await Context.current().client.workflow.signalWithStart(CONCURRENCY_LIMITER_WORKFLOW, {
-        workflowId: concurrencyLimiterId(key),
-        taskQueue,
-        args: [{ key }],
-        signal: ACQUIRE_SLOT_SIGNAL,
-        signalArgs: [request],
-        staticSummary: `concurrency limiter · ${key}`,
+      return Context.current().client.workflow.executeUpdateWithStart<
+        (input: { key: string }) => Promise<void>,
+        AcquireSlotResult,
+        [typeof request]
+      >(ACQUIRE_SLOT_UPDATE, {
+        args: [request],
+        startWorkflowOperation: new WithStartWorkflowOperation(CONCURRENCY_LIMITER_WORKFLOW, {
+          workflowId: concurrencyLimiterId(key),
+          taskQueue,
+          args: [{ key }],
+          workflowIdConflictPolicy: 'USE_EXISTING',
+          staticSummary: `concurrency limiter · ${key}`,
+        }),
       });
     },
 

@@ -34,9 +34,13 @@ export interface SlotRequest {
 
 /** The limiter entity workflow's type. */
 export const CONCURRENCY_LIMITER_WORKFLOW = 'concurrencyLimiter';
-/** The signal a run sends its key's limiter to ask for a slot. */
-export const ACQUIRE_SLOT_SIGNAL = 'acquireSlot';
-/** The activity that asks a limiter for a slot (starting the limiter when it is not running). */
+/** The update a run sends its key's limiter to ask for a slot: granted at once, or queued. */
+export const ACQUIRE_SLOT_UPDATE = 'acquireSlot';
+/** The limiter's answer: `granted: false` means queued; `slotGranted` will follow. */
+export interface AcquireSlotResult {
+  granted: boolean;
+}
+/** The local activity that asks a limiter for a slot (starting the limiter when it is not running). */
 export const REQUEST_SLOT_ACTIVITY = 'requestConcurrencySlot';
 /** The activity that tells a limiter which of its holders have ended. */
 export const CLOSED_RUNS_ACTIVITY = 'closedPipelineRuns';

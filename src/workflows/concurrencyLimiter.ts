@@ -18,7 +18,7 @@ import {
 import { CLOSED_RUNS_ACTIVITY, MAX_CONCURRENT_RUNS } from '../pipeline/concurrency';
 import { emptySlotTable, SlotTable } from './concurrencySlots';
 import {
-  acquireSlotSignal,
+  acquireSlotUpdate,
   limiterStateQuery,
   releaseSlotSignal,
   reserveSlotUpdate,
@@ -63,7 +63,12 @@ export async function concurrencyLimiter(input: ConcurrencyLimiterInput): Promis
     changes++;
   };
 
-  setHandler(acquireSlotSignal, (request) => grant(table.acquire(request, Date.now())));
+  setHandler(acquireSlotUpdate, (request) => {
+    const granted = table.acquire(request, Date.now());
+    // The asker learns it from the update's answer; others the queue let in, by signal.
+    grant(granted.filter((holder) => holder !== request.holder));
+    return { granted: granted.includes(request.holder) };
+  });
   setHandler(releaseSlotSignal, ({ holder }) => grant(table.release(holder, Date.now())));
   setHandler(
     reserveSlotUpdate,
@@ -85,6 +90,7 @@ export async function concurrencyLimiter(input: ConcurrencyLimiterInput): Promis
     limit: table.state.limit,
     holders: Object.keys(table.state.holders),
     waiting: table.state.waiters.map((w) => w.holder),
+    freedByCheck: table.state.freedByCheck ?? 0,
   }));
 
   let shown = '';
@@ -112,7 +118,10 @@ export async function concurrencyLimiter(input: ConcurrencyLimiterInput): Promis
           log.warn('checking the holders failed; trying again later', { err: String(err) });
           return [];
         });
-        for (const holder of closed) grant(table.release(holder, Date.now()));
+        for (const holder of closed) {
+          table.state.freedByCheck = (table.state.freedByCheck ?? 0) + 1;
+          grant(table.release(holder, Date.now()));
+        }
       }
     }
     const info = workflowInfo();

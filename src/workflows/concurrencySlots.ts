@@ -31,6 +31,8 @@ export interface SlotTableState {
   seq: number;
   /** The durations of the latest releases, newest last: the source of retry-after hints. */
   recentHoldsMs: number[];
+  /** Slots freed because the limiter's check found their run ended (terminated, timed out). */
+  freedByCheck?: number;
 }
 
 const RECENT_HOLDS = 20;

@@ -3,7 +3,7 @@
  * the runs it serves. The client imports this module: only `define*` helpers here.
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import { ACQUIRE_SLOT_SIGNAL, type SlotRequest } from '../pipeline/concurrency';
+import { ACQUIRE_SLOT_UPDATE, type AcquireSlotResult, type SlotRequest } from '../pipeline/concurrency';
 import type { SlotTableState } from './concurrencySlots';
 
 export interface ConcurrencyLimiterInput {
@@ -12,8 +12,11 @@ export interface ConcurrencyLimiterInput {
   carried?: SlotTableState;
 }
 
-/** A run asks for a slot; the limiter answers with {@link slotGrantedSignal} when it has one. */
-export const acquireSlotSignal = defineSignal<[SlotRequest]>(ACQUIRE_SLOT_SIGNAL);
+/**
+ * A run asks for a slot: granted at once when one is free, else queued, and the limiter sends
+ * {@link slotGrantedSignal} when the run's turn comes.
+ */
+export const acquireSlotUpdate = defineUpdate<AcquireSlotResult, [SlotRequest]>(ACQUIRE_SLOT_UPDATE);
 
 /** A run gives its slot back (or stops waiting for one). */
 export const releaseSlotSignal = defineSignal<[{ holder: string }]>('releaseSlot');
@@ -34,6 +37,8 @@ export interface LimiterSnapshot {
   holders: string[];
   /** Workflow ids of the runs waiting, in the order they will get a slot. */
   waiting: string[];
+  /** Slots freed because the limiter's check found their run ended without telling it. */
+  freedByCheck: number;
 }
 
 export const limiterStateQuery = defineQuery<LimiterSnapshot>('limiterState');

@@ -7,7 +7,7 @@ import {
   condition,
   getExternalWorkflowHandle,
   log,
-  proxyActivities,
+  proxyLocalActivities,
   setCurrentDetails,
   setHandler,
   workflowInfo,
@@ -15,16 +15,19 @@ import {
 import {
   concurrencyLimiterId,
   REQUEST_SLOT_ACTIVITY,
+  type AcquireSlotResult,
   type RunConcurrency,
   type SlotRequest,
 } from '../pipeline/concurrency';
 import { releaseSlotSignal, slotGrantedSignal } from './limiterMessages';
 import type { RunState } from './runState';
 
-const activities = proxyActivities<
+// A local activity: asking costs the run no task-queue round trip, and a free slot is granted
+// in the update's answer, within the same workflow task.
+const activities = proxyLocalActivities<
   Record<
     typeof REQUEST_SLOT_ACTIVITY,
-    (input: { key: string; taskQueue: string; request: SlotRequest }) => Promise<void>
+    (input: { key: string; taskQueue: string; request: SlotRequest }) => Promise<AcquireSlotResult>
   >
 >({
   startToCloseTimeout: '30 seconds',
@@ -46,7 +49,7 @@ export class RunSlot {
     const info = workflowInfo();
     state.waitForSlot(key);
     setCurrentDetails(`pending · waiting for a slot of concurrency key ${key} (limit ${limit})`);
-    await activities[REQUEST_SLOT_ACTIVITY]({
+    const answer = await activities[REQUEST_SLOT_ACTIVITY]({
       key,
       taskQueue: info.taskQueue,
       request: {
@@ -56,11 +59,14 @@ export class RunSlot {
         arrivalMs: info.startTime.getTime(),
       },
     });
-    await condition(() => this.granted);
+    if (!answer.granted) await condition(() => this.granted);
     state.slotGranted();
   }
 
-  /** Gives the slot back (or stops waiting for one). Never throws: the limiter also finds ended runs itself. */
+  /**
+   * Gives the slot back (or stops waiting for one). Awaited: a signal still pending when the run
+   * completes is never sent. Never throws: if it fails, the limiter finds the run ended itself.
+   */
   async release(): Promise<void> {
     try {
       await getExternalWorkflowHandle(concurrencyLimiterId(this.concurrency.key)).signal(releaseSlotSignal, {

@@ -108,7 +108,8 @@ describe('concurrency limits per key', () => {
       .getHandle(concurrencyLimiterId(key))
       .query(limiterStateQuery)
       .catch((err: unknown) => {
-        if (err instanceof WorkflowNotFoundError) return { key, limit: 0, holders: [], waiting: [] };
+        if (err instanceof WorkflowNotFoundError)
+          return { key, limit: 0, holders: [], waiting: [], freedByCheck: 0 };
         throw err;
       });
 
@@ -144,8 +145,12 @@ describe('concurrency limits per key', () => {
     expect(work.order.filter((r) => r.startsWith(`/${key}?`))).toHaveLength(30);
     // The limit held, and was used.
     expect(work.maxInProgress(`/${key}`)).toBe(3);
-    const state = await limiterState(key);
-    expect(state).toMatchObject({ key, limit: 3, holders: [], waiting: [] });
+    const state = await eventually(
+      () => limiterState(key),
+      (s) => s.holders.length === 0,
+    );
+    // Every run gave its slot back itself: none had to be found ended by the limiter's check.
+    expect(state).toEqual({ key, limit: 3, holders: [], waiting: [], freedByCheck: 0 });
   }, 120_000);
 
   test("the definition's max_concurrent_runs limits the pipeline's runs; a higher priority is served first", async () => {
@@ -185,6 +190,12 @@ describe('concurrency limits per key', () => {
     await holder.terminate('test');
     await expect(next.result()).resolves.toMatchObject({ outputs: { say: 'done' } });
     expect((await holder.runStatus()).status).toBe('terminated');
+    // terminate() told the limiter itself.
+    const state = await eventually(
+      () => limiterState(key),
+      (s) => s.holders.length === 0,
+    );
+    expect(state.freedByCheck).toBe(0);
   }, 60_000);
 
   test('a run terminated outside the client (Web UI, CLI) frees its slot at the limiter’s next check', async () => {
@@ -205,6 +216,7 @@ describe('concurrency limits per key', () => {
     const freedAfterMs = Date.now() - terminatedAt;
     // HOLDER_CHECK_MS is 10 s; allow for a loaded machine.
     expect(freedAfterMs).toBeLessThan(25_000);
+    expect((await limiterState(key)).freedByCheck).toBe(1);
     console.log(`slot of a run terminated outside the client freed after ${freedAfterMs} ms`);
   }, 60_000);
 
@@ -226,7 +238,11 @@ describe('concurrency limits per key', () => {
       (s) => s.status === 'cancelled',
       20_000,
     );
-    expect((await limiterState(key)).waiting).toEqual([last.taskId]);
+    const afterCancel = await eventually(
+      () => limiterState(key),
+      (s) => s.waiting.length === 1,
+    );
+    expect(afterCancel.waiting).toEqual([last.taskId]);
     await holder.cancel();
     await expect(last.result()).resolves.toMatchObject({ outputs: { say: 'done' } });
     expect((await cancelled.runStatus()).status).toBe('cancelled');
