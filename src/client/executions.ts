@@ -17,7 +17,15 @@ import { prepareRun, startPreparedRun, type ClientDuration, type StartRunOptions
 /** What every way of creating an execution accepts. */
 export interface ExecutionRunOptions extends Pick<
   StartRunOptions,
-  'params' | 'inputs' | 'priority' | 'tags' | 'idempotencyKey' | 'maxParallelism' | 'timeout'
+  | 'params'
+  | 'inputs'
+  | 'priority'
+  | 'fairnessKey'
+  | 'fairnessWeight'
+  | 'tags'
+  | 'idempotencyKey'
+  | 'maxParallelism'
+  | 'timeout'
 > {
   /** Wait for the run to end and return the finished execution. @default false */
   wait?: boolean;
@@ -288,7 +296,7 @@ export class Executions {
 
   /**
    * Starts a new execution of a finished one, linked to it (`retryOf`), with the same pipeline
-   * version, inputs, tags, priority and timeout, and new `params` if given. With
+   * version, inputs, tags, priority, fairness key and weight, and timeout, and new `params` if given. With
    * `fromFailedStep: true` it reuses the outputs of every step that completed (unless it reads a
    * param that changed, or depends on a step that re-runs) and re-runs only the rest.
    * @throws NotFoundError, PipelineValidationError (new params that do not fit)
