@@ -59,7 +59,8 @@ export interface ConnectOptions {
    * `executions.create`, `runEphemeral`, `createMany`); further starts wait inside the client and
    * go in the order they were called, so `Promise.all(items.map(() => client.start(…)))` never
    * sends more than this many at once. A start keeps its slot while it backs off from a rate
-   * limit, so a limited server is not hit by the whole queue. An integer ≥ 1. @default 16
+   * limit, so a limited server is not hit by the whole queue. An integer ≥ 1 (else `RangeError`).
+   * @default 16
    */
   maxConcurrentStarts?: number;
   /**
@@ -188,10 +189,11 @@ export async function connect(options: ConnectOptions = {}): Promise<PipelinesCl
   const tls = options.tls ?? (env.TEMPORAL_TLS === 'true' || apiKey !== undefined);
   const namespace = options.namespace ?? env.TEMPORAL_NAMESPACE;
   const taskQueue = options.taskQueue ?? env.TEMPORAL_TASK_QUEUE;
-  // Payload configuration errors are thrown before anything connects.
+  // Configuration errors (payloads, maxConcurrentStarts) are thrown before anything connects.
   const dataConverter = createDataConverter(
     options.payloads ?? payloadOptionsFromEnv(options.env ?? process.env),
   );
+  const startLimiter = new StartLimiter(options.maxConcurrentStarts ?? DEFAULT_MAX_CONCURRENT_STARTS);
   let connection: Connection;
   try {
     connection = await Connection.connect({
@@ -210,11 +212,7 @@ export async function connect(options: ConnectOptions = {}): Promise<PipelinesCl
     ...(options.tracing && { interceptors: { workflow: [clientTracingInterceptor()] } }),
   });
   const maxInputBytes = options.maxInputBytes;
-  const starter = new RunStarter(
-    temporal,
-    new StartLimiter(options.maxConcurrentStarts ?? DEFAULT_MAX_CONCURRENT_STARTS),
-    startRetry(options.retry ?? {}),
-  );
+  const starter = new RunStarter(temporal, startLimiter, startRetry(options.retry ?? {}));
 
   const actions = knownActions(options.actions);
   const start = async (document: unknown, startOptions: StartRunOptions = {}) => {
