@@ -101,6 +101,17 @@ export {
   type RetryOptions,
   type RetryRunOptions,
 } from './client/retryRun';
+export {
+  ENGINE_CONCURRENCY_LIMIT,
+  rateLimitDelayMs,
+  withRateLimitRetry,
+  type RateLimitRetryEvent,
+  type RateLimitRetryOptions,
+  type RateLimitRetryPolicy,
+} from './client/rateLimitRetry';
+export { DEFAULT_MAX_CONCURRENT_STARTS, RunStarter } from './client/runStarter';
+export { StartLimiter } from './client/startLimiter';
+export { fairnessTag, MAX_FAIRNESS_KEY_BYTES } from './client/fairness';
 export { verifyCallbackSignature, type VerifyCallbackOptions } from './client/callbackSignature';
 export {
   AlreadyExistsError,

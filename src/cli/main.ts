@@ -147,6 +147,8 @@ export function buildProgram(): Command {
     .option('-i, --input <name=value>', 'an input (JSON value, or text); repeat for more', collect, [])
     .option('-p, --param <name=value>', 'a param (JSON value, or text); repeat for more', collect, [])
     .option('-t, --tag <tag>', 'a tag to find the run by; repeat for more', collect, [])
+    .option('--fairness-key <key>', "the run's fairness key, e.g. a tenant id (tags it fairness:<key>)")
+    .option('--fairness-weight <n>', "its key's share of dispatches relative to other keys (default 1)")
     .option('--version <n>', 'a saved version (default: deployed, else latest)')
     .option('--wait', 'show the steps as they change and exit with the final status')
     .option('--stream', 'like --wait, and print streamed llm tokens as they arrive')

@@ -21,6 +21,8 @@ export interface RunCommandOptions {
   input?: string[];
   param?: string[];
   tag?: string[];
+  fairnessKey?: string;
+  fairnessWeight?: string;
   version?: string;
   wait?: boolean;
   stream?: boolean;
@@ -66,6 +68,8 @@ export async function runCommand(
     inputs: parseAssignments(options.input ?? [], '--input', (name) => inputTypes.get(name)),
     params: parseAssignments(options.param ?? [], '--param', (name) => plan.params[name]?.type),
     tags: options.tag ?? [],
+    fairnessKey: options.fairnessKey,
+    fairnessWeight: options.fairnessWeight !== undefined ? Number(options.fairnessWeight) : undefined,
   };
   const run = saved
     ? await client.startSaved(saved.name, { ...startOptions, version: saved.version })

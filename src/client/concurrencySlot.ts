@@ -17,9 +17,7 @@ import {
 import { releaseSlotSignal, reserveSlotUpdate } from '../workflows/limiterMessages';
 import type { concurrencyLimiter } from '../workflows/concurrencyLimiter';
 import { RateLimitError } from './errors';
-
-/** `RateLimitError.reason` of a start refused by a concurrency limit. */
-export const CONCURRENCY_LIMIT_REASON = 'CONCURRENCY_LIMIT';
+import { ENGINE_CONCURRENCY_LIMIT } from './rateLimitRetry';
 
 /**
  * Reserves a slot of the run's key for `workflowId`, starting the key's limiter if needed.
@@ -48,7 +46,7 @@ export async function reserveSlot(
     throw new RateLimitError(
       `Concurrency key '${concurrency.key}' is at its limit of ${concurrency.limit} running run(s); try again in about ${Math.ceil(result.retryAfterMs / 1000)} s.`,
       result.retryAfterMs,
-      { reason: CONCURRENCY_LIMIT_REASON, scope: concurrency.key },
+      { reason: ENGINE_CONCURRENCY_LIMIT, scope: concurrency.key },
     );
   }
 }

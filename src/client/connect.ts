@@ -16,7 +16,10 @@ import { Executions } from './executions';
 import { PipelineRegistry } from './pipelines';
 import { RunHandle } from './runHandle';
 import { clientTracingInterceptor } from '../tracing';
-import { prepareRun, startPreparedRun, type StartRunOptions } from './startRun';
+import { RATE_LIMIT_RETRY_DEFAULTS, type RateLimitRetryOptions } from './rateLimitRetry';
+import { DEFAULT_MAX_CONCURRENT_STARTS, RunStarter } from './runStarter';
+import { StartLimiter } from './startLimiter';
+import { prepareRun, type StartRunOptions } from './startRun';
 
 /** The environment `connect()` reads its defaults from. */
 export const ClientEnv = z.object({
@@ -44,11 +47,22 @@ export interface ConnectOptions {
    * How each Temporal call is retried on transient gRPC errors (UNAVAILABLE, RESOURCE_EXHAUSTED,
    * …) before its error reaches you. The Temporal SDK's default makes 10 attempts; on a rate
    * limit it waits about 1.7 s, 2.9 s, 4.9 s, then 5 s between them, so a call that stays rate
-   * limited throws `RateLimitError` only after about 40 s. `{ rateLimited: false }` throws it at
-   * once (other transient errors are still retried); `{ maxAttempts: 1 }` retries nothing.
-   * @default { maxAttempts: 10, rateLimited: true } (the SDK's)
+   * limited throws `RateLimitError` only after about 40 s. Run starts refused for load are
+   * retried by this client instead, with jittered backoff (see `rateLimited`).
+   * `{ rateLimited: false }` throws `RateLimitError` at once (other transient errors are still
+   * retried); `{ maxAttempts: 1 }` retries nothing.
+   * @default { maxAttempts: 10, rateLimited: true }
    */
   retry?: ConnectRetryOptions;
+  /**
+   * At most this many run starts in flight from this client (`start`, `startSaved`, `run`,
+   * `executions.create`, `runEphemeral`, `createMany`); further starts wait inside the client and
+   * go in the order they were called, so `Promise.all(items.map(() => client.start(…)))` never
+   * sends more than this many at once. A start keeps its slot while it backs off from a rate
+   * limit, so a limited server is not hit by the whole queue. An integer ≥ 1 (else `RangeError`).
+   * @default 16
+   */
+  maxConcurrentStarts?: number;
   /**
    * OpenTelemetry: each run's start is a span of the run's trace (its `traceId`), which the
    * workflow and its node activities continue on a worker with `tracing` set. Spans go to the
@@ -113,21 +127,52 @@ export interface PipelinesClient {
 export interface ConnectRetryOptions {
   /** Attempts per call, the first included. @default 10 */
   maxAttempts?: number;
-  /** Whether RESOURCE_EXHAUSTED (rate limits, concurrency limits) is retried inside the call. @default true */
-  rateLimited?: boolean;
+  /**
+   * Whether a call refused for load (RESOURCE_EXHAUSTED: rate limits, concurrency limits) is
+   * retried. Run starts are retried by the client: a random wait up to a ceiling that doubles
+   * from `initialDelayMs` to `maxDelayMs` ("full jitter", so refused starts do not come back
+   * together), at least the refusal's `retryAfterMs` when it has one, up to `maxAttempts`
+   * (default: the `maxAttempts` above); pass an object to tune that or to watch retries
+   * (`onRetry`). A single start does not retry a refusal by the engine's own concurrency limit
+   * (`reason: 'CONCURRENCY_LIMIT'`, a pipeline with `onLimit: 'reject'`); `createMany` does. Other
+   * calls are retried inside the call with the SDK's backoff. `false` throws `RateLimitError` at
+   * once.
+   * @default true: starts `{ maxAttempts: 10, initialDelayMs: 250, maxDelayMs: 10000 }` (at most
+   * about 46 s of waiting in all)
+   */
+  rateLimited?: boolean | RateLimitRetryOptions;
 }
 
 const RESOURCE_EXHAUSTED = 8;
+type GrpcInterceptor = ReturnType<typeof makeGrpcRetryInterceptor>;
 
-/** The SDK's retry interceptor with its backoff, deciding per `ConnectRetryOptions`. */
-function retryInterceptor({ maxAttempts, rateLimited = true }: ConnectRetryOptions) {
+const START_WORKFLOW_PATH = '/temporal.api.workflowservice.v1.WorkflowService/StartWorkflowExecution';
+
+/**
+ * The SDK's retry interceptor with its backoff, deciding per `ConnectRetryOptions`; a start
+ * refused for load is left to the client's own retry (`RunStarter`), which jitters it and keeps
+ * it within `maxConcurrentStarts`.
+ */
+function retryInterceptor({ maxAttempts, rateLimited = true }: ConnectRetryOptions): GrpcInterceptor {
   const sdk = defaultGrpcRetryOptions(maxAttempts === undefined ? {} : { maxAttempts });
-  return makeGrpcRetryInterceptor({
-    delayFunction: sdk.delayFunction,
-    retryableDecider: (attempt, status) =>
-      (rateLimited || (status.code as number) !== RESOURCE_EXHAUSTED) &&
-      sdk.retryableDecider(attempt, status),
-  });
+  return (options, nextCall) => {
+    const retryRateLimited = rateLimited !== false && options.method_definition.path !== START_WORKFLOW_PATH;
+    return makeGrpcRetryInterceptor({
+      delayFunction: sdk.delayFunction,
+      retryableDecider: (attempt, status) =>
+        (retryRateLimited || (status.code as number) !== RESOURCE_EXHAUSTED) &&
+        sdk.retryableDecider(attempt, status),
+    })(options, nextCall);
+  };
+}
+
+/** How the client retries run starts refused for load, from `ConnectRetryOptions`; `false`: never. */
+function startRetry({ maxAttempts, rateLimited = true }: ConnectRetryOptions): RateLimitRetryOptions | false {
+  if (rateLimited === false) return false;
+  return {
+    maxAttempts: maxAttempts ?? RATE_LIMIT_RETRY_DEFAULTS.maxAttempts,
+    ...(rateLimited === true ? {} : rateLimited),
+  };
 }
 
 /**
@@ -144,17 +189,18 @@ export async function connect(options: ConnectOptions = {}): Promise<PipelinesCl
   const tls = options.tls ?? (env.TEMPORAL_TLS === 'true' || apiKey !== undefined);
   const namespace = options.namespace ?? env.TEMPORAL_NAMESPACE;
   const taskQueue = options.taskQueue ?? env.TEMPORAL_TASK_QUEUE;
-  // Payload configuration errors are thrown before anything connects.
+  // Configuration errors (payloads, maxConcurrentStarts) are thrown before anything connects.
   const dataConverter = createDataConverter(
     options.payloads ?? payloadOptionsFromEnv(options.env ?? process.env),
   );
+  const startLimiter = new StartLimiter(options.maxConcurrentStarts ?? DEFAULT_MAX_CONCURRENT_STARTS);
   let connection: Connection;
   try {
     connection = await Connection.connect({
       address: options.address ?? env.TEMPORAL_ADDRESS,
       tls,
       apiKey,
-      ...(options.retry ? { interceptors: [retryInterceptor(options.retry)] } : {}),
+      interceptors: [retryInterceptor(options.retry ?? {})],
     });
   } catch (err) {
     throw translateError(err);
@@ -166,12 +212,13 @@ export async function connect(options: ConnectOptions = {}): Promise<PipelinesCl
     ...(options.tracing && { interceptors: { workflow: [clientTracingInterceptor()] } }),
   });
   const maxInputBytes = options.maxInputBytes;
+  const starter = new RunStarter(temporal, startLimiter, startRetry(options.retry ?? {}));
 
   const actions = knownActions(options.actions);
   const start = async (document: unknown, startOptions: StartRunOptions = {}) => {
     try {
       const input = prepareRun(document, { actions, ...startOptions });
-      const handle = await startPreparedRun(temporal, input, { taskQueue, maxInputBytes, ...startOptions });
+      const handle = await starter.startOne(input, { taskQueue, maxInputBytes, ...startOptions });
       return new RunHandle(handle, input.traceId);
     } catch (err) {
       throw translateError(err);
@@ -183,7 +230,7 @@ export async function connect(options: ConnectOptions = {}): Promise<PipelinesCl
   return {
     temporal,
     pipelines,
-    executions: new Executions(temporal, pipelines, taskQueue, actions, maxInputBytes),
+    executions: new Executions(temporal, pipelines, taskQueue, actions, maxInputBytes, starter),
     async startSaved(name, { version, ...startOptions } = {}) {
       const saved = await pipelines.version(name, version);
       return start(saved.definition, { ...startOptions, pipelineVersion: String(saved.version) });

@@ -57,6 +57,8 @@ export interface Execution {
   tags: string[];
   /** 1 (highest) … 5 (lowest). */
   priority?: number;
+  /** The run's fairness key (its tenant), when it was started with one. */
+  fairnessKey?: string;
   /** 0–100. */
   progress: number;
   completedSteps?: number;
@@ -202,6 +204,7 @@ export function toExecution(
     error,
     tags: info.typedSearchAttributes.get(keys.tags) ?? [],
     priority: info.typedSearchAttributes.get(keys.priority),
+    fairnessKey: info.priority?.fairnessKey || undefined,
     progress: snapshot?.progress ?? (status === 'completed' ? 100 : 0),
     completedSteps: snapshot?.completedSteps,
     totalSteps: snapshot?.totalSteps,

@@ -12,7 +12,8 @@ import { toExecution, VISIBILITY_STATUS, type Execution, type ExecutionStatus } 
 import { pipelineName, type PipelineRegistry, type PipelineVersion } from './pipelines';
 import { retryRun, type RetryOptions } from './retryRun';
 import { RunHandle } from './runHandle';
-import { prepareRun, startPreparedRun, type ClientDuration, type StartRunOptions } from './startRun';
+import { RunStarter } from './runStarter';
+import { prepareRun, type ClientDuration, type StartRunOptions } from './startRun';
 
 /** What every way of creating an execution accepts. */
 export interface ExecutionRunOptions extends Pick<
@@ -20,6 +21,8 @@ export interface ExecutionRunOptions extends Pick<
   | 'params'
   | 'inputs'
   | 'priority'
+  | 'fairnessKey'
+  | 'fairnessWeight'
   | 'tags'
   | 'idempotencyKey'
   | 'maxParallelism'
@@ -172,6 +175,8 @@ export class Executions {
     private readonly taskQueue: string,
     private readonly actions?: StartRunOptions['actions'],
     private readonly maxInputBytes?: number,
+    /** Bounds and retries the starts (shared with the client's other ways of starting runs). */
+    private readonly starter: RunStarter = new RunStarter(temporal),
   ) {}
 
   /**
@@ -197,9 +202,13 @@ export class Executions {
   }
 
   /**
-   * Starts many executions, at most `concurrency` start calls at a time, and returns their handles
-   * without waiting for them to finish. Every request is validated before the first one starts: one
-   * invalid request starts none (its issues' paths begin with its index).
+   * Starts many executions, at most `concurrency` start calls at a time (and within the client's
+   * `maxConcurrentStarts`), and returns their handles without waiting for them to finish. Every
+   * request is validated before the first one starts: one invalid request starts none (its
+   * issues' paths begin with its index). A start refused for load is retried with jittered
+   * backoff per `connect({ retry })`, including the engine's own concurrency limit
+   * (`onLimit: 'reject'`), whose `retryAfterMs` it waits out; a start still refused after the last
+   * attempt rejects the whole call (`RateLimitError`), the runs started so far going on.
    */
   async createMany(
     requests: CreateExecutionOptions[],
@@ -218,8 +227,7 @@ export class Executions {
     const concurrency = Math.max(1, options.concurrency ?? 8);
     try {
       return await mapBounded(prepared, concurrency, async ({ request, input }) => {
-        const handle = await startPreparedRun(
-          this.temporal,
+        const handle = await this.starter.startInBatch(
           input,
           this.startOptions(request, input.pipelineVersion),
         );
@@ -298,7 +306,7 @@ export class Executions {
 
   /**
    * Starts a new execution of a finished one, linked to it (`retryOf`), with the same pipeline
-   * version, inputs, tags, priority and timeout, and new `params` if given. With
+   * version, inputs, tags, priority, fairness key and weight, and timeout, and new `params` if given. With
    * `fromFailedStep: true` it reuses the outputs of every step that completed (unless it reads a
    * param that changed, or depends on a step that re-runs) and re-runs only the rest.
    * @throws NotFoundError, PipelineValidationError (new params that do not fit)
@@ -416,7 +424,7 @@ export class Executions {
     const input = this.prepare(document, options, version);
     let id: string;
     try {
-      id = (await startPreparedRun(this.temporal, input, this.startOptions(options, version))).workflowId;
+      id = (await this.starter.startOne(input, this.startOptions(options, version))).workflowId;
     } catch (err) {
       throw translateError(err);
     }

@@ -59,6 +59,8 @@ interface OldRun {
   tags?: string[];
   timeoutMs?: number;
   priority?: PriorityOption;
+  fairnessKey?: string;
+  fairnessWeight?: number;
 }
 
 const RETRY_SUFFIX = /-retry-[0-9a-f]{8}$/;
@@ -90,11 +92,15 @@ async function loadOldRun(temporal: Client, executionId: string): Promise<OldRun
   const priority = description.typedSearchAttributes.get(
     defineSearchAttributeKey(SEARCH_ATTRIBUTES.priority.name, 'INT'),
   );
+  const { fairnessKey, fairnessWeight } = description.priority ?? {};
   return {
     input,
     runId: description.runId,
     ...(priority !== undefined &&
       [1, 2, 3, 4, 5].includes(priority) && { priority: priority as PriorityOption }),
+    // Temporal keeps the run's fairness key and weight with its priority.
+    ...(fairnessKey && { fairnessKey }),
+    ...(fairnessKey && fairnessWeight && { fairnessWeight }),
     taskQueue: description.taskQueue,
     tags: tags && tags.length > 0 ? tags : undefined,
     timeoutMs: optionalTsToMs(started.workflowExecutionTimeout) || undefined,
@@ -175,7 +181,7 @@ export async function prepareRetry(
 
 /**
  * Retries run `executionId` (see {@link prepareRetry}) as a new run with workflow id
- * `<old id>-retry-<8 hex>`, on the old run's task queue, with its tags, priority and time limit. The new
+ * `<old id>-retry-<8 hex>`, on the old run's task queue, with its tags, priority, fairness key and weight, and time limit. The new
  * run's snapshot has `retryOf` and its memo `retryOf` (see `describe().memo`).
  *
  * @example
@@ -197,6 +203,8 @@ export async function retryRun(
       ...(old.tags && { tags: old.tags }),
       ...(old.timeoutMs !== undefined && { timeout: old.timeoutMs }),
       ...(old.priority !== undefined && { priority: old.priority }),
+      ...(old.fairnessKey !== undefined && { fairnessKey: old.fairnessKey }),
+      ...(old.fairnessWeight !== undefined && { fairnessWeight: old.fairnessWeight }),
     };
     return new RunHandle(await startPreparedRun(temporal, input, startOptions), input.traceId);
   } catch (err) {

@@ -3,7 +3,7 @@
  * resolve params and inputs, then start one `runPipeline` workflow.
  */
 import { randomBytes } from 'node:crypto';
-import { defineSearchAttributeKey, TypedSearchAttributes } from '@temporalio/common';
+import { defineSearchAttributeKey, TypedSearchAttributes, type Priority } from '@temporalio/common';
 import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import {
   compile,
@@ -35,6 +35,7 @@ import {
   type RunConcurrency,
 } from '../pipeline/concurrency';
 import { releaseReservedSlot, reserveSlot } from './concurrencySlot';
+import { fairnessIssues, fairnessTag } from './fairness';
 import type { RunCallbacks, RunPipelineInput } from '../workflows/messages';
 import type { runPipeline } from '../workflows';
 
@@ -75,6 +76,22 @@ export interface StartRunOptions {
    * (5), or a key 1–5 (lower runs first when workers are saturated). @default 'normal'
    */
   priority?: PriorityOption;
+  /**
+   * The run's fairness key, e.g. a tenant id: when workers are saturated, Temporal dispatches the
+   * waiting tasks of different keys in turn (in proportion to their weights) instead of first come,
+   * first served, so one tenant's burst of runs cannot starve another tenant's single run. The run
+   * and all its activities carry it. The run is also tagged `fairness:<key>`, so runs can be
+   * listed by key (`tags: ['fairness:acme']`). At most 64 bytes (UTF-8). Takes effect on servers
+   * with fairness enabled (`startLocalServer` enables it; see docs/flow-control.md for clusters);
+   * elsewhere it is ignored. @default none: the run shares one queue with every run without a key
+   */
+  fairnessKey?: string;
+  /**
+   * The share of dispatches the run's `fairnessKey` gets relative to other keys (a key with
+   * weight 3 gets about three times the dispatches of a key with weight 1 while both wait).
+   * A positive number; Temporal clamps it to 0.001–1000. Needs `fairnessKey`. @default 1
+   */
+  fairnessWeight?: number;
   /**
    * URLs the worker POSTs the run's outcome to when it ends: `onComplete` when it completed,
    * `onFailure` when it failed or was cancelled (terminated and timed-out runs send none). The
@@ -126,6 +143,18 @@ const PRIORITY_KEYS = { high: 1, normal: 3, low: 5 } as const;
 /** The Temporal priority key (1–5) of a priority option. */
 export function priorityKey(priority: PriorityOption): number {
   return typeof priority === 'number' ? priority : PRIORITY_KEYS[priority];
+}
+
+const hasTaskPriority = (options: StartRunOptions) =>
+  options.priority !== undefined || options.fairnessKey !== undefined;
+
+/** Temporal's task-queue priority of a run: its activities inherit every field. */
+function taskPriority(options: StartRunOptions): Priority {
+  return {
+    ...(options.priority !== undefined && { priorityKey: priorityKey(options.priority) }),
+    ...(options.fairnessKey !== undefined && { fairnessKey: options.fairnessKey }),
+    ...(options.fairnessWeight !== undefined && { fairnessWeight: options.fairnessWeight }),
+  };
 }
 
 /** Params are kept in the run's memo (for listings) only up to this size. */
@@ -259,6 +288,7 @@ export function prepareRun(document: unknown, options: StartRunOptions = {}): Ru
     ...(inputs.ok ? [] : inputs.issues),
     ...tagIssues(options.tags ?? []),
     ...priorityIssues(options.priority),
+    ...fairnessIssues(options),
     ...callbackIssues(options.callbacks),
     ...concurrencyIssues(plan, options),
     ...runBudgetIssues(options.budget),
@@ -407,6 +437,12 @@ export async function startPreparedRun(
     await reserveSlot(client, input.concurrency!, workflowId, taskQueue);
     input = { ...input, concurrency: { ...input.concurrency!, reserved: true } };
   }
+  const tags = [
+    ...new Set([
+      ...(options.tags ?? []),
+      ...(options.fairnessKey !== undefined ? [fairnessTag(options.fairnessKey)] : []),
+    ]),
+  ];
   try {
     // The start is the first span of the run's trace (with `connect({ tracing: true })`).
     return await withRunTrace(input.traceId, () =>
@@ -420,7 +456,7 @@ export async function startPreparedRun(
           workflowIdReusePolicy: 'REJECT_DUPLICATE',
         }),
         ...(options.timeout !== undefined && { workflowExecutionTimeout: options.timeout }),
-        ...(options.priority !== undefined && { priority: { priorityKey: priorityKey(options.priority) } }),
+        ...(hasTaskPriority(options) && { priority: taskPriority(options) }),
         memo: runMemo(input),
         typedSearchAttributes: new TypedSearchAttributes([
           { key: defineSearchAttributeKey(SEARCH_ATTRIBUTES.pipelineName.name, 'KEYWORD'), value: plan.name },
@@ -436,13 +472,8 @@ export async function startPreparedRun(
                 },
               ]
             : []),
-          ...(options.tags?.length
-            ? [
-                {
-                  key: defineSearchAttributeKey(SEARCH_ATTRIBUTES.tags.name, 'KEYWORD_LIST'),
-                  value: [...new Set(options.tags)],
-                },
-              ]
+          ...(tags.length > 0
+            ? [{ key: defineSearchAttributeKey(SEARCH_ATTRIBUTES.tags.name, 'KEYWORD_LIST'), value: tags }]
             : []),
         ]),
       }),

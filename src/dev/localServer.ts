@@ -21,7 +21,11 @@ export interface LocalServerOptions {
   dbFilename?: string;
   /** @default 'default' */
   namespace?: string;
-  /** Extra `--dynamic-config-value K=V` entries (values are JSON). */
+  /**
+   * `--dynamic-config-value K=V` entries (values are JSON), over the defaults: `matching.enableFairness:
+   * true`, so runs' fairness keys take effect (pass `{ 'matching.enableFairness': false }` to turn
+   * it off).
+   */
   dynamicConfig?: Record<string, unknown>;
   /** How long to wait for the server to serve. @default 60000 */
   startTimeoutMs?: number;
@@ -68,6 +72,18 @@ export async function freePort(ip = '127.0.0.1'): Promise<number> {
     });
   });
 }
+
+/** Dynamic config the local server starts with unless `dynamicConfig` says otherwise. */
+export const DEFAULT_DYNAMIC_CONFIG: Readonly<Record<string, unknown>> = {
+  // Fairness keys (tenant fairness) are ignored unless this is on.
+  'matching.enableFairness': true,
+};
+
+const dynamicConfigArgs = (dynamicConfig: Record<string, unknown> | undefined): string[] =>
+  Object.entries({ ...DEFAULT_DYNAMIC_CONFIG, ...dynamicConfig }).flatMap(([key, value]) => [
+    '--dynamic-config-value',
+    `${key}=${JSON.stringify(value)}`,
+  ]);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -119,9 +135,7 @@ function cliArgs(
   if (o.dbFilename) args.push('--db-filename', o.dbFilename, '--sqlite-pragma', 'journal_mode=wal');
   for (const attr of Object.values(SEARCH_ATTRIBUTES))
     args.push('--search-attribute', `${attr.name}=${attr.type}`);
-  for (const [key, value] of Object.entries(o.dynamicConfig ?? {})) {
-    args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
-  }
+  args.push(...dynamicConfigArgs(o.dynamicConfig));
   return args;
 }
 
@@ -202,7 +216,10 @@ async function startWithSdkDownload(
         ui: o.uiPort !== false,
         uiPort: o.uiPort === false ? undefined : o.uiPort,
         dbFilename: o.dbFilename,
-        ...(o.uiPort !== false && o.codecEndpoint && { extraArgs: ['--ui-codec-endpoint', o.codecEndpoint] }),
+        extraArgs: [
+          ...dynamicConfigArgs(o.dynamicConfig),
+          ...(o.uiPort !== false && o.codecEndpoint ? ['--ui-codec-endpoint', o.codecEndpoint] : []),
+        ],
         searchAttributes: Object.values(SEARCH_ATTRIBUTES).map((a) =>
           defineSearchAttributeKey(a.name, a.sdkType),
         ),

@@ -21,7 +21,8 @@ interface Service {
   environment?: Record<string, string>;
   depends_on?: Record<string, { condition: string }>;
   ports?: Array<{ published: number; target: number }>;
-  volumes?: Array<{ source: string; target: string }>;
+  /** Debian's docker-compose resolves a bind mount to `source:target:mode`. */
+  volumes?: string[];
   deploy?: { replicas?: number };
 }
 
@@ -136,6 +137,15 @@ test('the setup scripts are valid shell and register every search attribute the 
   for (const attribute of Object.values(SEARCH_ATTRIBUTES)) {
     expect(setup).toContain(`${attribute.name}=${attribute.type}`);
   }
+});
+
+test('the server reads the dynamic config in deploy/temporal, which turns fairness keys on', () => {
+  const { temporal } = resolved();
+  const mounts = (temporal!.volumes ?? []).map((v) => v.split(':'));
+  const mount = mounts.find(([source]) => source === path.join(ROOT, 'deploy/temporal/dynamicconfig.yaml'));
+  expect(mount?.[1]).toBe(`/etc/temporal/${temporal!.environment!.DYNAMIC_CONFIG_FILE_PATH}`);
+  const dynamicConfig = parse(read('deploy/temporal/dynamicconfig.yaml')) as Record<string, unknown>;
+  expect(dynamicConfig['matching.enableFairness']).toEqual([{ value: true }]);
 });
 
 test('the Dockerfile copies files that exist and runs entrypoints the build produces', () => {
