@@ -179,6 +179,12 @@ describe('concurrency limits per key', () => {
     const key = `term-${randomBytes(3).toString('hex')}`;
     const options = { concurrencyKey: key, maxConcurrentRuns: 1 };
     const holder = await clients[0]!.start(blocking('blocker'), options);
+    // Runs get free slots in the order their requests reach the limiter: let the holder's arrive first.
+    await eventually(
+      () => limiterState(key),
+      (s) => s.holders.includes(holder.taskId),
+      20_000,
+    );
     const next = await clients[1]!.start(quick('next'), options);
     await eventually(
       () => limiterState(key),
@@ -202,6 +208,12 @@ describe('concurrency limits per key', () => {
     const key = `term-ui-${randomBytes(3).toString('hex')}`;
     const options = { concurrencyKey: key, maxConcurrentRuns: 1 };
     const holder = await clients[0]!.start(blocking('blocker'), options);
+    // Runs get free slots in the order their requests reach the limiter: let the holder's arrive first.
+    await eventually(
+      () => limiterState(key),
+      (s) => s.holders.includes(holder.taskId),
+      20_000,
+    );
     const next = await clients[1]!.start(quick('next'), options);
     await eventually(
       () => limiterState(key),
@@ -224,6 +236,12 @@ describe('concurrency limits per key', () => {
     const key = `cancel-${randomBytes(3).toString('hex')}`;
     const options = { concurrencyKey: key, maxConcurrentRuns: 1 };
     const holder = await clients[0]!.start(blocking('blocker'), options);
+    // Runs get free slots in the order their requests reach the limiter: let the holder's arrive first.
+    await eventually(
+      () => limiterState(key),
+      (s) => s.holders.includes(holder.taskId),
+      20_000,
+    );
     const cancelled = await clients[1]!.start(quick('cancelled'), options);
     const last = await clients[2]!.start(quick('last'), options);
     await eventually(
@@ -278,6 +296,22 @@ describe('concurrency limits per key', () => {
     await expect(admitted.result()).resolves.toMatchObject({ outputs: { say: 'done' } });
     await held[1]!.terminate();
   }, 60_000);
+
+  test("createMany against an 'on_limit: reject' pipeline backs off and starts every run, 2 at a time", async () => {
+    const name = `batch-${randomBytes(3).toString('hex')}`;
+    const path = `/${name}`;
+    await clients[0]!.pipelines.create({
+      name,
+      definition: calling(name, work.url(path), { max_concurrent_runs: 2, on_limit: 'reject' }),
+    });
+    const handles = await clients[0]!.executions.createMany(
+      Array.from({ length: 8 }, (_, n) => ({ pipelineId: name, params: { n } })),
+    );
+    expect(handles).toHaveLength(8);
+    await Promise.all(handles.map((h) => h.result()));
+    expect(work.order.filter((r) => r.startsWith(`${path}?`))).toHaveLength(8);
+    expect(work.maxInProgress(path)).toBe(2);
+  }, 90_000);
 
   test('a run that continues as new keeps its slot until it ends', async () => {
     const key = `can-${randomBytes(3).toString('hex')}`;
