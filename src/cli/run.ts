@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { SingleBar } from 'cli-progress';
 import type { PipelinesClient } from '../client/connect';
 import type { RunHandle } from '../client/runHandle';
+import type { StartRunOptions } from '../client/startRun';
 import { compileOrThrow, type CompileOptions } from '../pipeline/compiler';
 import type { ParamType } from '../pipeline/definition';
 import type { ExecutionPlan } from '../pipeline/plan';
@@ -23,6 +24,11 @@ export interface RunCommandOptions {
   tag?: string[];
   fairnessKey?: string;
   fairnessWeight?: string;
+  concurrencyKey?: string;
+  maxConcurrentRuns?: string;
+  onLimit?: string;
+  maxTokens?: string;
+  maxCost?: string;
   version?: string;
   wait?: boolean;
   stream?: boolean;
@@ -30,6 +36,10 @@ export interface RunCommandOptions {
   uiUrl?: string;
   actions?: CompileOptions['actions'];
 }
+
+/** A numeric option as given (the run's own checks say what is wrong with it), or undefined. */
+const numberOption = (value: string | undefined): number | undefined =>
+  value === undefined ? undefined : Number(value);
 
 /** A file path or a saved pipeline's name: its document and compiled plan. */
 export async function resolvePipeline(
@@ -70,6 +80,12 @@ export async function runCommand(
     tags: options.tag ?? [],
     fairnessKey: options.fairnessKey,
     fairnessWeight: options.fairnessWeight !== undefined ? Number(options.fairnessWeight) : undefined,
+    concurrencyKey: options.concurrencyKey,
+    maxConcurrentRuns: numberOption(options.maxConcurrentRuns),
+    onLimit: options.onLimit as StartRunOptions['onLimit'],
+    ...((options.maxTokens !== undefined || options.maxCost !== undefined) && {
+      budget: { maxTokens: numberOption(options.maxTokens), maxCost: numberOption(options.maxCost) },
+    }),
   };
   const run = saved
     ? await client.startSaved(saved.name, { ...startOptions, version: saved.version })

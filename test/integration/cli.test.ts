@@ -158,6 +158,27 @@ test('a bad --input is refused before anything starts, with the reason', async (
   expect(result.stderr).toMatch(/inputs\.n +invalid_type/);
 });
 
+test('run takes flow-control options: a concurrency limit runs the pipeline, a bad one is refused before start', async () => {
+  const limited = await tpipe(
+    'run',
+    write('limited.yaml', GOOD),
+    '--input',
+    'n=21',
+    '--concurrency-key',
+    `cli-${Date.now().toString(36)}`,
+    '--max-concurrent-runs',
+    '1',
+    '--max-tokens',
+    '1000',
+    '--wait',
+  );
+  expect(limited.code).toBe(0);
+  expect(limited.stdout).toMatch(/^completed\n\{\n {2}"result": 42\n\}$/m);
+  const refused = await tpipe('run', write('refused.yaml', GOOD), '--input', 'n=1', '--on-limit', 'drop');
+  expect(refused.code).toBe(1);
+  expect(refused.stderr).toMatch(/onLimit/);
+});
+
 test('pipelines create, list, get, update, delete; run a saved pipeline by name; executions list, get, logs; graph', async () => {
   const name = `cli_saved_${Date.now().toString(36)}`;
   const file = write('saved.yaml', GOOD.replace('name: cli_double', `name: ${name}`));
