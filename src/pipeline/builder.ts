@@ -328,6 +328,8 @@ export interface WaitForEventOptions<P = unknown> {
 
 /** A `wait_for_event` step: its output's fields (see `WaitForEventOutput`). */
 export interface EventHandle<P = unknown> extends StepHandle {
+  /** The whole output: `{ payload, timedOut, receivedAt, by }`. */
+  readonly output: Ref<{ payload: P; timedOut: boolean; receivedAt: string | null; by: string | null }>;
   /** The event's payload (or the default, when it timed out). */
   readonly payload: Ref<P>;
   /** No event arrived in time and the default was taken. */
@@ -539,6 +541,7 @@ export class NodeBuilder<Inputs, N extends string> {
     });
     return {
       ...base,
+      output: new Ref(`steps.${this.id}.output`),
       payload: this.field('payload'),
       timedOut: this.field('timedOut'),
       receivedAt: this.field('receivedAt'),

@@ -95,7 +95,7 @@ export class EventWaits {
       reject(
         'invalid_payload',
         id,
-        `The payload does not fit step '${id}''s schema: ${issues.map((i) => i.message).join('; ')}.`,
+        `The payload does not fit the schema of step '${id}': ${issues.map((i) => i.message).join('; ')}.`,
         issues,
       );
     }
