@@ -26,7 +26,7 @@ import { connect } from '../src/client/connect';
 import { startPipelineRun } from '../src/client/startRun';
 import { startLocalServer } from '../src/dev/localServer';
 import { bundleWorkflows, createPipelineWorker } from '../src/worker';
-import { statusQuery } from '../src/workflows/messages';
+import { sendEventUpdate, statusQuery } from '../src/workflows/messages';
 import { registryWorkflowId } from '../src/workflows/registryMessages';
 import { startFakeOpenAI } from '../test/support/fakeOpenAI';
 import { startHttpRecorder } from '../test/support/httpRecorder';
@@ -281,6 +281,46 @@ async function main(): Promise<void> {
     );
     await settle(withCallback);
     await write('run-with-callback', withCallback);
+
+    // wait_for_event steps: one answered by an event (a refused event first, which leaves nothing in
+    // history, then an accepted sendEvent update), then one that times out and takes its default.
+    const waiting = await start({
+      name: 'replay-wait-for-event',
+      steps: [
+        { id: 'draft', action: 'transform', params: { value: 'v2' } },
+        {
+          id: 'approve',
+          action: 'wait_for_event',
+          params: {
+            event: 'approval',
+            prompt: 'Ship {{ steps.draft.output }}?',
+            schema: { type: 'object', properties: { approved: { type: 'boolean' } }, required: ['approved'] },
+            timeout: '1h',
+          },
+        },
+        {
+          id: 'ack',
+          action: 'wait_for_event',
+          params: { timeout: '1s', on_timeout: 'default', default: 'no answer' },
+          depends_on: ['approve'],
+        },
+        {
+          id: 'decide',
+          action: 'condition',
+          params: { condition: 'steps.approve.output.payload.approved', on_true: 'ship' },
+        },
+        { id: 'ship', action: 'transform', params: { value: 'shipped {{ steps.ack.output.payload }}' } },
+      ],
+    });
+    await untilNodeRunning(waiting, 'approve');
+    await waiting
+      .executeUpdate(sendEventUpdate, { args: [{ node: 'approve', payload: { approved: 'yes' } }] })
+      .catch(() => undefined);
+    await waiting.executeUpdate(sendEventUpdate, {
+      args: [{ node: 'approve', payload: { approved: true }, by: 'recorder' }],
+    });
+    await settle(waiting);
+    await write('wait-for-event', waiting);
 
     // The registry entity: two saves, a deploy, a metadata update, then delete.
     const name = 'replay-registry';

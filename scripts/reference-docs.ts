@@ -31,11 +31,14 @@ interface JsonSchema {
   pattern?: string;
   additionalProperties?: JsonSchema | boolean;
   description?: string;
+  $ref?: string;
 }
 
 /** A JSON Schema type in a few words: `string`, `"GET" \\| "POST"`, `object of string`, `number \\| duration`. */
 function typeOf(schema: JsonSchema | undefined): string {
   if (!schema || Object.keys(schema).length === 0) return 'any';
+  // The only recursive param schema: a wait_for_event step's payload schema.
+  if (schema.$ref) return 'payload schema: `{ type, properties?, required?, items? }`';
   if (schema.enum) return schema.enum.map((v) => JSON.stringify(v)).join(' \\| ');
   if (schema.anyOf) return [...new Set(schema.anyOf.map(typeOf))].join(' \\| ');
   if (schema.pattern?.includes('ms|s|m|h|d')) return 'duration text (`"30s"`)';
@@ -46,6 +49,14 @@ function typeOf(schema: JsonSchema | undefined): string {
   }
   return type ?? 'any';
 }
+
+const RUNS: Record<KindSpec['execution'], string> = {
+  inline: 'inside the workflow (pure; no history events)',
+  timer: 'as a durable workflow timer',
+  event:
+    'inside the workflow, as a durable wait for an event (a timer only when it has a timeout; no worker slot held)',
+  activity: 'as an activity, retried per its policy',
+};
 
 const ms = (n: number) => (n % 1000 === 0 ? `${n / 1000} s` : `${n} ms`);
 
@@ -72,7 +83,7 @@ function kindSection(name: string, spec: KindSpec): string {
     '',
     spec.description,
     '',
-    `- Runs: ${spec.execution === 'inline' ? 'inside the workflow (pure; no history events)' : spec.execution === 'timer' ? 'as a durable workflow timer' : 'as an activity, retried per its policy'}.`,
+    `- Runs: ${RUNS[spec.execution]}.`,
     `- Output: ${outputs}.`,
   ];
   if (spec.execution === 'activity') {

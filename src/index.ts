@@ -14,7 +14,14 @@ export {
 } from './client/startRun';
 export {
   runLogsQuery,
+  sendEventUpdate,
   statusQuery,
+  EVENT_REJECTED,
+  type EventRejection,
+  type EventRejectionReason,
+  type EventWait,
+  type SendEventRequest,
+  type SendEventResult,
   type NodeError,
   type NodeSnapshot,
   type NodeStatus,
@@ -94,6 +101,7 @@ export {
 } from './client/executions';
 export { type Execution, type ExecutionStatus, type ExecutionStep } from './client/execution';
 export { RunHandle, type RunResult, type RunState, type RunStatusView } from './client/runHandle';
+export { sendRunEvent } from './client/sendEvent';
 export {
   prepareRetry,
   retryRun,
@@ -116,6 +124,7 @@ export { verifyCallbackSignature, type VerifyCallbackOptions } from './client/ca
 export {
   AlreadyExistsError,
   BudgetExceededError,
+  EventRejectedError,
   InternalServerError,
   NotFoundError,
   PipelineRunFailedError,

@@ -17,7 +17,7 @@ import { readPipelineFile, loadPipelineDocument } from './documents';
 import { toMermaid } from './graph';
 import { colours, paintStatus, printJson, printTable } from './output';
 import { resolvePipeline, runCommand } from './run';
-import { parseAssignments, UsageError } from './values';
+import { jsonOrText, parseAssignments, UsageError } from './values';
 
 interface GlobalOptions {
   address?: string;
@@ -306,9 +306,17 @@ export function buildProgram(): Command {
       paintStatus(s.status),
       String(s.attempts),
       s.durationSeconds !== undefined ? `${s.durationSeconds} s` : '',
-      s.error?.message ?? s.skipReason ?? '',
+      s.error?.message ??
+        s.skipReason ??
+        (s.waitingFor
+          ? `waiting for event '${s.waitingFor.event}'${s.waitingFor.timeoutAt ? ` until ${s.waitingFor.timeoutAt}` : ''}`
+          : ''),
     ]);
     printTable(['STEP', 'KIND', 'STATUS', 'ATTEMPTS', 'DURATION', 'NOTE'], rows);
+    for (const [stepId, s] of Object.entries(e.steps)) {
+      if (s.waitingFor?.prompt !== undefined)
+        process.stdout.write(`${stepId} asks: ${s.waitingFor.prompt}\n`);
+    }
     if (e.outputs !== undefined) process.stdout.write(`outputs: ${JSON.stringify(e.outputs, null, 2)}\n`);
   });
   executions
@@ -339,6 +347,24 @@ export function buildProgram(): Command {
     .action(async (id: string) => {
       await (await connected()).executions.cancel(id);
       report({ cancelled: id }, `cancellation requested for ${id}`);
+    });
+  executions
+    .command('signal <id>')
+    .description(
+      "send an event to the run's waiting wait_for_event step; the run checks the payload against the step's schema",
+    )
+    .requiredOption('--node <step>', 'the wait_for_event step id')
+    .requiredOption('--payload <json>', 'the payload as JSON (text that is not JSON is sent as a string)')
+    .option('--by <who>', 'who sends it (recorded as the step output "by")')
+    .action(async (id: string, options: { node: string; payload: string; by?: string }) => {
+      const accepted = await (
+        await connected()
+      ).executions.signal(id, {
+        node: options.node,
+        payload: jsonOrText(options.payload),
+        ...(options.by !== undefined && { by: options.by }),
+      });
+      report(accepted, `${id}: step ${accepted.node} accepted event '${accepted.event}'`);
     });
   executions
     .command('terminate <id>')

@@ -20,7 +20,8 @@ export function parseAssignments(
   return values;
 }
 
-function jsonOrText(raw: string): unknown {
+/** `raw` parsed as JSON, or `raw` itself when it is not JSON. */
+export function jsonOrText(raw: string): unknown {
   try {
     return JSON.parse(raw) as unknown;
   } catch {

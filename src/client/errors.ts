@@ -10,7 +10,8 @@ import {
   WorkflowNotFoundError,
 } from '@temporalio/client';
 import { ApplicationFailure, CancelledFailure, TerminatedFailure, TimeoutFailure } from '@temporalio/common';
-import { PipelineError, type BudgetBreach } from '../pipeline';
+import { PipelineError, type BudgetBreach, type PayloadIssue } from '../pipeline';
+import type { EventRejectionReason } from '../workflows/messages';
 import type { Execution } from './execution';
 
 export { PipelineError, PipelineValidationError } from '../pipeline';
@@ -76,6 +77,29 @@ export class BudgetExceededError extends PipelineRunFailedError {
     options?: { cause?: unknown },
   ) {
     super(taskId, runError, nodeId, attempts, { ...options, status: 'failed' });
+  }
+}
+
+/**
+ * A run refused an event sent to a `wait_for_event` step; nothing was recorded and the step
+ * (if it waits) goes on waiting. `reason` says why: `unknown_step`, `not_an_event_step`,
+ * `not_waiting` (pending, or already settled), `invalid_payload` (`issues` lists every field
+ * that does not fit the step's schema, with paths inside the payload), or `run_closed` (the run
+ * has ended).
+ */
+export class EventRejectedError extends PipelineError {
+  static readonly CODE = 'event_rejected';
+  readonly code = 'event_rejected' as const;
+  constructor(
+    readonly executionId: string,
+    readonly node: string,
+    readonly reason: EventRejectionReason | 'run_closed',
+    message: string,
+    /** With `invalid_payload`: each problem's path inside the payload and a sentence. */
+    readonly issues: readonly PayloadIssue[] = [],
+    options?: { cause?: unknown },
+  ) {
+    super(`Run ${executionId} refused the event for step '${node}': ${message}`, options);
   }
 }
 

@@ -8,7 +8,7 @@ import type { WorkflowExecutionDescription, WorkflowExecutionInfo } from '@tempo
 import { defineSearchAttributeKey } from '@temporalio/common';
 import type { TokenUsage } from '../pipeline';
 import { SEARCH_ATTRIBUTES } from '../pipeline';
-import type { NodeSnapshot, RunBudgetSnapshot, RunSnapshot } from '../workflows/messages';
+import type { EventWait, NodeSnapshot, RunBudgetSnapshot, RunSnapshot } from '../workflows/messages';
 
 /** Run statuses (DESIGN.md decision 8). */
 export type RunState =
@@ -32,6 +32,8 @@ export interface ExecutionStep {
   /** While retrying: the last attempt's failure and when the next attempt is due. */
   lastFailure?: string;
   nextAttemptAt?: string;
+  /** A `wait_for_event` step that waits (status `running`): for which event, the prompt, until when. */
+  waitingFor?: EventWait;
   [extra: string]: unknown;
 }
 

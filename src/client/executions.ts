@@ -13,6 +13,7 @@ import { pipelineName, type PipelineRegistry, type PipelineVersion } from './pip
 import { retryRun, type RetryOptions } from './retryRun';
 import { RunHandle } from './runHandle';
 import { RunStarter } from './runStarter';
+import { sendRunEvent, type SendEventRequest, type SendEventResult } from './sendEvent';
 import { prepareRun, type ClientDuration, type StartRunOptions } from './startRun';
 
 /** What every way of creating an execution accepts. */
@@ -385,6 +386,20 @@ export class Executions {
   /** Asks a run to stop: in-flight steps are cancelled, then it ends `cancelled`. */
   async cancel(id: string): Promise<void> {
     await new RunHandle(this.temporal.workflow.getHandle(id)).cancel();
+  }
+
+  /**
+   * Sends an event to a run's waiting `wait_for_event` step (`node` is its step id): the payload
+   * is checked against the step's `schema` by the run itself, and becomes the step's
+   * `output.payload`. Resolves once the run accepted it (the step then completes).
+   * @example
+   * await client.executions.signal(executionId, { node: 'approve', payload: { approved: true }, by: 'ada' });
+   * @throws EventRejectedError when the run refuses it — unknown step, not a wait_for_event step,
+   * step not waiting (pending or settled), payload that does not fit (`issues`), or run ended; nothing is recorded.
+   * @throws NotFoundError when there is no such run.
+   */
+  async signal(executionId: string, event: SendEventRequest): Promise<SendEventResult> {
+    return sendRunEvent(this.temporal.workflow.getHandle(executionId), event);
   }
 
   /** Ends a run at once: `terminated` (no callback, no cleanup). */

@@ -10,6 +10,7 @@ import { PollTimeoutError, translateError } from './errors';
 import { releaseSlotOfTerminatedRun } from './concurrencySlot';
 import { queryRunSnapshot } from './runSnapshot';
 import { runStatusOf, type RunState } from './execution';
+import { sendRunEvent, type SendEventResult } from './sendEvent';
 import type { ClientDuration } from './startRun';
 import { readRunStream, type RunStreamChunk, type StreamOptions, type StreamSource } from './stream';
 
@@ -162,6 +163,22 @@ export class RunHandle {
         return { status: d.status.name, runId: d.runId, closeTime: d.closeTime };
       },
     };
+  }
+
+  /**
+   * Sends an event to the run's waiting `wait_for_event` step `node`; `payload` must fit the
+   * step's `schema` and becomes its `output.payload`. Resolves once the run accepted it.
+   * @param options.by who sends it (the step's `output.by`, and the run log).
+   * @example await run.sendEvent('approve', { approved: true, comment: 'ship it' }, { by: 'ada' });
+   * @throws EventRejectedError when the run refuses it (nothing is recorded; the step keeps waiting).
+   * @throws NotFoundError when there is no such run.
+   */
+  async sendEvent(node: string, payload: unknown, options: { by?: string } = {}): Promise<SendEventResult> {
+    return sendRunEvent(this.workflow, {
+      node,
+      payload,
+      ...(options.by !== undefined && { by: options.by }),
+    });
   }
 
   /**

@@ -9,6 +9,7 @@
 import type { OnLimit } from './concurrency';
 import type { ChatMessage, HttpMethod, OutputType } from './catalog';
 import type { ParamDeclaration, ParamType, PipelineDefinitionInput, StepDefinition } from './definition';
+import { APPROVAL_SCHEMA, type EventSchema } from './eventSchema';
 import type { TokenUsage } from './nodeActivity';
 import { escapeTemplateText } from './templates';
 
@@ -310,6 +311,47 @@ export interface ConditionOptions {
   onFalse?: StepTarget | StepTarget[];
 }
 
+export interface WaitForEventOptions<P = unknown> {
+  /** A label for what the step waits for, shown in the run's status. @default the step id */
+  event?: string;
+  /** What the person (or system) is asked; references are rendered when the wait starts. */
+  prompt?: Text;
+  /** The payload's shape; an event whose payload does not fit is refused. @default any payload */
+  schema?: EventSchema;
+  /** How long to wait. @default none: until an event arrives or the run is cancelled */
+  timeout?: DurationText;
+  /** When `timeout` passes: fail the step (code `EventTimeout`) or take `default`. @default 'fail' */
+  onTimeout?: 'fail' | 'default';
+  /** With `onTimeout: 'default'`: the payload taken instead (it must fit `schema`). */
+  default?: Value<P>;
+}
+
+/** A `wait_for_event` step: its output's fields (see `WaitForEventOutput`). */
+export interface EventHandle<P = unknown> extends StepHandle {
+  /** The whole output: `{ payload, timedOut, receivedAt, by }`. */
+  readonly output: Ref<{ payload: P; timedOut: boolean; receivedAt: string | null; by: string | null }>;
+  /** The event's payload (or the default, when it timed out). */
+  readonly payload: Ref<P>;
+  /** No event arrived in time and the default was taken. */
+  readonly timedOut: Ref<boolean>;
+  /** When the event was accepted (ISO); null when it timed out. */
+  readonly receivedAt: Ref<string | null>;
+  /** Who sent the event, when the sender said; else null. */
+  readonly by: Ref<string | null>;
+}
+
+/** The payload of an approval (see `APPROVAL_SCHEMA`). */
+export interface ApprovalPayload {
+  approved: boolean;
+  comment?: string;
+  by?: string;
+}
+
+export interface ApprovalHandle extends EventHandle<ApprovalPayload> {
+  /** The decision: `payload.approved` (a boolean; use it as a `condition`). */
+  readonly approved: Ref<boolean>;
+}
+
 interface BuiltStep {
   name: string;
   step: StepDefinition;
@@ -476,6 +518,51 @@ export class NodeBuilder<Inputs, N extends string> {
   /** Waits on a durable timer. */
   delay(options: { duration: DurationText }): StepHandle {
     return this.put('delay', { ...options });
+  }
+
+  /**
+   * Pauses the run until an event for this step arrives (`client.executions.signal(id, { node,
+   * payload })` or `run.sendEvent(node, payload)`) or `timeout` passes. `P` types the payload.
+   * @example
+   * const review = pipeline.add({ name: 'review' }).waitForEvent<{ score: number }>({
+   *   prompt: template`Score this draft: ${draft.response}`,
+   *   schema: { type: 'object', properties: { score: { type: 'integer' } }, required: ['score'] },
+   *   timeout: '2d',
+   * });
+   */
+  waitForEvent<P = unknown>(options: WaitForEventOptions<P> = {}): EventHandle<P> {
+    const base = this.put('wait_for_event', {
+      event: options.event,
+      prompt: options.prompt,
+      schema: options.schema,
+      timeout: options.timeout,
+      on_timeout: options.onTimeout,
+      default: options.default,
+    });
+    return {
+      ...base,
+      output: new Ref(`steps.${this.id}.output`),
+      payload: this.field('payload'),
+      timedOut: this.field('timedOut'),
+      receivedAt: this.field('receivedAt'),
+      by: this.field('by'),
+    };
+  }
+
+  /**
+   * A `wait_for_event` step whose payload is an approval, `{ approved: boolean, comment?, by? }`
+   * ({@link APPROVAL_SCHEMA}); `approved` reads the decision.
+   * @example
+   * const approve = pipeline.add({ name: 'approve' }).approval({ prompt: template`Publish? ${draft.response}`, timeout: '3d' });
+   * pipeline.add({ name: 'publish', condition: approve.approved }).notification({ channel: 'blog', message: draft.response });
+   */
+  approval(options: Omit<WaitForEventOptions<ApprovalPayload>, 'schema'> = {}): ApprovalHandle {
+    const handle = this.waitForEvent<ApprovalPayload>({
+      event: 'approval',
+      ...options,
+      schema: APPROVAL_SCHEMA,
+    });
+    return { ...handle, approved: handle.payload.at('approved') };
   }
 
   /**

@@ -283,7 +283,10 @@ function planNode(
       warnings.push({
         path: ['steps', index, setting],
         code: 'ignored_setting',
-        message: `'${setting}' is ignored: '${s.kind}' steps run ${spec.execution === 'timer' ? 'as a durable timer' : 'inside the workflow'}, not as an activity.`,
+        message:
+          spec.execution === 'event'
+            ? `'${setting}' is ignored: '${s.kind}' steps wait inside the workflow, not as an activity${setting === 'timeout' ? '; set params.timeout for how long to wait' : ''}.`
+            : `'${setting}' is ignored: '${s.kind}' steps run ${spec.execution === 'timer' ? 'as a durable timer' : 'inside the workflow'}, not as an activity.`,
         stepId: def.id,
       });
     }

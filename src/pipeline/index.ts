@@ -10,6 +10,7 @@ export * from './runLogs';
 export * from './stream';
 export * from './attempts';
 export * from './catalog';
+export { APPROVAL_SCHEMA, checkEventPayload, type EventSchema, type PayloadIssue } from './eventSchema';
 export * from './builder';
 export { durationToMs } from './duration';
 export {

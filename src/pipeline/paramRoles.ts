@@ -25,6 +25,7 @@ export const PARAM_ROLES: Readonly<Record<BuiltinKind | 'action', ParamRoles>> =
   condition: { expressionParams: ['condition'], templateParams: [] },
   log: ALL,
   delay: ALL,
+  wait_for_event: { expressionParams: [], templateParams: ['prompt', 'default'] },
   action: ALL,
 });
 

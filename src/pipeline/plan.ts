@@ -17,6 +17,7 @@ export const BUILTIN_KINDS = [
   'log',
   'notification',
   'delay',
+  'wait_for_event',
 ] as const;
 export type BuiltinKind = (typeof BUILTIN_KINDS)[number];
 /** `action` is a user-registered action, run as an activity named after it. */
@@ -24,9 +25,10 @@ export type NodeKind = BuiltinKind | 'action';
 
 /**
  * Where a node runs: `inline` in the workflow (pure, deterministic), `activity` (touches the
- * world, retried per its policy), `timer` (a durable workflow timer).
+ * world, retried per its policy), `timer` (a durable workflow timer), `event` (a durable wait in
+ * the workflow for an event sent to the run, with an optional timeout).
  */
-export type NodeExecution = 'inline' | 'activity' | 'timer';
+export type NodeExecution = 'inline' | 'activity' | 'timer' | 'event';
 
 /** Temporal's retry policy in plain JSON (milliseconds). */
 export interface PlanRetryPolicy {

@@ -32,6 +32,7 @@ export const KIND_EXECUTION: Readonly<Record<NodeKind, NodeExecution>> = {
   condition: 'inline',
   log: 'inline',
   delay: 'timer',
+  wait_for_event: 'event',
   llm: 'activity',
   api_call: 'activity',
   notification: 'activity',

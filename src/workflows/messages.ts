@@ -3,13 +3,14 @@
  * (queries) clients send it. The client imports this module; it must stay free of workflow runtime
  * calls other than the `define*` helpers.
  */
-import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { BudgetBreach, RunBudgetOptions } from '../pipeline/budget';
 import type { NodeMetrics, RunLogLevel, TokenUsage } from '../pipeline/nodeActivity';
 import type { PackedPlan } from '../pipeline/planWire';
 import { STREAM_DELTAS_SIGNAL, type StreamDeltaBatch } from '../pipeline/stream';
 import { ATTEMPT_EVENT_SIGNAL, type AttemptEvent } from '../pipeline/attempts';
 import type { RunConcurrency } from '../pipeline/concurrency';
+import type { EventSchema, PayloadIssue } from '../pipeline/eventSchema';
 
 export type { AttemptEvent, StreamDeltaBatch };
 
@@ -181,6 +182,24 @@ export interface NodeSnapshot {
    * run no longer holds it (it is in the earlier history, in the step's activity result).
    */
   outputDropped?: true;
+  /** A `wait_for_event` step that is waiting (status `running`): what for, and until when. */
+  waitingFor?: EventWait;
+}
+
+/** What a waiting `wait_for_event` step waits for (in its {@link NodeSnapshot}). */
+export interface EventWait {
+  /** The step's `event` label (the step id when it sets none). */
+  event: string;
+  /** What the sender is asked, rendered when the wait started. */
+  prompt?: string;
+  /** The payload's shape; absent when any payload is accepted. */
+  schema?: EventSchema;
+  /** When the wait started (ISO, workflow time). */
+  since: string;
+  /** When it times out (ISO, workflow time); absent when it waits without a timeout. */
+  timeoutAt?: string;
+  /** What happens then. */
+  onTimeout?: 'fail' | 'default';
 }
 
 /** Where a run log record came from. */
@@ -353,6 +372,53 @@ export interface RunLogsPage {
    */
   closed: boolean;
 }
+
+/** An event for a waiting `wait_for_event` step (the {@link sendEventUpdate}'s argument). */
+export interface SendEventRequest {
+  /** The step id of the `wait_for_event` step. */
+  node: string;
+  /** Checked against the step's `schema`; becomes the step's `output.payload`. */
+  payload: unknown;
+  /** Who sends it (at most 256 characters); the step's `output.by` and the run log say so. */
+  by?: string;
+}
+
+/** What the run answers an event it accepted with. */
+export interface SendEventResult {
+  node: string;
+  event: string;
+  /** When the run accepted it (ISO, workflow time). */
+  receivedAt: string;
+}
+
+/** Why the run refused an event. */
+export type EventRejectionReason =
+  /** No step with that id in the run. */
+  | 'unknown_step'
+  /** The step is not a `wait_for_event` step. */
+  | 'not_an_event_step'
+  /** The step has not started waiting yet (pending), or has settled (an event already arrived, it timed out, was skipped or cancelled). */
+  | 'not_waiting'
+  /** The payload does not fit the step's `schema` (see `issues`), or the request is malformed. */
+  | 'invalid_payload';
+
+/** `details[0]` of the `EventRejected` failure the update's validator throws. */
+export interface EventRejection {
+  reason: EventRejectionReason;
+  node: string;
+  /** With `invalid_payload`: every way the payload does not fit (paths inside the payload). */
+  issues?: PayloadIssue[];
+}
+
+/** The failure type of a refused event (the validator's `ApplicationFailure.type`). */
+export const EVENT_REJECTED = 'EventRejected';
+
+/**
+ * Sends an event to a waiting `wait_for_event` step. The validator refuses (and nothing enters
+ * the run's history) an unknown step, a step of another kind, a step not waiting, and a payload
+ * that does not fit the step's schema; an accepted event completes the step.
+ */
+export const sendEventUpdate = defineUpdate<SendEventResult, [SendEventRequest]>('sendEvent');
 
 /** A page of the run's log; poll with `afterSeq` to follow it. */
 export const runLogsQuery = defineQuery<RunLogsPage, [RunLogsRequest]>('logs');

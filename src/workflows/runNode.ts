@@ -1,6 +1,7 @@
 /**
- * Runs one node: pure kinds inline, `delay` as a durable timer, I/O kinds as an activity with the
- * node's own retry policy, timeout and Web UI summary.
+ * Runs one node: pure kinds inline, `delay` as a durable timer, `wait_for_event` as a durable wait
+ * for an event (see eventWaits.ts), I/O kinds as an activity with the node's own retry policy,
+ * timeout and Web UI summary.
  */
 import {
   ActivityCancellationType,
@@ -32,6 +33,7 @@ import { typeMismatch, valueMatchesType } from '../pipeline/params';
 import type { PlanNode } from '../pipeline/plan';
 import { STREAM_STRING_TYPE } from '../pipeline/stream';
 import { renderNodeParams } from '../pipeline/templates';
+import type { EventWaits } from './eventWaits';
 import type { NodeError } from './messages';
 import type { ExpressionScopeBuilder } from './scope';
 
@@ -59,6 +61,8 @@ export interface NodeRunEnv {
   activityTaskQueue?: string;
   /** Where `log` nodes write. */
   log(level: RunLogLevel, message: string, stepId: string): void;
+  /** The run's `wait_for_event` waits. */
+  events: EventWaits;
 }
 
 /** Activities heartbeat about once a second; this is how long the server waits before retrying. */
@@ -77,6 +81,13 @@ export function runNode(node: PlanNode, env: NodeRunEnv, budget?: LlmCallBudget)
   const rendered = renderParams(node, env);
   if (!('params' in rendered)) return Promise.resolve(rendered.failed);
   if (node.execution === 'activity') return runActivityNode(node, rendered.params, env, budget);
+  if (node.execution === 'event') {
+    return env.events
+      .wait(node, rendered.params)
+      .catch((err: unknown): NodeOutcome =>
+        isCancellation(err) ? { status: 'cancelled' } : inlineFailure(err),
+      );
+  }
   return runTimerNode(node, rendered.params).then(
     (output): NodeOutcome => ({ status: 'completed', output, attempts: 1 }),
     (err: unknown): NodeOutcome => (isCancellation(err) ? { status: 'cancelled' } : inlineFailure(err)),
@@ -170,6 +181,7 @@ function runInlineNode(node: PlanNode, params: Record<string, unknown>, env: Nod
     case 'api_call':
     case 'notification':
     case 'delay':
+    case 'wait_for_event':
     case 'action':
       throw new Error(`node kind ${node.kind} does not run inline`);
     default:

@@ -21,10 +21,13 @@ import type { PlanNode } from '../pipeline/plan';
 import { unpackPlan } from '../pipeline/planWire';
 import { sendRunCallback } from './callback';
 import { continuationInput, restoreCarryOver } from './carryOver';
+import { EventWaits } from './eventWaits';
 import {
   attemptEventSignal,
   runLogsQuery,
+  sendEventUpdate,
   statusQuery,
+  type SendEventRequest,
   streamDeltasSignal,
   streamReadQuery,
   type RunPipelineInput,
@@ -57,6 +60,11 @@ export async function runPipeline(input: RunPipelineInput): Promise<RunPipelineR
   setHandler(streamReadQuery, (request) => state.stream.read(request));
   setHandler(streamDeltasSignal, (batch) => state.streamDeltas(batch));
   setHandler(attemptEventSignal, (event) => state.attemptEvent(event));
+  // wait_for_event steps: an event is checked by the validator (a refused one leaves no history).
+  const events = new EventWaits(plan, state);
+  setHandler(sendEventUpdate, (request) => events.deliver(request), {
+    validator: (request: SendEventRequest) => events.validate(request),
+  });
   /** The engine's own records about the run's end-of-run callback. */
   const runLog = (level: 'info' | 'warn' | 'error', message: string) =>
     state.log(level, message, undefined, { source: 'engine' });
@@ -82,6 +90,7 @@ export async function runPipeline(input: RunPipelineInput): Promise<RunPipelineR
       state.log(level, message, stepId, { source: 'log_node' });
       log[level](message, { stepId });
     },
+    events,
   };
   const maxParallelism = Math.max(1, input.maxParallelism ?? DEFAULT_MAX_PARALLELISM);
   // Node work runs in its own scope so that fail_fast can cancel it without cancelling the run.
@@ -260,11 +269,20 @@ export async function runPipeline(input: RunPipelineInput): Promise<RunPipelineR
   /** The Web UI's "current details" (a query, no history): how far the run is and what runs now. */
   let shownProgress = '';
   const showProgress = () => {
-    const running = [...inFlight.keys()];
-    const shown =
-      running.slice(0, 5).join(', ') + (running.length > 5 ? ` and ${running.length - 5} more` : '');
+    const running: string[] = [];
+    const waiting: string[] = [];
+    for (const id of inFlight.keys()) {
+      const waitingFor = state.node(id).waitingFor;
+      if (waitingFor) waiting.push(waitingFor.event === id ? id : `${id} (${waitingFor.event})`);
+      else running.push(id);
+    }
+    const list = (ids: string[]) =>
+      ids.slice(0, 5).join(', ') + (ids.length > 5 ? ` and ${ids.length - 5} more` : '');
     const snap = state.snapshot;
-    const details = `${snap.progress}% · ${snap.completedSteps} of ${snap.totalSteps} steps completed${shown ? ` · running: ${shown}` : ''}`;
+    const details =
+      `${snap.progress}% · ${snap.completedSteps} of ${snap.totalSteps} steps completed` +
+      (running.length > 0 ? ` · running: ${list(running)}` : '') +
+      (waiting.length > 0 ? ` · waiting for an event: ${list(waiting)}` : '');
     if (details !== shownProgress) setCurrentDetails((shownProgress = details));
   };
 

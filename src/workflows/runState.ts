@@ -10,6 +10,7 @@ import { MAX_RUN_LOG_BYTES, MAX_RUN_LOGS, truncateLogMessage, utf8Length } from 
 import { streamOutputNames, type StreamDeltaBatch } from '../pipeline/stream';
 import type {
   CallbackSnapshot,
+  EventWait,
   NodeError,
   NodeSnapshot,
   NodeStatus,
@@ -103,6 +104,13 @@ export class RunState {
     );
     this.stream.started(node.id);
     this.attempts.started(node.id);
+  }
+
+  /** A `wait_for_event` step started waiting: its status shows what for (until it settles). */
+  waiting(id: string, waitingFor: EventWait): void {
+    this.node(id).waitingFor = waitingFor;
+    const until = waitingFor.timeoutAt !== undefined ? ` until ${waitingFor.timeoutAt}` : '';
+    this.log('info', `step ${id} waits for event '${waitingFor.event}'${until}`, id);
   }
 
   /**
@@ -384,6 +392,7 @@ export class RunState {
     const node = this.node(id);
     const wasStarted = node.startedAt !== undefined;
     node.status = status;
+    if (node.waitingFor !== undefined) delete node.waitingFor;
     node.completedAt = now();
     if (wasStarted) node.durationMs = Date.parse(node.completedAt) - Date.parse(node.startedAt!);
     this.settledCount(id, status);

@@ -323,3 +323,61 @@ test('tpipe dev serves a local server with its Web UI and a worker; runs complet
     if (dev.exitCode === null) dev.kill('SIGKILL');
   }
 }, 120_000);
+
+test('executions signal sends an event to a waiting step; a refused one exits 1 with the reason; get shows the wait', async () => {
+  const waits = write(
+    'waits.yaml',
+    `name: cli_waits
+steps:
+  - id: approve
+    action: wait_for_event
+    params:
+      prompt: Ship it?
+      schema:
+        type: object
+        properties: { approved: { type: boolean } }
+        required: [approved]
+`,
+  );
+  const started = JSON.parse((await tpipe('--json', 'run', waits)).stdout) as { taskId: string };
+  let shown = '';
+  for (let i = 0; i < 50 && !shown.includes('waiting for event'); i++) {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    shown = (await tpipe('executions', 'get', started.taskId)).stdout;
+  }
+  expect(shown).toMatch(/approve +wait_for_event +running .*waiting for event 'approve'/);
+  expect(shown).toContain('approve asks: Ship it?');
+
+  const refused = await tpipe(
+    'executions',
+    'signal',
+    started.taskId,
+    '--node',
+    'approve',
+    '--payload',
+    '{"approved":"yes"}',
+  );
+  expect(refused.code).toBe(1);
+  expect(refused.stderr).toContain('payload.approved must be a boolean, got a string');
+
+  const accepted = await tpipe(
+    'executions',
+    'signal',
+    started.taskId,
+    '--node',
+    'approve',
+    '--payload',
+    '{"approved":true}',
+    '--by',
+    'cli',
+  );
+  expect(accepted).toMatchObject({ code: 0, stderr: '' });
+  expect(accepted.stdout).toContain(`${started.taskId}: step approve accepted event 'approve'`);
+  await h.client.workflow.getHandle(started.taskId).result();
+  const done = JSON.parse((await tpipe('--json', 'executions', 'get', started.taskId)).stdout) as {
+    status: string;
+    steps: Record<string, { output?: unknown }>;
+  };
+  expect(done.status).toBe('completed');
+  expect(done.steps.approve!.output).toMatchObject({ payload: { approved: true }, by: 'cli' });
+});

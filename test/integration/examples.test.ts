@@ -81,6 +81,22 @@ test('retry-wrapper: a success, a failed run that is not retried, a timed-out wa
   expect(timeout).toMatch(/status = terminated$/m);
 });
 
+test('approval-flow: the run waits for an approval, shows what for, refuses a bad payload, publishes once approved', async () => {
+  const out = expectSuccess(await runExample('approval-flow.ts'));
+  expect(out).toMatch(/^started approval-flow-[0-9a-f]{12}$/m);
+  expect(out).toMatch(/^status = running; step approve waits for 'approval' until \d{4}-\d\d-\d\dT/m);
+  expect(out).toContain(
+    'approve asks: Publish this announcement? echo: Write a two-sentence announcement of: dark mode',
+  );
+  expect(out).toMatch(/^refused: .*payload\.approved must be a boolean, got a string\.$/m);
+  expect(out).toMatch(/^sent approval \(accepted at \S+\)$/m);
+  expect(out).toMatch(/^final status = completed$/m);
+  expect(out).toMatch(
+    /^decision {2}= \{"payload":\{"approved":true,"comment":"Ship it"\},"timedOut":false,.*"by":"editor@example\.com"\}$/m,
+  );
+  expect(out).toContain('published = PUBLISHED: echo: Write a two-sentence announcement of: dark mode');
+});
+
 test('terminate-run: terminate through the handle and through the pipeline by task id', async () => {
   const out = expectSuccess(await runExample('terminate-run.ts'));
   expect(out).toMatch(/^created pipeline id=pipeline:terminate_example_[0-9a-f]{8}$/m);

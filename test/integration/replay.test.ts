@@ -27,6 +27,7 @@ const EXPECTED = [
   'llm-stream',
   'registry-entity',
   'run-with-callback',
+  'wait-for-event',
 ];
 
 interface JsonEvent {
@@ -90,6 +91,14 @@ test('the long-run fixtures cover continue-as-new: the patch marker and the hand
   expect(first.at(-1)).toBe('EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW');
   const last = fixtureJson('continued-as-new-last').events.map((e) => e.eventType);
   expect(last.at(-1)).toBe('EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED');
+});
+
+test('the wait_for_event fixture holds an accepted sendEvent update (the refused one left nothing) and a fired timer', () => {
+  const events = fixtureJson('wait-for-event').events.map((e) => e.eventType);
+  expect(events.filter((t) => t === 'EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED')).toHaveLength(1);
+  expect(events).toContain('EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED');
+  expect(events).toContain('EVENT_TYPE_TIMER_FIRED');
+  expect(events.at(-1)).toBe('EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED');
 });
 
 test('a history the code would not produce is reported as a determinism violation', async () => {

@@ -2,7 +2,7 @@
  * Type tests, checked by `npm run typecheck` (never run): each `@ts-expect-error` line must fail
  * to compile, or the check fails with "Unused '@ts-expect-error' directive".
  */
-import { Pipeline, PipelineBuilder, template, type PipelinesClient } from '../../src';
+import { Pipeline, PipelineBuilder, template, type PipelinesClient, type Ref } from '../../src';
 
 declare const client: PipelinesClient;
 
@@ -50,4 +50,22 @@ export function untypedPipeline(): void {
   p.add({ name: 'o' }).output({ outputType: 'number', value: n.value });
   // @ts-expect-error the input's value is a number
   p.add({ name: 's' }).output({ outputType: 'string', value: n.value });
+}
+
+export function typedWaits(): void {
+  const pipeline = new PipelineBuilder('waits');
+  const approve = pipeline.add({ name: 'approve' }).approval({ timeout: '2d' });
+  pipeline.add({ name: 'ship', condition: approve.approved }).log({ message: 'shipping' });
+  const comment: Ref<string | undefined> = approve.payload.at('comment');
+  void comment;
+  // @ts-expect-error an approval's default must be an approval payload
+  pipeline.add({ name: 'a2' }).approval({ timeout: '1h', onTimeout: 'default', default: { approved: 'no' } });
+  // @ts-expect-error the approval's schema is fixed
+  pipeline.add({ name: 'a3' }).approval({ schema: { type: 'any' } });
+  // @ts-expect-error a timeout needs a unit
+  pipeline.add({ name: 'w1' }).waitForEvent({ timeout: 30 });
+  const score = pipeline.add({ name: 'score' }).waitForEvent<{ n: number }>({ event: 'score' });
+  pipeline.add({ name: 'n' }).output({ outputType: 'number', value: score.payload.at('n') });
+  // @ts-expect-error no such field in the payload type
+  score.payload.at('m');
 }
