@@ -133,7 +133,7 @@ const MAX_MEMO_PARAMS_BYTES = 2000;
 
 export type PipelineRunHandle = WorkflowHandle<typeof runPipeline>;
 
-const slug = (name: string) =>
+export const slug = (name: string) =>
   name
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')
@@ -379,10 +379,52 @@ export function inputSizeIssues(input: RunPipelineInput, maxBytes: number): Pipe
 }
 
 /** The client's default `maxInputBytes`: Temporal's payload limit, or more with a claim check. */
-function defaultMaxInputBytes(client: Client): number {
+export function defaultMaxInputBytes(client: Client): number {
   return hasClaimCheck(client.options.loadedDataConverter.payloadCodecs)
     ? MAX_CLAIM_CHECKED_INPUT_BYTES
     : MAX_INLINE_PAYLOAD_BYTES;
+}
+
+/**
+ * What every start of a prepared run carries, whether a client starts it or a schedule does: the
+ * task queue, the input, the Web UI summary, the timeout, the priority, the memo (with `memo`'s
+ * entries added) and the search attributes (pipeline, version, priority, tags).
+ */
+export function runStartFields(
+  input: RunPipelineInput,
+  options: Pick<StartRunOptions, 'taskQueue' | 'pipelineVersion' | 'timeout' | 'priority' | 'tags'>,
+  memo: Record<string, unknown> = {},
+) {
+  const { plan } = input;
+  const version = options.pipelineVersion ?? plan.definitionHash.slice(0, 12);
+  return {
+    taskQueue: options.taskQueue ?? 'pipelines',
+    args: [input] as [RunPipelineInput],
+    staticSummary: `${plan.name} · ${version}`,
+    ...(options.timeout !== undefined && { workflowExecutionTimeout: options.timeout }),
+    ...(options.priority !== undefined && { priority: { priorityKey: priorityKey(options.priority) } }),
+    memo: { ...runMemo(input), ...memo },
+    typedSearchAttributes: new TypedSearchAttributes([
+      { key: defineSearchAttributeKey(SEARCH_ATTRIBUTES.pipelineName.name, 'KEYWORD'), value: plan.name },
+      { key: defineSearchAttributeKey(SEARCH_ATTRIBUTES.pipelineVersion.name, 'KEYWORD'), value: version },
+      ...(options.priority !== undefined
+        ? [
+            {
+              key: defineSearchAttributeKey(SEARCH_ATTRIBUTES.priority.name, 'INT'),
+              value: priorityKey(options.priority),
+            },
+          ]
+        : []),
+      ...(options.tags?.length
+        ? [
+            {
+              key: defineSearchAttributeKey(SEARCH_ATTRIBUTES.tags.name, 'KEYWORD_LIST'),
+              value: [...new Set(options.tags)],
+            },
+          ]
+        : []),
+    ]),
+  };
 }
 
 /**
@@ -397,7 +439,6 @@ export async function startPreparedRun(
   const sizeIssues = inputSizeIssues(input, options.maxInputBytes ?? defaultMaxInputBytes(client));
   if (sizeIssues.length > 0) throw new PipelineValidationError(sizeIssues);
   const { plan } = input;
-  const version = options.pipelineVersion ?? plan.definitionHash.slice(0, 12);
   const key = options.idempotencyKey;
   const workflowId = options.workflowId ?? `${slug(plan.name)}-${key ?? randomBytes(6).toString('hex')}`;
   const taskQueue = options.taskQueue ?? 'pipelines';
@@ -411,40 +452,12 @@ export async function startPreparedRun(
     // The start is the first span of the run's trace (with `connect({ tracing: true })`).
     return await withRunTrace(input.traceId, () =>
       client.workflow.start<typeof runPipeline>('runPipeline', {
-        taskQueue,
+        ...runStartFields(input, { ...options, taskQueue }),
         workflowId,
-        args: [input],
-        staticSummary: `${plan.name} · ${version}`,
         ...(key !== undefined && {
           workflowIdConflictPolicy: 'USE_EXISTING',
           workflowIdReusePolicy: 'REJECT_DUPLICATE',
         }),
-        ...(options.timeout !== undefined && { workflowExecutionTimeout: options.timeout }),
-        ...(options.priority !== undefined && { priority: { priorityKey: priorityKey(options.priority) } }),
-        memo: runMemo(input),
-        typedSearchAttributes: new TypedSearchAttributes([
-          { key: defineSearchAttributeKey(SEARCH_ATTRIBUTES.pipelineName.name, 'KEYWORD'), value: plan.name },
-          {
-            key: defineSearchAttributeKey(SEARCH_ATTRIBUTES.pipelineVersion.name, 'KEYWORD'),
-            value: version,
-          },
-          ...(options.priority !== undefined
-            ? [
-                {
-                  key: defineSearchAttributeKey(SEARCH_ATTRIBUTES.priority.name, 'INT'),
-                  value: priorityKey(options.priority),
-                },
-              ]
-            : []),
-          ...(options.tags?.length
-            ? [
-                {
-                  key: defineSearchAttributeKey(SEARCH_ATTRIBUTES.tags.name, 'KEYWORD_LIST'),
-                  value: [...new Set(options.tags)],
-                },
-              ]
-            : []),
-        ]),
       }),
     );
   } catch (err) {
