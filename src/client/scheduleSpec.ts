@@ -114,8 +114,8 @@ export function formatDurationMs(ms: number): string {
   return `${ms}ms`;
 }
 
-/** A schedule id: letters, digits and `._:@-`, starting with a letter or digit, at most 100. */
-export const SCHEDULE_ID_RE = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,99}$/;
+/** A schedule id: letters, digits and `_.:@-`, starting with a letter or digit, at most 100. */
+export const SCHEDULE_ID_RE = /^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,99}$/;
 
 function issue(
   path: Array<string | number>,
@@ -283,7 +283,7 @@ export function scheduleIdIssues(id: unknown): PipelineIssue[] {
   return [
     issue(
       ['scheduleId'],
-      `A schedule id is 1–100 letters, digits or ._:@- starting with a letter or digit, got ${JSON.stringify(id)}.`,
+      `A schedule id is 1–100 letters, digits or _.:@- starting with a letter or digit, got ${JSON.stringify(id)}.`,
     ),
   ];
 }

@@ -60,7 +60,7 @@ export type ScheduleRunOptions = Pick<
 >;
 
 export interface CreateScheduleOptions extends ScheduleRunOptions, ScheduleTiming {
-  /** The schedule's id (letters, digits, `._:@-`; at most 100). @default `<pipeline>-schedule-<random>` */
+  /** The schedule's id (letters, digits, `_.:@-`; at most 100). @default `<pipeline>-schedule-<random>` */
   scheduleId?: string;
   /** A saved pipeline: its name or id (`pipeline:<name>`). */
   pipelineId: string;
