@@ -76,7 +76,7 @@ export interface CreateScheduleOptions extends ScheduleRunOptions, ScheduleTimin
    * started (under `overlap`); older ones are skipped. At least 10 s. @default 1 year (Temporal's)
    */
   catchupWindow?: ClientDuration;
-  /** Pause the schedule when one of its runs fails, times out or is terminated. @default false */
+  /** Pause the schedule when one of its runs fails or times out. @default false */
   pauseOnFailure?: boolean;
   /** Create it paused. @default false */
   paused?: boolean;
