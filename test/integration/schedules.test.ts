@@ -94,9 +94,9 @@ test('a 2 s schedule starts runs that carry its id; get shows next and recent ru
   // At least three runs complete (about 4–6 s).
   await waitUntil(() => stampsOf(id).length >= 3, 20_000, 'three scheduled runs');
   const first = stampsOf(id);
+  // Step times move with worker pickup on a loaded machine: logged, not asserted (the timetable is, below).
   const gaps = first.slice(1).map((s, i) => s.at - first[i]!.at);
-  console.log(`schedules: gaps between runs of a 2 s schedule: ${gaps.join(', ')} ms`);
-  for (const gap of gaps) expect(gap).toBeGreaterThan(1000);
+  console.log(`schedules: gaps between the first steps of a 2 s schedule's runs: ${gaps.join(', ')} ms`);
   expect(first.every((s) => s.label === 'first' && s.n === 1)).toBe(true);
   // Each run has its own id (schedule id + scheduled time) and its own trace.
   for (const s of first)
@@ -133,6 +133,10 @@ test('a 2 s schedule starts runs that carry its id; get shows next and recent ru
   for (const e of listed.executions) expect(recentIds).toContain(e.id);
   expect(info.recentRuns.filter((r) => r.status === 'completed').length).toBeGreaterThanOrEqual(2);
   for (const r of info.recentRuns) expect(Date.parse(r.scheduledAt) % 2000).toBe(0);
+  const scheduled = info.recentRuns.map((r) => Date.parse(r.scheduledAt));
+  expect(new Set(scheduled).size).toBe(scheduled.length);
+  const late = info.recentRuns.map((r) => Date.parse(r.startedAt) - Date.parse(r.scheduledAt));
+  console.log(`schedules: runs started ${late.join(', ')} ms after their scheduled times`);
   expect(Date.parse(info.nextRuns[0]!)).toBeGreaterThan(Date.parse(info.recentRuns.at(-1)!.scheduledAt));
 
   // list: the schedule, with its pipeline and version (listing is eventually consistent).
