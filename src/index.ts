@@ -100,6 +100,22 @@ export {
   type LogsOptions,
 } from './client/executions';
 export { type Execution, type ExecutionStatus, type ExecutionStep } from './client/execution';
+export {
+  Schedules,
+  scheduleTag,
+  type CreateScheduleOptions,
+  type ScheduleInfo,
+  type ScheduledRun,
+  type ScheduleRunOptions,
+  type ScheduleSummary,
+  type UpdateScheduleOptions,
+} from './client/schedules';
+export {
+  SCHEDULE_OVERLAPS,
+  type ScheduleOverlap,
+  type ScheduleSpecView,
+  type ScheduleTiming,
+} from './client/scheduleSpec';
 export { RunHandle, type RunResult, type RunState, type RunStatusView } from './client/runHandle';
 export { sendRunEvent } from './client/sendEvent';
 export {

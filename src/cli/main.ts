@@ -17,6 +17,7 @@ import { readPipelineFile, loadPipelineDocument } from './documents';
 import { toMermaid } from './graph';
 import { colours, paintStatus, printJson, printTable } from './output';
 import { resolvePipeline, runCommand } from './run';
+import { addScheduleCommands } from './schedules';
 import { jsonOrText, parseAssignments, UsageError } from './values';
 
 interface GlobalOptions {
@@ -263,6 +264,7 @@ export function buildProgram(): Command {
       ]),
     )
     .option('--tag <tag>', 'runs carrying this tag (repeat: all of them)', collect, [])
+    .option('--schedule <id>', 'runs this schedule started')
     .option('--since <when>', "a duration back from now ('24h') or an ISO time")
     .option('--limit <n>', 'at most this many', '20')
     .action(
@@ -270,6 +272,7 @@ export function buildProgram(): Command {
         pipeline?: string;
         status?: string[];
         tag?: string[];
+        schedule?: string;
         since?: string;
         limit: string;
       }) => {
@@ -279,6 +282,7 @@ export function buildProgram(): Command {
           pipelineId: options.pipeline,
           status: options.status as never,
           tags: options.tag,
+          scheduleId: options.schedule,
           createdAfter: options.since,
           limit: optionalInt(options.limit, '--limit'),
         });
@@ -392,6 +396,12 @@ export function buildProgram(): Command {
       report(e, `retry ${e.id}: ${paintStatus(e.status)}`);
       if (options.wait && e.status !== 'completed') process.exitCode = 1;
     });
+
+  addScheduleCommands(program, {
+    connected,
+    json: () => globals().json === true,
+    actions: () => actionSpecs(globals()),
+  });
 
   program
     .command('worker')

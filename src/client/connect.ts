@@ -15,6 +15,7 @@ import { translateError } from './errors';
 import { Executions } from './executions';
 import { PipelineRegistry } from './pipelines';
 import { RunHandle } from './runHandle';
+import { Schedules } from './schedules';
 import { clientTracingInterceptor } from '../tracing';
 import { RATE_LIMIT_RETRY_DEFAULTS, type RateLimitRetryOptions } from './rateLimitRetry';
 import { DEFAULT_MAX_CONCURRENT_STARTS, RunStarter } from './runStarter';
@@ -118,6 +119,11 @@ export interface PipelinesClient {
   run(document: unknown, options?: StartRunOptions): Promise<Record<string, unknown>>;
   /** Runs as data: create (and wait), get, list, count, cancel, terminate, ephemeral and batch runs. */
   readonly executions: Executions;
+  /**
+   * Runs of saved pipelines on a timetable (cron or interval), as Temporal Schedules: create,
+   * list, get (next and recent runs), pause, unpause, trigger, update, delete.
+   */
+  readonly schedules: Schedules;
   /** Handles on runs by id, from any process. */
   readonly runs: { get(taskId: string): RunHandle };
   close(): Promise<void>;
@@ -231,6 +237,7 @@ export async function connect(options: ConnectOptions = {}): Promise<PipelinesCl
     temporal,
     pipelines,
     executions: new Executions(temporal, pipelines, taskQueue, actions, maxInputBytes, starter),
+    schedules: new Schedules(temporal, pipelines, taskQueue, actions, maxInputBytes),
     async startSaved(name, { version, ...startOptions } = {}) {
       const saved = await pipelines.version(name, version);
       return start(saved.definition, { ...startOptions, pipelineVersion: String(saved.version) });

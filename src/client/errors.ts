@@ -4,6 +4,8 @@
  */
 import {
   isGrpcServiceError,
+  ScheduleAlreadyRunning,
+  ScheduleNotFoundError,
   ServiceError,
   WorkflowExecutionAlreadyStartedError,
   WorkflowFailedError,
@@ -16,13 +18,13 @@ import type { Execution } from './execution';
 
 export { PipelineError, PipelineValidationError } from '../pipeline';
 
-/** A pipeline, run or version that does not exist. */
+/** A pipeline, run, version or schedule that does not exist. */
 export class NotFoundError extends PipelineError {
   static readonly CODE = 'not_found';
   readonly code = 'not_found' as const;
 }
 
-/** A pipeline name or run id that is already taken. */
+/** A pipeline name, run id or schedule id that is already taken. */
 export class AlreadyExistsError extends PipelineError {
   static readonly CODE = 'already_exists';
   readonly code = 'already_exists' as const;
@@ -189,6 +191,14 @@ export function translateError(err: unknown, taskId?: string): unknown {
     return new NotFoundError(`No run ${err.workflowId || taskId || ''} in this namespace`.trim(), {
       cause: err,
     });
+  }
+  if (err instanceof ScheduleNotFoundError) {
+    return new NotFoundError(`No schedule ${err.scheduleId || taskId || ''} in this namespace`.trim(), {
+      cause: err,
+    });
+  }
+  if (err instanceof ScheduleAlreadyRunning) {
+    return new AlreadyExistsError(`A schedule with id ${err.scheduleId} already exists`, { cause: err });
   }
   if (err instanceof WorkflowExecutionAlreadyStartedError) {
     return new AlreadyExistsError(`A run with id ${err.workflowId} already exists`, { cause: err });

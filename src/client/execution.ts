@@ -75,6 +75,8 @@ export interface Execution {
   metrics?: { cpuSeconds: number; peakMemoryMb: number };
   /** The execution this one retried, if any. */
   retryOf?: string;
+  /** The schedule that started this execution, if one did (`client.schedules`). */
+  scheduleId?: string;
   traceId?: string;
   /**
    * True when the status query had no answer (no worker, or a snapshot over the 2 MiB query
@@ -178,7 +180,11 @@ export function toExecution(
   snapshot?: RunSnapshot,
 ): Execution {
   const status = runStatusOf(info, snapshot);
-  const memo = (info.memo ?? {}) as { params?: Record<string, unknown>; retryOf?: string };
+  const memo = (info.memo ?? {}) as {
+    params?: Record<string, unknown>;
+    retryOf?: string;
+    scheduleId?: string;
+  };
   const pending =
     ('raw' in info && 'pendingActivities' in info.raw ? info.raw.pendingActivities : undefined) ?? [];
   // A run that continued as new: its newest run started at the hand-off; the snapshot knows the first.
@@ -215,6 +221,7 @@ export function toExecution(
     ...(snapshot?.budget && { budget: snapshot.budget }),
     metrics: extra.metrics,
     retryOf: extra.retryOf ?? memo.retryOf,
+    ...(memo.scheduleId !== undefined && { scheduleId: memo.scheduleId }),
     traceId: snapshot?.traceId,
     partial: snapshot === undefined,
   };

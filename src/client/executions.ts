@@ -55,6 +55,8 @@ export interface ListExecutionsOptions {
   status?: ExecutionStatus | ExecutionStatus[];
   /** Executions carrying all of these tags. */
   tags?: string[];
+  /** Executions a schedule started (its timetable and its triggers): Temporal's `TemporalScheduledById`. */
+  scheduleId?: string;
   /** A Date, an ISO timestamp, or a duration back from now (`'5m'`, `'24h'`). */
   createdAfter?: Date | string;
   createdBefore?: Date | string;
@@ -129,6 +131,7 @@ export function executionsQuery(
   // A long run that continued as new leaves closed runs behind under the same id: list it once.
   else clauses.push("ExecutionStatus != 'ContinuedAsNew'");
   for (const tag of filter.tags ?? []) clauses.push(`PipelineTags = ${quote(tag)}`);
+  if (filter.scheduleId !== undefined) clauses.push(`TemporalScheduledById = ${quote(filter.scheduleId)}`);
   if (filter.createdAfter !== undefined)
     clauses.push(`StartTime >= ${quote(toTime(filter.createdAfter, now))}`);
   if (filter.createdBefore !== undefined)

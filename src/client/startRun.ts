@@ -145,11 +145,13 @@ export function priorityKey(priority: PriorityOption): number {
   return typeof priority === 'number' ? priority : PRIORITY_KEYS[priority];
 }
 
-const hasTaskPriority = (options: StartRunOptions) =>
+type TaskPriorityOptions = Pick<StartRunOptions, 'priority' | 'fairnessKey' | 'fairnessWeight'>;
+
+const hasTaskPriority = (options: TaskPriorityOptions) =>
   options.priority !== undefined || options.fairnessKey !== undefined;
 
 /** Temporal's task-queue priority of a run: its activities inherit every field. */
-function taskPriority(options: StartRunOptions): Priority {
+function taskPriority(options: TaskPriorityOptions): Priority {
   return {
     ...(options.priority !== undefined && { priorityKey: priorityKey(options.priority) }),
     ...(options.fairnessKey !== undefined && { fairnessKey: options.fairnessKey }),
@@ -162,7 +164,7 @@ const MAX_MEMO_PARAMS_BYTES = 2000;
 
 export type PipelineRunHandle = WorkflowHandle<typeof runPipeline>;
 
-const slug = (name: string) =>
+export const slug = (name: string) =>
   name
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')
@@ -409,10 +411,57 @@ export function inputSizeIssues(input: RunPipelineInput, maxBytes: number): Pipe
 }
 
 /** The client's default `maxInputBytes`: Temporal's payload limit, or more with a claim check. */
-function defaultMaxInputBytes(client: Client): number {
+export function defaultMaxInputBytes(client: Client): number {
   return hasClaimCheck(client.options.loadedDataConverter.payloadCodecs)
     ? MAX_CLAIM_CHECKED_INPUT_BYTES
     : MAX_INLINE_PAYLOAD_BYTES;
+}
+
+/**
+ * What every start of a prepared run carries, whether a client starts it or a schedule does: the
+ * task queue, the input, the Web UI summary, the timeout, the priority, the memo (with `memo`'s
+ * entries added) and the search attributes (pipeline, version, priority, tags).
+ */
+export function runStartFields(
+  input: RunPipelineInput,
+  options: Pick<
+    StartRunOptions,
+    'taskQueue' | 'pipelineVersion' | 'timeout' | 'priority' | 'fairnessKey' | 'fairnessWeight' | 'tags'
+  >,
+  memo: Record<string, unknown> = {},
+) {
+  const { plan } = input;
+  const version = options.pipelineVersion ?? plan.definitionHash.slice(0, 12);
+  // A fairness key also tags the run, so runs can be listed by tenant.
+  const tags = [
+    ...new Set([
+      ...(options.tags ?? []),
+      ...(options.fairnessKey !== undefined ? [fairnessTag(options.fairnessKey)] : []),
+    ]),
+  ];
+  return {
+    taskQueue: options.taskQueue ?? 'pipelines',
+    args: [input] as [RunPipelineInput],
+    staticSummary: `${plan.name} · ${version}`,
+    ...(options.timeout !== undefined && { workflowExecutionTimeout: options.timeout }),
+    ...(hasTaskPriority(options) && { priority: taskPriority(options) }),
+    memo: { ...runMemo(input), ...memo },
+    typedSearchAttributes: new TypedSearchAttributes([
+      { key: defineSearchAttributeKey(SEARCH_ATTRIBUTES.pipelineName.name, 'KEYWORD'), value: plan.name },
+      { key: defineSearchAttributeKey(SEARCH_ATTRIBUTES.pipelineVersion.name, 'KEYWORD'), value: version },
+      ...(options.priority !== undefined
+        ? [
+            {
+              key: defineSearchAttributeKey(SEARCH_ATTRIBUTES.priority.name, 'INT'),
+              value: priorityKey(options.priority),
+            },
+          ]
+        : []),
+      ...(tags.length > 0
+        ? [{ key: defineSearchAttributeKey(SEARCH_ATTRIBUTES.tags.name, 'KEYWORD_LIST'), value: tags }]
+        : []),
+    ]),
+  };
 }
 
 /**
@@ -427,7 +476,6 @@ export async function startPreparedRun(
   const sizeIssues = inputSizeIssues(input, options.maxInputBytes ?? defaultMaxInputBytes(client));
   if (sizeIssues.length > 0) throw new PipelineValidationError(sizeIssues);
   const { plan } = input;
-  const version = options.pipelineVersion ?? plan.definitionHash.slice(0, 12);
   const key = options.idempotencyKey;
   const workflowId = options.workflowId ?? `${slug(plan.name)}-${key ?? randomBytes(6).toString('hex')}`;
   const taskQueue = options.taskQueue ?? 'pipelines';
@@ -437,45 +485,16 @@ export async function startPreparedRun(
     await reserveSlot(client, input.concurrency!, workflowId, taskQueue);
     input = { ...input, concurrency: { ...input.concurrency!, reserved: true } };
   }
-  const tags = [
-    ...new Set([
-      ...(options.tags ?? []),
-      ...(options.fairnessKey !== undefined ? [fairnessTag(options.fairnessKey)] : []),
-    ]),
-  ];
   try {
     // The start is the first span of the run's trace (with `connect({ tracing: true })`).
     return await withRunTrace(input.traceId, () =>
       client.workflow.start<typeof runPipeline>('runPipeline', {
-        taskQueue,
+        ...runStartFields(input, { ...options, taskQueue }),
         workflowId,
-        args: [input],
-        staticSummary: `${plan.name} · ${version}`,
         ...(key !== undefined && {
           workflowIdConflictPolicy: 'USE_EXISTING',
           workflowIdReusePolicy: 'REJECT_DUPLICATE',
         }),
-        ...(options.timeout !== undefined && { workflowExecutionTimeout: options.timeout }),
-        ...(hasTaskPriority(options) && { priority: taskPriority(options) }),
-        memo: runMemo(input),
-        typedSearchAttributes: new TypedSearchAttributes([
-          { key: defineSearchAttributeKey(SEARCH_ATTRIBUTES.pipelineName.name, 'KEYWORD'), value: plan.name },
-          {
-            key: defineSearchAttributeKey(SEARCH_ATTRIBUTES.pipelineVersion.name, 'KEYWORD'),
-            value: version,
-          },
-          ...(options.priority !== undefined
-            ? [
-                {
-                  key: defineSearchAttributeKey(SEARCH_ATTRIBUTES.priority.name, 'INT'),
-                  value: priorityKey(options.priority),
-                },
-              ]
-            : []),
-          ...(tags.length > 0
-            ? [{ key: defineSearchAttributeKey(SEARCH_ATTRIBUTES.tags.name, 'KEYWORD_LIST'), value: tags }]
-            : []),
-        ]),
       }),
     );
   } catch (err) {

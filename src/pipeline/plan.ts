@@ -149,4 +149,8 @@ export type PipelineIssueCode =
   /** A builder pipeline was started with edits that were never saved. */
   | 'unsaved_changes'
   /** Run time: the run's inputs or params are larger than the client's `maxInputBytes`. */
-  | 'too_large';
+  | 'too_large'
+  /** A schedule's cron expression that is malformed or that Temporal refused. */
+  | 'invalid_cron'
+  /** A schedule's timing or policy Temporal refused (an interval, a time zone, …). */
+  | 'invalid_schedule';

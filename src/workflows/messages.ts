@@ -21,7 +21,10 @@ export interface RunPipelineInput {
   params: Record<string, unknown>;
   /** Resolved run inputs, keyed by input node name. */
   inputs: Record<string, unknown>;
-  /** W3C trace id (32 lower-case hex). */
+  /**
+   * W3C trace id (32 lower-case hex). Empty in a schedule's runs: the run then uses its first run
+   * id (without dashes), so each run of a schedule has a trace of its own.
+   */
   traceId: string;
   /** The saved version the run pinned, if it came from the registry. */
   pipelineVersion?: string;

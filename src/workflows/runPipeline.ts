@@ -50,6 +50,9 @@ const CONTINUE_AS_NEW_AFTER_BYTES = 8 * 1024 * 1024;
 const CONTINUE_AS_NEW_PATCH = 'continue-as-new-when-history-is-long';
 
 export async function runPipeline(input: RunPipelineInput): Promise<RunPipelineResult> {
+  // A schedule starts every run with the same input: its runs leave the trace id empty and each
+  // takes its own from the first run id of its chain (a UUID is 32 hex digits without dashes).
+  if (!input.traceId) input = { ...input, traceId: workflowInfo().firstExecutionRunId.replace(/-/g, '') };
   const plan = unpackPlan(input.plan);
   // Budgets: only runs that have one take the budget's code paths (recorded runs never did).
   const runBudget = mergeBudgets(plan.budget, input.budget);

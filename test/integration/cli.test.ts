@@ -381,3 +381,91 @@ steps:
   expect(done.status).toBe('completed');
   expect(done.steps.approve!.output).toMatchObject({ payload: { approved: true }, by: 'cli' });
 });
+
+test('schedules create, list, get, trigger, update, pause, delete; executions list --schedule', async () => {
+  const name = `cli_sched_${Date.now().toString(36)}`;
+  const id = `${name}_nightly`;
+  await tpipe('pipelines', 'create', write('sched.yaml', GOOD.replace('name: cli_double', `name: ${name}`)));
+
+  const missing = await tpipe('schedules', 'create', name, '-i', 'n=3');
+  expect(missing.code).toBe(1);
+  expect(missing.stderr).toMatch(/cron .*A schedule needs cron/);
+
+  const created = await tpipe(
+    '--json',
+    'schedules',
+    'create',
+    name,
+    '--id',
+    id,
+    '--every',
+    '2s',
+    '-i',
+    'n=3',
+    '-t',
+    'cli',
+    '--paused',
+    '--note',
+    'from the cli',
+  );
+  expect(created.stderr).toBe('');
+  expect(JSON.parse(created.stdout)).toMatchObject({
+    id,
+    pipelineId: name,
+    version: 1,
+    paused: true,
+    note: 'from the cli',
+    inputs: { n: 3 },
+    tags: ['cli'],
+    spec: { text: 'every 2s' },
+  });
+
+  let listed = '';
+  for (let i = 0; i < 30 && !listed.includes(id); i++) {
+    listed = (await tpipe('schedules', 'list', '--pipeline', name)).stdout;
+    if (!listed.includes(id)) await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  expect(listed).toMatch(new RegExp(`^${id} +${name} +1 +every 2s +paused `, 'm'));
+
+  expect((await tpipe('schedules', 'trigger', id)).stdout).toContain(`triggered ${id}`);
+  let runs: Array<{ id: string; status: string; tags: string[] }> = [];
+  for (let i = 0; i < 40 && !runs.some((r) => r.status === 'completed'); i++) {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    runs = (
+      JSON.parse((await tpipe('--json', 'executions', 'list', '--schedule', id)).stdout) as {
+        executions: typeof runs;
+      }
+    ).executions;
+  }
+  expect(runs).toHaveLength(1);
+  expect(runs[0]).toMatchObject({
+    status: 'completed',
+    tags: expect.arrayContaining(['cli', `schedule:${id}`]),
+  });
+  expect(runs[0]!.id.startsWith(`${id}-`)).toBe(true);
+
+  const got = await tpipe('schedules', 'get', id);
+  expect(got.stdout).toContain(`${id}  ${name} v1  every 2s  paused (from the cli)`);
+  expect(got.stdout).toMatch(new RegExp(`^${runs[0]!.id} +\\S+ +completed$`, 'm'));
+
+  const updated = await tpipe(
+    'schedules',
+    'update',
+    id,
+    '-i',
+    'n=5',
+    '--every',
+    '1h',
+    '--overlap',
+    'buffer_one',
+  );
+  expect(updated.stdout).toContain(`updated ${id}: ${name} v1, every 1h`);
+  await tpipe('schedules', 'pause', id, '--note', 'quiet');
+  const after = JSON.parse((await tpipe('--json', 'schedules', 'get', id)).stdout) as Record<string, unknown>;
+  expect(after).toMatchObject({ inputs: { n: 5 }, overlap: 'buffer_one', paused: true, note: 'quiet' });
+
+  expect((await tpipe('schedules', 'delete', id)).stdout).toContain(`deleted ${id}`);
+  const gone = await tpipe('schedules', 'get', id);
+  expect(gone.code).toBe(1);
+  expect(gone.stderr).toMatch(/error: No schedule/);
+}, 180_000);

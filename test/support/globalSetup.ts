@@ -15,12 +15,15 @@ declare global {
 export default async function globalSetup(): Promise<void> {
   const dir = path.dirname(SHARED_ENV_FILE);
   mkdirSync(dir, { recursive: true });
-  const [server, bundle] = await Promise.all([startLocalServer({
+  const [server, bundle] = await Promise.all([
+    startLocalServer({
       uiPort: false,
       // One partition per task queue: priority order is kept within a partition, so with the default
       // four the priority test could only show "roughly" high first.
       dynamicConfig: { 'matching.numTaskqueueReadPartitions': 1, 'matching.numTaskqueueWritePartitions': 1 },
-    }), bundleWorkflows()]);
+    }),
+    bundleWorkflows(),
+  ]);
   globalThis.__TEMPORAL_SERVER__ = server;
   const bundlePath = path.join(dir, 'workflow-bundle.js');
   writeFileSync(bundlePath, bundle.code);

@@ -34,7 +34,15 @@ describe('every issue code comes from a real failing document', () => {
   const cases: Record<
     Exclude<
       PipelineIssueCode,
-      'ignored_setting' | 'missing_param' | 'missing_input' | 'invalid_type' | 'unsaved_changes' | 'too_large'
+      | 'ignored_setting'
+      | 'missing_param'
+      | 'missing_input'
+      | 'invalid_type'
+      | 'unsaved_changes'
+      | 'too_large'
+      // Schedules' codes (src/client/scheduleSpec.ts), never the compiler's.
+      | 'invalid_cron'
+      | 'invalid_schedule'
     >,
     [unknown, Partial<PipelineIssue>, CompileOptions?]
   > = {

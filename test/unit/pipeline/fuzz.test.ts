@@ -46,6 +46,8 @@ const CODES = {
   invalid_type: true,
   unsaved_changes: true,
   too_large: true,
+  invalid_cron: true,
+  invalid_schedule: true,
 } satisfies Record<PipelineIssueCode, true>;
 const KNOWN_CODES = new Set<string>(Object.keys(CODES));
 
