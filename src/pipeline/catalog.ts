@@ -401,12 +401,13 @@ export const NODE_KINDS: Readonly<Record<BuiltinKind, KindSpec>> = Object.freeze
     ...PARAM_ROLES.pipeline,
     description:
       'Runs another saved pipeline as a child workflow (id `<run id>/<step id>`, same task queue and trace): ' +
-      "`version` pins one, else the version deployed when the step starts. `inputs` and `params` map this run's " +
+      "`version` pins one, else the version deployed (none deployed: the latest) when the step starts. `inputs` and `params` map this run's " +
       "values into the child's; the child's run inputs and params are checked against its declarations before it " +
       "starts. Output: { outputs, executionId, version }: `outputs` is the child's `result().outputs`. An unknown " +
       'pipeline or version fails the step with code `PipelineNotFound`, a mapping the child refuses with ' +
       '`InvalidChildInputs`, a failed child with `ChildPipelineFailed`. Cancelling this run cancels the child; ' +
-      'terminating it terminates the child. While it runs the step shows `child: { executionId, pipeline, version }`.',
+      "terminating it terminates the child. Once the child starts, the step's status shows " +
+      "`child: { executionId, pipeline, version }`; read the child's steps with `executions.get(executionId)`.",
   },
 } satisfies Record<BuiltinKind, KindSpec>);
 
