@@ -64,7 +64,7 @@ export type CarriedStep = [
   attempts: number,
   startedAtMs: number,
   completedAtMs: number,
-  detail?: { error?: NodeError; skipReason?: string; usage?: TokenUsage; reused?: true },
+  detail?: { error?: NodeError; skipReason?: string; usage?: TokenUsage; reused?: true; child?: ChildRun },
 ];
 
 /**
