@@ -56,6 +56,8 @@ const RUNS: Record<KindSpec['execution'], string> = {
   event:
     'inside the workflow, as a durable wait for an event (a timer only when it has a timeout; no worker slot held)',
   activity: 'as an activity, retried per its policy',
+  child:
+    'as a child workflow (another run of `runPipeline`), after an engine activity resolves the saved version',
 };
 
 const ms = (n: number) => (n % 1000 === 0 ? `${n / 1000} s` : `${n} ms`);

@@ -1,6 +1,7 @@
 /**
  * The worker's activities: the node activities `llm`, `api_call`, `notification` and one per
- * user action, plus `pipelineCallback` (end-of-run callbacks).
+ * user action, plus `pipelineCallback` (end-of-run callbacks), the concurrency limiter's activities
+ * and `resolveSavedPipeline` (`pipeline` steps).
  * Register the result of {@link createActivities} as the worker's `activities`.
  */
 import { PIPELINE_CALLBACK_ACTIVITY } from '../pipeline/callbacks';
@@ -14,6 +15,7 @@ import { createLlmNode } from './llm';
 import { wrapNodeActivity, type NodeActivity, type SecretLookup } from './nodeActivity';
 import { createNotificationNode } from './notify';
 import { formatIssues } from './params';
+import { createSubPipelineActivities, type SubPipelineActivities } from './subPipelines';
 
 export { ProviderConfig, type ActivitiesConfig } from './config';
 export {
@@ -45,12 +47,13 @@ export type { NotificationOutput, NotificationMessage } from './notify';
 export type PipelineActivities = Record<string, NodeActivity>;
 
 /**
- * What {@link createActivities} returns: the node activities, the end-of-run callback and the
- * concurrency limiter's activities.
+ * What {@link createActivities} returns: the node activities, the end-of-run callback, the
+ * concurrency limiter's activities and the one that resolves saved pipelines for `pipeline` steps.
  */
 export type WorkerActivities = PipelineActivities & {
   [PIPELINE_CALLBACK_ACTIVITY]: PipelineCallbackActivity;
-} & ConcurrencyActivities;
+} & ConcurrencyActivities &
+  SubPipelineActivities;
 
 /**
  * Builds the node activities for a worker.
@@ -95,6 +98,7 @@ export function createActivities(config: ActivitiesConfig = {}): WorkerActivitie
   const engineActivities = {
     [PIPELINE_CALLBACK_ACTIVITY]: createCallbackActivity({ secret: config.callbackSecret }),
     ...createConcurrencyActivities(),
+    ...createSubPipelineActivities(),
   };
   for (const action of config.actions ?? []) {
     if (Object.hasOwn(engineActivities, action.name)) {

@@ -8,6 +8,7 @@ import type { WorkflowExecutionDescription, WorkflowExecutionInfo } from '@tempo
 import { defineSearchAttributeKey } from '@temporalio/common';
 import type { TokenUsage } from '../pipeline';
 import { SEARCH_ATTRIBUTES } from '../pipeline';
+import type { ChildRun } from '../pipeline/subPipelines';
 import type { EventWait, NodeSnapshot, RunBudgetSnapshot, RunSnapshot } from '../workflows/messages';
 
 /** Run statuses (DESIGN.md decision 8). */
@@ -34,6 +35,8 @@ export interface ExecutionStep {
   nextAttemptAt?: string;
   /** A `wait_for_event` step that waits (status `running`): for which event, the prompt, until when. */
   waitingFor?: EventWait;
+  /** A `pipeline` step: its child run (read its steps with `executions.get(child.executionId)`). */
+  child?: ChildRun;
   [extra: string]: unknown;
 }
 

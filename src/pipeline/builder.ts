@@ -326,6 +326,29 @@ export interface WaitForEventOptions<P = unknown> {
   default?: Value<P>;
 }
 
+/** A `pipeline` step: another saved pipeline run as a child (see {@link SubPipelineOptions}). */
+export interface SubPipelineHandle<O = Record<string, unknown>> extends StepHandle {
+  /** The whole output: `{ outputs, executionId, version }`. */
+  readonly output: Ref<{ outputs: O; executionId: string; version: number }>;
+  /** The child run's `result().outputs`. */
+  readonly outputs: Ref<O>;
+  /** The child run's execution id (`<this run's id>/<step id>`). */
+  readonly executionId: Ref<string>;
+  /** The saved version the child ran. */
+  readonly version: Ref<number>;
+}
+
+export interface SubPipelineOptions {
+  /** The saved pipeline's name. */
+  pipeline: string;
+  /** A saved version to pin. @default the version deployed (else the latest) when the step starts */
+  version?: number;
+  /** The child's inputs by input name; values may hold references. */
+  inputs?: Record<string, Value>;
+  /** The child's params by name; values may hold references. */
+  params?: Record<string, Value>;
+}
+
 /** A `wait_for_event` step: its output's fields (see `WaitForEventOutput`). */
 export interface EventHandle<P = unknown> extends StepHandle {
   /** The whole output: `{ payload, timedOut, receivedAt, by }`. */
@@ -563,6 +586,32 @@ export class NodeBuilder<Inputs, N extends string> {
       schema: APPROVAL_SCHEMA,
     });
     return { ...handle, approved: handle.payload.at('approved') };
+  }
+
+  /**
+   * Runs another saved pipeline as a child run; its outputs become this step's `outputs`. `O`
+   * types them. Cancelling the run cancels the child; terminating it terminates the child.
+   * @example
+   * const summary = pipeline.add({ name: 'summary' }).subPipeline<{ text: string }>({
+   *   pipeline: 'summarize',
+   *   inputs: { document: doc.value },
+   * });
+   * pipeline.add({ name: 'out' }).output({ value: summary.outputs.at('text') });
+   */
+  subPipeline<O = Record<string, unknown>>(options: SubPipelineOptions): SubPipelineHandle<O> {
+    const base = this.put('pipeline', {
+      pipeline: options.pipeline,
+      version: options.version,
+      inputs: options.inputs,
+      params: options.params,
+    });
+    return {
+      ...base,
+      output: new Ref(`steps.${this.id}.output`),
+      outputs: this.field('outputs'),
+      executionId: this.field('executionId'),
+      version: this.field('version'),
+    };
   }
 
   /**

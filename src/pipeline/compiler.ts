@@ -286,7 +286,9 @@ function planNode(
         message:
           spec.execution === 'event'
             ? `'${setting}' is ignored: '${s.kind}' steps wait inside the workflow, not as an activity${setting === 'timeout' ? '; set params.timeout for how long to wait' : ''}.`
-            : `'${setting}' is ignored: '${s.kind}' steps run ${spec.execution === 'timer' ? 'as a durable timer' : 'inside the workflow'}, not as an activity.`,
+            : spec.execution === 'child'
+              ? `'${setting}' is ignored: '${s.kind}' steps run a child workflow, which is not retried; its own steps retry per their settings.`
+              : `'${setting}' is ignored: '${s.kind}' steps run ${spec.execution === 'timer' ? 'as a durable timer' : 'inside the workflow'}, not as an activity.`,
         stepId: def.id,
       });
     }

@@ -59,6 +59,7 @@ export {
   type CompileOptions,
   type CompileResult,
 } from './compiler';
+export * from './subPipelines';
 export { packPlan, unpackPlan, type PackedPlan, type PackedPlanNode, type KindDefaults } from './planWire';
 export {
   resolveRunInputs,

@@ -26,6 +26,7 @@ export const PARAM_ROLES: Readonly<Record<BuiltinKind | 'action', ParamRoles>> =
   log: ALL,
   delay: ALL,
   wait_for_event: { expressionParams: [], templateParams: ['prompt', 'default'] },
+  pipeline: { expressionParams: [], templateParams: ['inputs', 'params'] },
   action: ALL,
 });
 

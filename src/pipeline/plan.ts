@@ -18,6 +18,7 @@ export const BUILTIN_KINDS = [
   'notification',
   'delay',
   'wait_for_event',
+  'pipeline',
 ] as const;
 export type BuiltinKind = (typeof BUILTIN_KINDS)[number];
 /** `action` is a user-registered action, run as an activity named after it. */
@@ -26,9 +27,10 @@ export type NodeKind = BuiltinKind | 'action';
 /**
  * Where a node runs: `inline` in the workflow (pure, deterministic), `activity` (touches the
  * world, retried per its policy), `timer` (a durable workflow timer), `event` (a durable wait in
- * the workflow for an event sent to the run, with an optional timeout).
+ * the workflow for an event sent to the run, with an optional timeout), `child` (a saved pipeline
+ * run as a child workflow).
  */
-export type NodeExecution = 'inline' | 'activity' | 'timer' | 'event';
+export type NodeExecution = 'inline' | 'activity' | 'timer' | 'event' | 'child';
 
 /** Temporal's retry policy in plain JSON (milliseconds). */
 export interface PlanRetryPolicy {

@@ -33,6 +33,7 @@ export const KIND_EXECUTION: Readonly<Record<NodeKind, NodeExecution>> = {
   log: 'inline',
   delay: 'timer',
   wait_for_event: 'event',
+  pipeline: 'child',
   llm: 'activity',
   api_call: 'activity',
   notification: 'activity',

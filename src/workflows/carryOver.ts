@@ -109,6 +109,7 @@ function carriedStep(step: NodeSnapshot): CarriedStep {
   if (step.skipReason !== undefined) detail.skipReason = step.skipReason;
   if (step.usage) detail.usage = step.usage;
   if (step.reused) detail.reused = true;
+  if (step.child) detail.child = step.child;
   const carried: CarriedStep = [step.status as CarriedStep[0], step.attempts, startedAtMs, completedAtMs];
   if (Object.keys(detail).length > 0) carried.push(detail);
   return carried;

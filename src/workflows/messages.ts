@@ -11,6 +11,7 @@ import { STREAM_DELTAS_SIGNAL, type StreamDeltaBatch } from '../pipeline/stream'
 import { ATTEMPT_EVENT_SIGNAL, type AttemptEvent } from '../pipeline/attempts';
 import type { RunConcurrency } from '../pipeline/concurrency';
 import type { EventSchema, PayloadIssue } from '../pipeline/eventSchema';
+import type { ChildRun } from '../pipeline/subPipelines';
 
 export type { AttemptEvent, StreamDeltaBatch };
 
@@ -63,7 +64,7 @@ export type CarriedStep = [
   attempts: number,
   startedAtMs: number,
   completedAtMs: number,
-  detail?: { error?: NodeError; skipReason?: string; usage?: TokenUsage; reused?: true },
+  detail?: { error?: NodeError; skipReason?: string; usage?: TokenUsage; reused?: true; child?: ChildRun },
 ];
 
 /**
@@ -187,6 +188,8 @@ export interface NodeSnapshot {
   outputDropped?: true;
   /** A `wait_for_event` step that is waiting (status `running`): what for, and until when. */
   waitingFor?: EventWait;
+  /** A `pipeline` step whose child run started: the child's execution id, pipeline and version. */
+  child?: ChildRun;
 }
 
 /** What a waiting `wait_for_event` step waits for (in its {@link NodeSnapshot}). */

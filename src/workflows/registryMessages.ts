@@ -4,6 +4,7 @@
  * reads are queries; delete ends the entity.
  */
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import { REGISTRY_STATE_QUERY, savedPipelineWorkflowId } from '../pipeline/subPipelines';
 
 export interface PipelineVersion {
   /** 1, 2, 3, … in save order; immutable once saved. */
@@ -79,7 +80,7 @@ export interface SaveResult {
  */
 export const MAX_REGISTRY_STATE_BYTES = 1_500_000;
 
-export const registryWorkflowId = (name: string): string => `pipeline:${name}`;
+export const registryWorkflowId = savedPipelineWorkflowId;
 
 export const savePipelineUpdate = defineUpdate<SaveResult, [SaveRequest]>('savePipeline');
 export const deployVersionUpdate = defineUpdate<void, [number]>('deployVersion');
@@ -90,4 +91,4 @@ export interface DeleteRequest {
 
 export const deletePipelineUpdate = defineUpdate<void, [DeleteRequest]>('deletePipeline');
 export const updateMetadataUpdate = defineUpdate<RegistryState, [MetadataRequest]>('updateMetadata');
-export const registryStateQuery = defineQuery<RegistryState>('registryState');
+export const registryStateQuery = defineQuery<RegistryState>(REGISTRY_STATE_QUERY);

@@ -1,6 +1,6 @@
 /**
  * Runs one node: pure kinds inline, `delay` as a durable timer, `wait_for_event` as a durable wait
- * for an event (see eventWaits.ts), I/O kinds as an activity with the node's own retry policy,
+ * for an event (see eventWaits.ts), `pipeline` as a child run (see subPipeline.ts), I/O kinds as an activity with the node's own retry policy,
  * timeout and Web UI summary.
  */
 import {
@@ -33,9 +33,11 @@ import { typeMismatch, valueMatchesType } from '../pipeline/params';
 import type { PlanNode } from '../pipeline/plan';
 import { STREAM_STRING_TYPE } from '../pipeline/stream';
 import { renderNodeParams } from '../pipeline/templates';
+import type { ChildRun } from '../pipeline/subPipelines';
 import type { EventWaits } from './eventWaits';
 import type { NodeError } from './messages';
 import type { ExpressionScopeBuilder } from './scope';
+import { runSubPipelineNode } from './subPipeline';
 
 /**
  * What the activity attempt that settled a node reported besides its output: its log records
@@ -63,6 +65,8 @@ export interface NodeRunEnv {
   log(level: RunLogLevel, message: string, stepId: string): void;
   /** The run's `wait_for_event` waits. */
   events: EventWaits;
+  /** A `pipeline` step started its child run. */
+  childStarted(stepId: string, child: ChildRun): void;
 }
 
 /** Activities heartbeat about once a second; this is how long the server waits before retrying. */
@@ -81,6 +85,7 @@ export function runNode(node: PlanNode, env: NodeRunEnv, budget?: LlmCallBudget)
   const rendered = renderParams(node, env);
   if (!('params' in rendered)) return Promise.resolve(rendered.failed);
   if (node.execution === 'activity') return runActivityNode(node, rendered.params, env, budget);
+  if (node.execution === 'child') return runSubPipelineNode(node, rendered.params, env);
   if (node.execution === 'event') {
     return env.events
       .wait(node, rendered.params)
@@ -182,6 +187,7 @@ function runInlineNode(node: PlanNode, params: Record<string, unknown>, env: Nod
     case 'notification':
     case 'delay':
     case 'wait_for_event':
+    case 'pipeline':
     case 'action':
       throw new Error(`node kind ${node.kind} does not run inline`);
     default:

@@ -8,6 +8,7 @@ import type { RunLogLevel, TokenUsage } from '../pipeline/nodeActivity';
 import type { ExecutionPlan, PlanBudget, PlanNode } from '../pipeline/plan';
 import { MAX_RUN_LOG_BYTES, MAX_RUN_LOGS, truncateLogMessage, utf8Length } from '../pipeline/runLogs';
 import { streamOutputNames, type StreamDeltaBatch } from '../pipeline/stream';
+import type { ChildRun } from '../pipeline/subPipelines';
 import type {
   CallbackSnapshot,
   EventWait,
@@ -111,6 +112,16 @@ export class RunState {
     this.node(id).waitingFor = waitingFor;
     const until = waitingFor.timeoutAt !== undefined ? ` until ${waitingFor.timeoutAt}` : '';
     this.log('info', `step ${id} waits for event '${waitingFor.event}'${until}`, id);
+  }
+
+  /** A `pipeline` step started its child run: its status names the child (and keeps it). */
+  childStarted(id: string, child: ChildRun): void {
+    this.node(id).child = child;
+    this.log(
+      'info',
+      `step ${id} started child run ${child.executionId} (${child.pipeline} version ${child.version})`,
+      id,
+    );
   }
 
   /**

@@ -128,6 +128,12 @@ test('action names must not collide with built-in kinds or each other', () => {
   expect(() => createActivities({ actions: [{ ...charge, name: 'pipelineCallback' }] })).toThrow(
     /reserved for the engine's own activities/,
   );
+  expect(() => createActivities({ actions: [{ ...charge, name: 'resolveSavedPipeline' }] })).toThrow(
+    /reserved for the engine's own activities/,
+  );
+  expect(() => createActivities({ actions: [{ ...charge, name: 'pipeline' }] })).toThrow(
+    /named after a built-in node kind/,
+  );
   expect(Object.keys(activities).sort()).toEqual([
     'api_call',
     'charge_card',
@@ -136,6 +142,7 @@ test('action names must not collide with built-in kinds or each other', () => {
     'notification',
     'pipelineCallback',
     'requestConcurrencySlot',
+    'resolveSavedPipeline',
     'wait_for_cancel',
   ]);
 });

@@ -62,7 +62,7 @@ describe('the node-kind catalog', () => {
     expect(isBuiltinKind('charge_card')).toBe(false);
   });
 
-  test('I/O kinds are activities with default timeouts; pure kinds run inline; delay is a timer; wait_for_event an event wait', () => {
+  test('I/O kinds are activities with default timeouts; pure kinds run inline; delay is a timer; wait_for_event an event wait; pipeline a child run', () => {
     const byExecution = Object.fromEntries(
       Object.entries(NODE_KINDS).map(([kind, spec]) => [kind, [spec.execution, spec.defaultTimeoutMs]]),
     );
@@ -77,6 +77,7 @@ describe('the node-kind catalog', () => {
       log: ['inline', undefined],
       delay: ['timer', undefined],
       wait_for_event: ['event', undefined],
+      pipeline: ['child', undefined],
     });
   });
 

@@ -171,3 +171,25 @@ test("a run's budget: used amounts follow usage (cost included), are carried acr
   next.complete('c', 'C', 1, { promptTokens: 1, completionTokens: 1, totalTokens: 2, costUsd: 0.0001 });
   expect(next.snapshot.logs.filter((r) => r.message.includes('budget is used up'))).toHaveLength(1);
 });
+
+test("a pipeline step's child run is carried, so status keeps naming it after continue-as-new", () => {
+  const plan = compileOrThrow({
+    name: 'carry-child',
+    steps: [
+      { id: 'sub', action: 'pipeline', params: { pipeline: 'child' } },
+      { id: 'later', action: 'delay', params: { duration: '1s' }, depends_on: ['sub'] },
+    ],
+  });
+  const state = new RunState(plan, TRACE, '1');
+  const child = { executionId: 'parent/sub', pipeline: 'child', version: 2 };
+  state.start(plan.nodes[0]!);
+  state.childStarted('sub', child);
+  state.complete('sub', { outputs: {}, executionId: 'parent/sub', version: 2 }, 1);
+  const input: RunPipelineInput = { plan: packPlan(plan), params: {}, inputs: {}, traceId: TRACE };
+  const made = continuationInput(input, plan, state, []);
+  if (!('input' in made)) throw new Error(`too large: ${made.tooLarge}`);
+  expect(made.input.carried!.steps.sub![4]).toEqual({ child });
+  const next = new RunState(plan, TRACE, '1');
+  restoreCarryOver(next, made.input.carried!);
+  expect(next.node('sub')).toMatchObject({ status: 'completed', child });
+});

@@ -1,0 +1,139 @@
+/**
+ * Runs a `pipeline` step: an engine activity resolves the saved pipeline's version (and checks the
+ * child's inputs and params), then the version runs as a child `runPipeline` workflow on this
+ * run's task queue and trace. Cancelling the parent cancels the child and waits for it to finish
+ * its cleanup; the parent's close (termination, timeout) terminates the child.
+ */
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  ChildWorkflowCancellationType,
+  ChildWorkflowFailure,
+  isCancellation,
+  ParentClosePolicy,
+  proxyActivities,
+  executeChild,
+  TerminatedFailure,
+  TimeoutFailure,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { defineSearchAttributeKey } from '@temporalio/common';
+import { SEARCH_ATTRIBUTES } from '../pipeline/searchAttributes';
+import type { PlanNode } from '../pipeline/plan';
+import {
+  childExecutionId,
+  RESOLVE_SAVED_PIPELINE_ACTIVITY,
+  SUB_PIPELINE_ERRORS,
+  type ChildRun,
+  type ResolvedSavedPipeline,
+  type ResolveSavedPipelineInput,
+  type SubPipelineOutput,
+} from '../pipeline/subPipelines';
+import type { RunPipelineInput, RunPipelineResult } from './messages';
+import type { NodeOutcome, NodeRunEnv } from './runNode';
+
+type Resolve = (input: ResolveSavedPipelineInput) => Promise<ResolvedSavedPipeline>;
+
+const asRecord = (value: unknown): Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : {};
+
+/** Runs a `pipeline` step with its rendered params; never rejects except on a bug. */
+export async function runSubPipelineNode(
+  node: PlanNode,
+  params: Record<string, unknown>,
+  env: NodeRunEnv,
+): Promise<NodeOutcome> {
+  const pipeline = String(params.pipeline);
+  const resolve = proxyActivities<Record<string, Resolve>>({
+    activityId: node.id,
+    taskQueue: env.activityTaskQueue,
+    startToCloseTimeout: 30_000,
+    summary: `${node.id} · resolve pipeline ${pipeline}`,
+    retry: {
+      maximumAttempts: 5,
+      nonRetryableErrorTypes: [SUB_PIPELINE_ERRORS.notFound, SUB_PIPELINE_ERRORS.invalidInputs],
+    },
+  })[RESOLVE_SAVED_PIPELINE_ACTIVITY]!;
+  let resolved: ResolvedSavedPipeline;
+  try {
+    resolved = await resolve({
+      pipeline,
+      ...(typeof params.version === 'number' && { version: params.version }),
+      inputs: asRecord(params.inputs),
+      params: asRecord(params.params),
+    });
+  } catch (err) {
+    if (isCancellation(err)) return { status: 'cancelled' };
+    const cause = err instanceof ActivityFailure ? err.cause : err;
+    const code =
+      cause instanceof ApplicationFailure && cause.type ? cause.type : SUB_PIPELINE_ERRORS.notFound;
+    return {
+      status: 'failed',
+      attempts: 1,
+      error: { code, message: (cause as Error | undefined)?.message ?? String(err) },
+    };
+  }
+
+  const child: ChildRun = {
+    executionId: childExecutionId(workflowInfo().workflowId, node.id),
+    pipeline,
+    version: resolved.version,
+  };
+  env.childStarted(node.id, child);
+  const version = String(resolved.version);
+  const input: RunPipelineInput = {
+    plan: resolved.plan,
+    params: resolved.params,
+    inputs: resolved.inputs,
+    traceId: env.run.traceId,
+    pipelineVersion: version,
+    ...(env.activityTaskQueue !== undefined && { activityTaskQueue: env.activityTaskQueue }),
+  };
+  try {
+    const result = await executeChild<(input: RunPipelineInput) => Promise<RunPipelineResult>>(
+      'runPipeline',
+      {
+        workflowId: child.executionId,
+        args: [input],
+        parentClosePolicy: ParentClosePolicy.TERMINATE,
+        cancellationType: ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED,
+        staticSummary: `${resolved.plan.name} · ${version} (step ${node.id} of ${workflowInfo().workflowId})`,
+        memo: { params: resolved.params, parentExecutionId: workflowInfo().workflowId },
+        typedSearchAttributes: [
+          {
+            key: defineSearchAttributeKey(SEARCH_ATTRIBUTES.pipelineName.name, 'KEYWORD'),
+            value: resolved.plan.name,
+          },
+          {
+            key: defineSearchAttributeKey(SEARCH_ATTRIBUTES.pipelineVersion.name, 'KEYWORD'),
+            value: version,
+          },
+        ],
+      },
+    );
+    const output: SubPipelineOutput = {
+      outputs: result.outputs,
+      executionId: child.executionId,
+      version: child.version,
+    };
+    return { status: 'completed', output, attempts: 1 };
+  } catch (err) {
+    if (isCancellation(err)) return { status: 'cancelled' };
+    return {
+      status: 'failed',
+      attempts: 1,
+      error: { code: SUB_PIPELINE_ERRORS.childFailed, message: childFailure(child, err) },
+    };
+  }
+}
+
+/** Why the child did not complete, in a sentence naming it. */
+function childFailure(child: ChildRun, err: unknown): string {
+  const name = `child pipeline '${child.pipeline}' version ${child.version} (${child.executionId})`;
+  const cause = err instanceof ChildWorkflowFailure ? err.cause : err;
+  if (cause instanceof TerminatedFailure) return `${name} was terminated`;
+  if (cause instanceof TimeoutFailure) return `${name} timed out`;
+  return `${name} failed: ${(cause as Error | undefined)?.message ?? String(err)}`;
+}
