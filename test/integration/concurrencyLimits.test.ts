@@ -6,15 +6,15 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
-import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
-import { connect, type PipelinesClient } from '../../src/client/connect';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { PipelinesClient } from '../../src/client/connect';
 import { PipelineValidationError, RateLimitError } from '../../src/client/errors';
 import type { RunHandle } from '../../src/client/runHandle';
 import { concurrencyLimiterId } from '../../src/pipeline/concurrency';
 import { limiterStateQuery, type LimiterSnapshot } from '../../src/workflows/limiterMessages';
-import { startWorkerProcess, type WorkerProcess } from '../chaos/support/workerProcess';
 import { eventually, waitUntil } from '../support/eventually';
-import { sharedTestEnv } from '../support/pipelineHarness';
+import { startWorkerFleet, type WorkerFleet } from '../support/workerFleet';
+import type { StartRunOptions } from '../../src/client/startRun';
 
 /** An HTTP server that holds each request `holdMs` and counts requests in progress per path. */
 async function startWorkServer(holdMs: number) {
@@ -67,40 +67,36 @@ const quick = (name: string, extra: Record<string, unknown> = {}) => ({
 });
 
 describe('concurrency limits per key', () => {
-  const env = sharedTestEnv();
   const taskQueue = `limits-${randomBytes(4).toString('hex')}`;
-  let workers: WorkerProcess[] = [];
+  let fleet: WorkerFleet;
   let clients: PipelinesClient[] = [];
   let temporal: Client;
   let work: Awaited<ReturnType<typeof startWorkServer>>;
 
   beforeAll(async () => {
-    [work, ...workers] = await Promise.all([
+    [work, fleet] = await Promise.all([
       startWorkServer(300),
-      ...[1, 2].map(() =>
-        startWorkerProcess({
-          address: env.address,
-          taskQueue,
-          bundlePath: env.bundlePath,
-          env: { TEMPORAL_NAMESPACE: env.namespace },
-        }),
-      ),
+      startWorkerFleet({ taskQueue, workers: 2, clients: 3 }),
     ]);
-    clients = await Promise.all(
-      [1, 2, 3].map(() => connect({ address: env.address, namespace: env.namespace, taskQueue })),
-    );
-    temporal = new Client({
-      connection: await Connection.connect({ address: env.address }),
-      namespace: env.namespace,
-    });
+    ({ clients, temporal } = fleet);
   }, 120_000);
 
   afterAll(async () => {
-    await Promise.all(workers.map((w) => w.stop()));
-    await Promise.all(clients.map((c) => c.close()));
-    await temporal?.connection.close();
+    await fleet?.close();
     await work?.close();
   });
+
+  /** Starts a run that blocks in a 1 h delay and waits until it holds its key's slot. */
+  const startHolder = async (key: string, options: StartRunOptions): Promise<RunHandle> => {
+    const holder = await clients[0]!.start(blocking('blocker'), options);
+    // Runs get free slots in the order their requests reach the limiter: let the holder's arrive first.
+    await eventually(
+      () => limiterState(key),
+      (s) => s.holders.includes(holder.taskId),
+      20_000,
+    );
+    return holder;
+  };
 
   /** The key's limiter state; before the first run of the key reaches it, an empty one. */
   const limiterState = (key: string): Promise<LimiterSnapshot> =>
@@ -178,13 +174,7 @@ describe('concurrency limits per key', () => {
   test('terminating the run that holds the slot lets the next one start', async () => {
     const key = `term-${randomBytes(3).toString('hex')}`;
     const options = { concurrencyKey: key, maxConcurrentRuns: 1 };
-    const holder = await clients[0]!.start(blocking('blocker'), options);
-    // Runs get free slots in the order their requests reach the limiter: let the holder's arrive first.
-    await eventually(
-      () => limiterState(key),
-      (s) => s.holders.includes(holder.taskId),
-      20_000,
-    );
+    const holder = await startHolder(key, options);
     const next = await clients[1]!.start(quick('next'), options);
     await eventually(
       () => limiterState(key),
@@ -207,13 +197,7 @@ describe('concurrency limits per key', () => {
   test('a run terminated outside the client (Web UI, CLI) frees its slot at the limiter’s next check', async () => {
     const key = `term-ui-${randomBytes(3).toString('hex')}`;
     const options = { concurrencyKey: key, maxConcurrentRuns: 1 };
-    const holder = await clients[0]!.start(blocking('blocker'), options);
-    // Runs get free slots in the order their requests reach the limiter: let the holder's arrive first.
-    await eventually(
-      () => limiterState(key),
-      (s) => s.holders.includes(holder.taskId),
-      20_000,
-    );
+    const holder = await startHolder(key, options);
     const next = await clients[1]!.start(quick('next'), options);
     await eventually(
       () => limiterState(key),
@@ -235,13 +219,7 @@ describe('concurrency limits per key', () => {
   test('a run cancelled while it waits leaves the queue; the one behind it runs', async () => {
     const key = `cancel-${randomBytes(3).toString('hex')}`;
     const options = { concurrencyKey: key, maxConcurrentRuns: 1 };
-    const holder = await clients[0]!.start(blocking('blocker'), options);
-    // Runs get free slots in the order their requests reach the limiter: let the holder's arrive first.
-    await eventually(
-      () => limiterState(key),
-      (s) => s.holders.includes(holder.taskId),
-      20_000,
-    );
+    const holder = await startHolder(key, options);
     const cancelled = await clients[1]!.start(quick('cancelled'), options);
     const last = await clients[2]!.start(quick('last'), options);
     await eventually(

@@ -4,14 +4,13 @@
  * the provider: the requests (and tokens) that arrived in any window.
  */
 import { randomBytes } from 'node:crypto';
-import { Client, Connection } from '@temporalio/client';
-import { connect, type PipelinesClient } from '../../src/client/connect';
+import type { Client } from '@temporalio/client';
+import type { PipelinesClient } from '../../src/client/connect';
 import { rateLimiterId } from '../../src/pipeline/rateLimits';
 import { rateStateQuery } from '../../src/workflows/llmRateLimiter';
-import { startWorkerProcess, type WorkerProcess } from '../chaos/support/workerProcess';
 import { eventually } from '../support/eventually';
 import { startFakeOpenAI, type FakeOpenAI, type FakeRequest } from '../support/fakeOpenAI';
-import { sharedTestEnv } from '../support/pipelineHarness';
+import { startWorkerFleet, type WorkerFleet } from '../support/workerFleet';
 
 /** The most requests (or tokens, with `weigh`) that arrived within any `windowMs`. */
 function busiestWindow(
@@ -43,12 +42,11 @@ const usageOf = (r: FakeRequest) => {
 };
 
 describe('LLM rate limits shared by all workers', () => {
-  const env = sharedTestEnv();
   const taskQueue = `llm-rate-${randomBytes(4).toString('hex')}`;
   const suffix = randomBytes(3).toString('hex');
   const providers = { requests: `req-${suffix}`, tokens: `tok-${suffix}`, paused: `pause-${suffix}` };
   let fakes: Record<keyof typeof providers, FakeOpenAI>;
-  let workers: WorkerProcess[] = [];
+  let fleet: WorkerFleet;
   let clients: PipelinesClient[] = [];
   let temporal: Client;
 
@@ -65,29 +63,17 @@ describe('LLM rate limits shared by all workers', () => {
       [providers.tokens]: { baseURL: tokens.baseURL, rateLimit: { tokens: 60, per: '4s' } },
       [providers.paused]: { baseURL: paused.baseURL, rateLimit: { requests: 1000, per: '1s' } },
     };
-    workers = await Promise.all(
-      [1, 2].map(() =>
-        startWorkerProcess({
-          address: env.address,
-          taskQueue,
-          bundlePath: env.bundlePath,
-          env: { TEMPORAL_NAMESPACE: env.namespace, PIPELINE_PROVIDERS: JSON.stringify(config) },
-        }),
-      ),
-    );
-    clients = await Promise.all(
-      [1, 2].map(() => connect({ address: env.address, namespace: env.namespace, taskQueue })),
-    );
-    temporal = new Client({
-      connection: await Connection.connect({ address: env.address }),
-      namespace: env.namespace,
+    fleet = await startWorkerFleet({
+      taskQueue,
+      workers: 2,
+      clients: 2,
+      env: { PIPELINE_PROVIDERS: JSON.stringify(config) },
     });
+    ({ clients, temporal } = fleet);
   }, 120_000);
 
   afterAll(async () => {
-    await Promise.all(workers.map((w) => w.stop()));
-    await Promise.all(clients.map((c) => c.close()));
-    await temporal?.connection.close();
+    await fleet?.close();
     await Promise.all(Object.values(fakes ?? {}).map((f) => f.close()));
   });
 
