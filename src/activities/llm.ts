@@ -317,9 +317,16 @@ export function createLlmNode(options: LlmNodeOptions): NodeFn {
         const callCtx: NodeContext = { ...ctx, traceHeaders };
         // A provider with a rate limit: wait for this call's place, shared by every worker.
         const limit = rateLimitFor(options.providers[provider.name], model);
-        const estimate = estimateTokens(JSON.stringify(body.messages).length, params.max_tokens);
         const pass = limit
-          ? await passRateLimit(limit, { provider: provider.name, model, tokens: estimate }, ctx.signal)
+          ? await passRateLimit(
+              limit,
+              {
+                provider: provider.name,
+                model,
+                tokens: estimateTokens(JSON.stringify(body.messages).length, params.max_tokens),
+              },
+              ctx.signal,
+            )
           : undefined;
         if (pass && pass.waitedMs > 0) span.setAttribute('rate_limit.waited_ms', pass.waitedMs);
         let reply: Completion;
@@ -331,7 +338,7 @@ export function createLlmNode(options: LlmNodeOptions): NodeFn {
           await pass?.failed(err);
           throw err;
         }
-        await pass?.settle(reply.usage?.totalTokens ?? estimate);
+        await pass?.settle(reply.usage?.totalTokens);
         span.setAttribute('gen_ai.usage.total_tokens', reply.usage?.totalTokens ?? 0);
         return reply;
       },

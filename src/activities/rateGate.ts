@@ -22,7 +22,8 @@ import { NodeError, retryAfterMs } from './errors';
 export interface RatePass {
   /** Waited this long for the place, ms. */
   waitedMs: number;
-  settle(tokens: number): Promise<void>;
+  /** The tokens the call used, as the provider reported them (none reported: the estimate stands). */
+  settle(tokens: number | undefined): Promise<void>;
   /** The call failed: a 429's `retry-after` pauses every worker's calls. */
   failed(err: unknown): Promise<void>;
 }
@@ -89,7 +90,8 @@ export async function passRateLimit(
   const report = (send: () => Promise<void>) => send().catch(() => undefined);
   return {
     waitedMs,
-    settle: (tokens) => report(() => limiter.signal(SETTLE_TOKENS_SIGNAL, { id, tokens, startedAt })),
+    settle: (tokens = call.tokens) =>
+      report(() => limiter.signal(SETTLE_TOKENS_SIGNAL, { id, tokens, startedAt })),
     async failed(err) {
       const status = (err as { status?: unknown }).status;
       const headers = (err as { headers?: unknown }).headers;
