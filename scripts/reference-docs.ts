@@ -58,6 +58,7 @@ const RUNS: Record<KindSpec['execution'], string> = {
   activity: 'as an activity, retried per its policy',
   child:
     'as a child workflow (another run of `runPipeline`), after an engine activity resolves the saved version',
+  map: 'as a child `runMap` workflow that runs each item as an activity (or a child run of a saved pipeline) and continues as new through long lists',
 };
 
 const ms = (n: number) => (n % 1000 === 0 ? `${n / 1000} s` : `${n} ms`);

@@ -4,7 +4,8 @@
  * compiler checks written params against them while tolerating template strings (see compiler.ts).
  */
 import { z } from 'zod';
-import { Duration, ParamType, StepId } from './definition';
+import { Duration, ParamType, RetryConfig, StepId } from './definition';
+import { DEFAULT_MAP_CONCURRENCY, MAX_MAP_CONCURRENCY, MAX_MAP_ITEMS } from './mapItems';
 import { durationToMs } from './duration';
 import { checkEventPayload, type EventSchema } from './eventSchema';
 import { valueMatchesType } from './params';
@@ -303,6 +304,61 @@ export const SubPipelineParams = z.strictObject({
 });
 export type SubPipelineParams = z.infer<typeof SubPipelineParams>;
 
+/** A map step's per-item step: a step without id, dependencies, condition or budget. */
+export const MapItemStep = z.strictObject({
+  /** `llm`, `api_call`, `notification`, `transform`, or a user's action. */
+  action: z.string().min(1).max(128),
+  /** The step's params; templates may read `item` and `index` besides steps, params and inputs. */
+  params: z.record(z.string(), z.unknown()).optional(),
+  retry: RetryConfig.optional(),
+  /** Per-attempt timeout of each item's activity. */
+  timeout: Duration.optional(),
+  description: z.string().optional(),
+});
+export type MapItemStep = z.infer<typeof MapItemStep>;
+
+export const MapParams = z
+  .strictObject({
+    /** The list: usually one template, e.g. `{{ steps.fetch.output.body.documents }}`. */
+    items: z.union([z.array(z.unknown()).max(MAX_MAP_ITEMS), z.string()]),
+    /** Items in flight at once. @default 10 */
+    concurrency: z.number().int().min(1).max(MAX_MAP_CONCURRENCY).optional(),
+    /** `fail`: the first item that fails for good fails the step (items in flight are cancelled); `continue`: its result is null and it is listed in `errors`. @default 'fail' */
+    on_item_failure: z.enum(['fail', 'continue']).optional(),
+    /** The step run for each item (exactly one of `step` and `pipeline`). */
+    step: MapItemStep.optional(),
+    /** The saved pipeline run for each item, as a child run (exactly one of `step` and `pipeline`). */
+    pipeline: z.string().min(1).max(128).optional(),
+    /** With `pipeline`: the saved version to run. @default the deployed version (else the latest) when the step starts */
+    version: z.number().int().positive().optional(),
+    /** With `pipeline`: the child's inputs per item; templates may read `item` and `index`. */
+    inputs: z.record(z.string(), z.unknown()).optional(),
+    /** With `pipeline`: the child's params per item; templates may read `item` and `index`. */
+    params: z.record(z.string(), z.unknown()).optional(),
+  })
+  .superRefine((v, ctx) => {
+    if ((v.step === undefined) === (v.pipeline === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [v.step === undefined ? 'step' : 'pipeline'],
+        message:
+          'a map step needs exactly one of step (run for each item) and pipeline (a saved pipeline run for each item)',
+      });
+    }
+    if (v.step !== undefined) {
+      for (const key of ['version', 'inputs', 'params'] as const) {
+        if (v[key] !== undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [key],
+            message: `${key} applies only with pipeline; with step, write the item step's own params`,
+          });
+        }
+      }
+    }
+  });
+export type MapParams = z.infer<typeof MapParams>;
+
 /** Every built-in kind. */
 export const NODE_KINDS: Readonly<Record<BuiltinKind, KindSpec>> = Object.freeze({
   input: {
@@ -408,6 +464,21 @@ export const NODE_KINDS: Readonly<Record<BuiltinKind, KindSpec>> = Object.freeze
       '`InvalidChildInputs`, a failed child with `ChildPipelineFailed`. Cancelling this run cancels the child; ' +
       "terminating it terminates the child. Once the child starts, the step's status shows " +
       "`child: { executionId, pipeline, version }`; read the child's steps with `executions.get(executionId)`.",
+  },
+  map: {
+    execution: 'map',
+    params: MapParams,
+    defaults: { concurrency: DEFAULT_MAP_CONCURRENCY, on_item_failure: 'fail' },
+    outputs: ['results', 'errors', 'executionId'],
+    ...PARAM_ROLES.map,
+    description:
+      'Runs `step` (an llm, api_call, notification or transform step, or a user action) or the saved `pipeline` once for ' +
+      'each element of `items`, at most `concurrency` at a time, in a child workflow of its own (id `<run id>/<step id>`) ' +
+      "that continues as new while it works through long lists. Per-item templates read `item` and `index` besides the run's " +
+      'steps, params and inputs. Output: { results, errors, executionId }: `results` holds one output per item, in the ' +
+      "items' order (an item step's output, or the child run's `outputs`). An item that fails for good fails the step with " +
+      "code `MapItemFailed` (`on_item_failure: 'fail'`, the default; items in flight are cancelled), or leaves null in " +
+      "`results` and an entry in `errors` (`'continue'`). `items` that is not a list fails with `MapItemsNotAList`.",
   },
 } satisfies Record<BuiltinKind, KindSpec>);
 

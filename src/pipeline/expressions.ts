@@ -168,6 +168,9 @@ export interface ExpressionScope {
   steps: Record<string, StepScope | undefined>;
   params: Record<string, unknown>;
   inputs: Record<string, unknown>;
+  /** Only in a map step's per-item templates: the item (`item`) and its 0-based index (`index`). */
+  item?: unknown;
+  index?: number;
 }
 
 interface ConvertedScope {

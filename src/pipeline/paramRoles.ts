@@ -27,6 +27,9 @@ export const PARAM_ROLES: Readonly<Record<BuiltinKind | 'action', ParamRoles>> =
   delay: ALL,
   wait_for_event: { expressionParams: [], templateParams: ['prompt', 'default'] },
   pipeline: { expressionParams: [], templateParams: ['inputs', 'params'] },
+  // Only `items` is rendered in the run's scope; `step`, `inputs` and `params` are per-item
+  // templates, rendered by the map workflow for each item (with `item` and `index` in scope).
+  map: { expressionParams: [], templateParams: ['items'] },
   action: ALL,
 });
 

@@ -19,6 +19,7 @@ export const BUILTIN_KINDS = [
   'delay',
   'wait_for_event',
   'pipeline',
+  'map',
 ] as const;
 export type BuiltinKind = (typeof BUILTIN_KINDS)[number];
 /** `action` is a user-registered action, run as an activity named after it. */
@@ -28,9 +29,10 @@ export type NodeKind = BuiltinKind | 'action';
  * Where a node runs: `inline` in the workflow (pure, deterministic), `activity` (touches the
  * world, retried per its policy), `timer` (a durable workflow timer), `event` (a durable wait in
  * the workflow for an event sent to the run, with an optional timeout), `child` (a saved pipeline
- * run as a child workflow).
+ * run as a child workflow), `map` (a child `runMap` workflow runs an item step or a saved pipeline
+ * for each item of a list).
  */
-export type NodeExecution = 'inline' | 'activity' | 'timer' | 'event' | 'child';
+export type NodeExecution = 'inline' | 'activity' | 'timer' | 'event' | 'child' | 'map';
 
 /** Temporal's retry policy in plain JSON (milliseconds). */
 export interface PlanRetryPolicy {
@@ -86,6 +88,12 @@ export interface PlanNode {
   inputName?: string;
   /** For `llm` nodes: the step's own budget (absent when it has none). */
   budget?: PlanBudget;
+  /**
+   * For `map` nodes with a `step`: that per-item step, compiled (its id is the map step's; its
+   * `dependsOn` and `gates` are empty). Its params are rendered once per item, with `item` and
+   * `index` in scope.
+   */
+  item?: PlanNode;
 }
 
 export interface ExecutionPlan {

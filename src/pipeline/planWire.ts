@@ -34,6 +34,7 @@ export const KIND_EXECUTION: Readonly<Record<NodeKind, NodeExecution>> = {
   delay: 'timer',
   wait_for_event: 'event',
   pipeline: 'child',
+  map: 'map',
   llm: 'activity',
   api_call: 'activity',
   notification: 'activity',
@@ -108,6 +109,7 @@ function packNode(node: PlanNode, defaults: KindDefaults): PackedPlanNode {
   if (node.outputName !== undefined && node.outputName !== node.id) packed.outputName = node.outputName;
   if (node.inputName !== undefined && node.inputName !== node.id) packed.inputName = node.inputName;
   if (node.budget !== undefined) packed.budget = node.budget;
+  if (node.item !== undefined) packed.item = node.item;
   return packed;
 }
 
@@ -149,5 +151,6 @@ function unpackNode(node: PackedPlanNode, defaults: KindDefaults): PlanNode {
   if (node.kind === 'output') full.outputName = node.outputName ?? node.id;
   if (node.kind === 'input') full.inputName = node.inputName ?? node.id;
   if (node.budget !== undefined) full.budget = node.budget;
+  if (node.item !== undefined) full.item = node.item;
   return full;
 }

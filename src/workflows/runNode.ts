@@ -188,6 +188,7 @@ function runInlineNode(node: PlanNode, params: Record<string, unknown>, env: Nod
     case 'delay':
     case 'wait_for_event':
     case 'pipeline':
+    case 'map':
     case 'action':
       throw new Error(`node kind ${node.kind} does not run inline`);
     default:

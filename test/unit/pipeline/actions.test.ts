@@ -62,7 +62,7 @@ describe('the node-kind catalog', () => {
     expect(isBuiltinKind('charge_card')).toBe(false);
   });
 
-  test('I/O kinds are activities with default timeouts; pure kinds run inline; delay is a timer; wait_for_event an event wait; pipeline a child run', () => {
+  test('I/O kinds are activities with default timeouts; pure kinds run inline; delay is a timer; wait_for_event an event wait; pipeline a child run; map a map workflow', () => {
     const byExecution = Object.fromEntries(
       Object.entries(NODE_KINDS).map(([kind, spec]) => [kind, [spec.execution, spec.defaultTimeoutMs]]),
     );
@@ -78,6 +78,7 @@ describe('the node-kind catalog', () => {
       delay: ['timer', undefined],
       wait_for_event: ['event', undefined],
       pipeline: ['child', undefined],
+      map: ['map', undefined],
     });
   });
 
