@@ -51,7 +51,7 @@ function actionsNamedIn(definition: unknown): Record<string, object> {
 
 export function createSubPipelineActivities(): SubPipelineActivities {
   return {
-    async [RESOLVE_SAVED_PIPELINE_ACTIVITY]({ pipeline, version, inputs, params }) {
+    async [RESOLVE_SAVED_PIPELINE_ACTIVITY]({ pipeline, version, inputs, params, planOnly }) {
       let state: SavedVersions;
       try {
         state = await Context.current()
@@ -84,6 +84,8 @@ export function createSubPipelineActivities(): SubPipelineActivities {
           compiled.issues,
         );
       }
+      const plan = packPlan(compiled.plan, KIND_DEFAULTS);
+      if (planOnly) return { version: found.version, plan, inputs, params };
       const resolvedParams = resolveRunParams(compiled.plan.params, params);
       const resolvedInputs = resolveRunInputs(compiled.plan, inputs);
       if (!resolvedParams.ok || !resolvedInputs.ok) {
@@ -99,7 +101,7 @@ export function createSubPipelineActivities(): SubPipelineActivities {
       }
       return {
         version: found.version,
-        plan: packPlan(compiled.plan, KIND_DEFAULTS),
+        plan,
         inputs: resolvedInputs.inputs,
         params: resolvedParams.params,
       };

@@ -9,6 +9,8 @@ import { defineSearchAttributeKey } from '@temporalio/common';
 import type { TokenUsage } from '../pipeline';
 import { SEARCH_ATTRIBUTES } from '../pipeline';
 import type { ChildRun } from '../pipeline/subPipelines';
+import type { MapRun } from '../pipeline/mapItems';
+import type { MapProgress } from '../workflows/mapMessages';
 import type { EventWait, NodeSnapshot, RunBudgetSnapshot, RunSnapshot } from '../workflows/messages';
 
 /** Run statuses (DESIGN.md decision 8). */
@@ -37,6 +39,11 @@ export interface ExecutionStep {
   waitingFor?: EventWait;
   /** A `pipeline` step: its child run (read its steps with `executions.get(child.executionId)`). */
   child?: ChildRun;
+  /**
+   * A `map` step: its map workflow and the list's length; while the step runs, `executions.get`
+   * adds the map's `progress` (items settled, failed, running, retries, continuations).
+   */
+  map?: MapRun & { progress?: MapProgress };
   [extra: string]: unknown;
 }
 

@@ -4,6 +4,7 @@
  */
 import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
 import { msToNumber } from '@temporalio/common';
+import { mapProgressQuery } from '../workflows/mapMessages';
 import { runLogsQuery, type RunLogEntry, type RunLogsPage } from '../workflows/messages';
 import { MAX_RUN_LOGS, PipelineValidationError, type RunLogLevel } from '../pipeline';
 import { NotFoundError, PollTimeoutError, TimeoutError, translateError } from './errors';
@@ -266,6 +267,7 @@ export class Executions {
       if (description.type !== 'runPipeline') throw new NotFoundError(`${id} is not a pipeline execution`);
       const snapshot = await queryRunSnapshot(handle).catch(() => undefined);
       const execution = toExecution(description, snapshot);
+      await this.addMapProgress(execution);
       // No snapshot (no worker answered, or it was over the 2 MiB query limit): a completed run's
       // outputs are still in its history.
       if (snapshot === undefined && execution.status === 'completed') {
@@ -276,6 +278,23 @@ export class Executions {
     } catch (err) {
       throw translateError(err, id);
     }
+  }
+
+  /**
+   * A running `map` step's progress, from its map workflow (a query: nothing is written to any
+   * history). A map that does not answer (no worker, or it just closed) leaves the step as it is.
+   */
+  private async addMapProgress(execution: Execution): Promise<void> {
+    const running = Object.values(execution.steps).filter((step) => step.map && step.status === 'running');
+    await Promise.all(
+      running.map(async (step) => {
+        const progress = await this.temporal.workflow
+          .getHandle(step.map!.executionId)
+          .query(mapProgressQuery)
+          .catch(() => undefined);
+        if (progress) step.map = { ...step.map!, progress };
+      }),
+    );
   }
 
   /** Executions matching a filter, newest first (visibility is eventually consistent). */

@@ -34,6 +34,8 @@ export const MAP_ERRORS = {
   tooManyItems: 'MapTooManyItems',
   /** An item failed for good under `on_item_failure: 'fail'`. */
   itemFailed: 'MapItemFailed',
+  /** The map workflow itself did not complete (terminated, timed out). */
+  mapFailed: 'MapFailed',
 } as const;
 
 /** An item that failed for good (its place in `results` holds null). */

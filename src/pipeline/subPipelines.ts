@@ -29,6 +29,11 @@ export interface ResolveSavedPipelineInput {
   version?: number;
   inputs: Record<string, unknown>;
   params: Record<string, unknown>;
+  /**
+   * Only read the version and compile it; `inputs` and `params` are not checked and come back as
+   * given (a map step checks each item's mapping itself).
+   */
+  planOnly?: boolean;
 }
 
 export interface ResolvedSavedPipeline {

@@ -110,6 +110,7 @@ function carriedStep(step: NodeSnapshot): CarriedStep {
   if (step.usage) detail.usage = step.usage;
   if (step.reused) detail.reused = true;
   if (step.child) detail.child = step.child;
+  if (step.map) detail.map = step.map;
   const carried: CarriedStep = [step.status as CarriedStep[0], step.attempts, startedAtMs, completedAtMs];
   if (Object.keys(detail).length > 0) carried.push(detail);
   return carried;

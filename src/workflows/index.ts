@@ -3,3 +3,4 @@ export { runPipeline } from './runPipeline';
 export { pipelineRegistry } from './pipelineRegistry';
 export { concurrencyLimiter } from './concurrencyLimiter';
 export { llmRateLimiter } from './llmRateLimiter';
+export { runMap } from './runMap';

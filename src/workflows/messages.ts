@@ -12,6 +12,7 @@ import { ATTEMPT_EVENT_SIGNAL, type AttemptEvent } from '../pipeline/attempts';
 import type { RunConcurrency } from '../pipeline/concurrency';
 import type { EventSchema, PayloadIssue } from '../pipeline/eventSchema';
 import type { ChildRun } from '../pipeline/subPipelines';
+import type { MapRun } from '../pipeline/mapItems';
 
 export type { AttemptEvent, StreamDeltaBatch };
 
@@ -64,7 +65,14 @@ export type CarriedStep = [
   attempts: number,
   startedAtMs: number,
   completedAtMs: number,
-  detail?: { error?: NodeError; skipReason?: string; usage?: TokenUsage; reused?: true; child?: ChildRun },
+  detail?: {
+    error?: NodeError;
+    skipReason?: string;
+    usage?: TokenUsage;
+    reused?: true;
+    child?: ChildRun;
+    map?: MapRun;
+  },
 ];
 
 /**
@@ -190,6 +198,8 @@ export interface NodeSnapshot {
   waitingFor?: EventWait;
   /** A `pipeline` step whose child run started: the child's execution id, pipeline and version. */
   child?: ChildRun;
+  /** A `map` step whose map workflow started: its execution id and how many items the list has. */
+  map?: MapRun;
 }
 
 /** What a waiting `wait_for_event` step waits for (in its {@link NodeSnapshot}). */

@@ -1,6 +1,7 @@
 /**
  * Runs one node: pure kinds inline, `delay` as a durable timer, `wait_for_event` as a durable wait
- * for an event (see eventWaits.ts), `pipeline` as a child run (see subPipeline.ts), I/O kinds as an activity with the node's own retry policy,
+ * for an event (see eventWaits.ts), `pipeline` as a child run (see subPipeline.ts), `map` as a
+ * child map workflow (see mapStep.ts), I/O kinds as an activity with the node's own retry policy,
  * timeout and Web UI summary.
  */
 import {
@@ -34,9 +35,11 @@ import type { PlanNode } from '../pipeline/plan';
 import { STREAM_STRING_TYPE } from '../pipeline/stream';
 import { renderNodeParams } from '../pipeline/templates';
 import type { ChildRun } from '../pipeline/subPipelines';
+import type { MapRun } from '../pipeline/mapItems';
 import type { EventWaits } from './eventWaits';
 import type { NodeError } from './messages';
 import type { ExpressionScopeBuilder } from './scope';
+import { runMapNode } from './mapStep';
 import { runSubPipelineNode } from './subPipeline';
 
 /**
@@ -56,17 +59,24 @@ export type NodeOutcome =
   | ({ status: 'failed'; error: NodeError; attempts: number } & AttemptReport)
   | { status: 'cancelled' };
 
-export interface NodeRunEnv {
-  scope: ExpressionScopeBuilder;
+/** What inline and activity steps need: a map workflow runs its items with just this. */
+export interface StepRunEnv {
+  /** What templates and expressions read. */
+  scope: Pick<ExpressionScopeBuilder, 'build'>;
   inputs: Record<string, unknown>;
   run: NodeRunContext;
   activityTaskQueue?: string;
   /** Where `log` nodes write. */
   log(level: RunLogLevel, message: string, stepId: string): void;
+}
+
+export interface NodeRunEnv extends StepRunEnv {
   /** The run's `wait_for_event` waits. */
   events: EventWaits;
   /** A `pipeline` step started its child run. */
   childStarted(stepId: string, child: ChildRun): void;
+  /** A `map` step started its map workflow. */
+  mapStarted(stepId: string, map: MapRun): void;
 }
 
 /** Activities heartbeat about once a second; this is how long the server waits before retrying. */
@@ -86,6 +96,7 @@ export function runNode(node: PlanNode, env: NodeRunEnv, budget?: LlmCallBudget)
   if (!('params' in rendered)) return Promise.resolve(rendered.failed);
   if (node.execution === 'activity') return runActivityNode(node, rendered.params, env, budget);
   if (node.execution === 'child') return runSubPipelineNode(node, rendered.params, env);
+  if (node.execution === 'map') return runMapNode(node, rendered.params, env);
   if (node.execution === 'event') {
     return env.events
       .wait(node, rendered.params)
@@ -103,7 +114,7 @@ export function runNode(node: PlanNode, env: NodeRunEnv, budget?: LlmCallBudget)
  * Runs a pure node (input, output, transform, condition, log) synchronously: no promise, no
  * command. The interpreter settles whole chains of pure steps within one pass this way.
  */
-export function runInlineStep(node: PlanNode, env: NodeRunEnv): NodeOutcome {
+export function runInlineStep(node: PlanNode, env: StepRunEnv): NodeOutcome {
   const rendered = renderParams(node, env);
   if (!('params' in rendered)) return rendered.failed;
   try {
@@ -115,7 +126,7 @@ export function runInlineStep(node: PlanNode, env: NodeRunEnv): NodeOutcome {
 
 function renderParams(
   node: PlanNode,
-  env: NodeRunEnv,
+  env: StepRunEnv,
 ): { params: Record<string, unknown> } | { failed: NodeOutcome } {
   try {
     return { params: renderNodeParams(node, env.scope.build()) };
@@ -151,7 +162,7 @@ class InlineNodeError extends Error {
   }
 }
 
-function runInlineNode(node: PlanNode, params: Record<string, unknown>, env: NodeRunEnv): unknown {
+function runInlineNode(node: PlanNode, params: Record<string, unknown>, env: StepRunEnv): unknown {
   switch (node.kind) {
     case 'input': {
       const name = node.inputName ?? node.id;
@@ -202,11 +213,22 @@ async function runTimerNode(node: PlanNode, params: Record<string, unknown>): Pr
   return { duration_ms: ms };
 }
 
+/**
+ * Runs an inline or activity step (a map's item step): its params rendered in `env.scope`.
+ * Never rejects except on a bug.
+ */
+export function runStep(node: PlanNode, env: StepRunEnv): Promise<NodeOutcome> {
+  if (node.execution === 'inline') return Promise.resolve(runInlineStep(node, env));
+  const rendered = renderParams(node, env);
+  if (!('params' in rendered)) return Promise.resolve(rendered.failed);
+  return runActivityNode(node, rendered.params, env, undefined);
+}
+
 /** `budget`: what an llm step's call may use under the run's and its own budgets (see `checkLlmBudget`). */
 function runActivityNode(
   node: PlanNode,
   params: Record<string, unknown>,
-  env: NodeRunEnv,
+  env: StepRunEnv,
   budget: LlmCallBudget | undefined,
 ): Promise<NodeOutcome> {
   const retry = node.retry;

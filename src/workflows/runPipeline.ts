@@ -95,6 +95,7 @@ export async function runPipeline(input: RunPipelineInput): Promise<RunPipelineR
     },
     events,
     childStarted: (stepId, child) => state.childStarted(stepId, child),
+    mapStarted: (stepId, map) => state.mapStarted(stepId, map),
   };
   const maxParallelism = Math.max(1, input.maxParallelism ?? DEFAULT_MAX_PARALLELISM);
   // Node work runs in its own scope so that fail_fast can cancel it without cancelling the run.

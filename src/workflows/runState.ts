@@ -9,6 +9,7 @@ import type { ExecutionPlan, PlanBudget, PlanNode } from '../pipeline/plan';
 import { MAX_RUN_LOG_BYTES, MAX_RUN_LOGS, truncateLogMessage, utf8Length } from '../pipeline/runLogs';
 import { streamOutputNames, type StreamDeltaBatch } from '../pipeline/stream';
 import type { ChildRun } from '../pipeline/subPipelines';
+import type { MapRun } from '../pipeline/mapItems';
 import type {
   CallbackSnapshot,
   EventWait,
@@ -112,6 +113,12 @@ export class RunState {
     this.node(id).waitingFor = waitingFor;
     const until = waitingFor.timeoutAt !== undefined ? ` until ${waitingFor.timeoutAt}` : '';
     this.log('info', `step ${id} waits for event '${waitingFor.event}'${until}`, id);
+  }
+
+  /** A `map` step started its map workflow: its status names it (and keeps it). */
+  mapStarted(id: string, map: MapRun): void {
+    this.node(id).map = map;
+    this.log('info', `step ${id} started map ${map.executionId} over ${map.total} items`, id);
   }
 
   /** A `pipeline` step started its child run: its status names the child (and keeps it). */

@@ -46,16 +46,7 @@ export async function runSubPipelineNode(
   env: NodeRunEnv,
 ): Promise<NodeOutcome> {
   const pipeline = String(params.pipeline);
-  const resolve = proxyActivities<Record<string, Resolve>>({
-    activityId: node.id,
-    taskQueue: env.activityTaskQueue,
-    startToCloseTimeout: 30_000,
-    summary: `${node.id} · resolve pipeline ${pipeline}`,
-    retry: {
-      maximumAttempts: 5,
-      nonRetryableErrorTypes: [SUB_PIPELINE_ERRORS.notFound, SUB_PIPELINE_ERRORS.invalidInputs],
-    },
-  })[RESOLVE_SAVED_PIPELINE_ACTIVITY]!;
+  const resolve = resolveSavedPipelineActivity(node.id, env.activityTaskQueue, pipeline);
   let resolved: ResolvedSavedPipeline;
   try {
     resolved = await resolve({
@@ -82,37 +73,14 @@ export async function runSubPipelineNode(
     version: resolved.version,
   };
   env.childStarted(node.id, child);
-  const version = String(resolved.version);
-  const input: RunPipelineInput = {
-    plan: resolved.plan,
-    params: resolved.params,
-    inputs: resolved.inputs,
-    traceId: env.run.traceId,
-    pipelineVersion: version,
-    ...(env.activityTaskQueue !== undefined && { activityTaskQueue: env.activityTaskQueue }),
-  };
   try {
-    const result = await executeChild<(input: RunPipelineInput) => Promise<RunPipelineResult>>(
-      'runPipeline',
-      {
-        workflowId: child.executionId,
-        args: [input],
-        parentClosePolicy: ParentClosePolicy.TERMINATE,
-        cancellationType: ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED,
-        staticSummary: `${resolved.plan.name} · ${version} (step ${node.id} of ${workflowInfo().workflowId})`,
-        memo: { params: resolved.params, parentExecutionId: workflowInfo().workflowId },
-        typedSearchAttributes: [
-          {
-            key: defineSearchAttributeKey(SEARCH_ATTRIBUTES.pipelineName.name, 'KEYWORD'),
-            value: resolved.plan.name,
-          },
-          {
-            key: defineSearchAttributeKey(SEARCH_ATTRIBUTES.pipelineVersion.name, 'KEYWORD'),
-            value: version,
-          },
-        ],
-      },
-    );
+    const result = await executeChildRun({
+      executionId: child.executionId,
+      resolved,
+      traceId: env.run.traceId,
+      activityTaskQueue: env.activityTaskQueue,
+      summary: `${resolved.plan.name} · ${resolved.version} (step ${node.id} of ${workflowInfo().workflowId})`,
+    });
     const output: SubPipelineOutput = {
       outputs: result.outputs,
       executionId: child.executionId,
@@ -129,8 +97,72 @@ export async function runSubPipelineNode(
   }
 }
 
+/** The engine activity that resolves a saved pipeline, for step (or map step) `stepId`. */
+export function resolveSavedPipelineActivity(
+  stepId: string,
+  taskQueue: string | undefined,
+  pipeline: string,
+): Resolve {
+  return proxyActivities<Record<string, Resolve>>({
+    activityId: stepId,
+    taskQueue,
+    startToCloseTimeout: 30_000,
+    summary: `${stepId} · resolve pipeline ${pipeline}`,
+    retry: {
+      maximumAttempts: 5,
+      nonRetryableErrorTypes: [SUB_PIPELINE_ERRORS.notFound, SUB_PIPELINE_ERRORS.invalidInputs],
+    },
+  })[RESOLVE_SAVED_PIPELINE_ACTIVITY]!;
+}
+
+/** What a child run of a saved pipeline starts with. */
+export interface ChildRunStart {
+  executionId: string;
+  resolved: Pick<ResolvedSavedPipeline, 'plan' | 'version' | 'inputs' | 'params'>;
+  traceId: string;
+  activityTaskQueue?: string;
+  /** The Web UI's summary of the child. */
+  summary: string;
+}
+
+/**
+ * Runs a saved pipeline's version as a child `runPipeline` on this workflow's task queue: it is
+ * terminated when this workflow closes, and cancelling the caller's scope cancels it and waits
+ * for its cleanup.
+ */
+export function executeChildRun(start: ChildRunStart): Promise<RunPipelineResult> {
+  const { resolved } = start;
+  const version = String(resolved.version);
+  const input: RunPipelineInput = {
+    plan: resolved.plan,
+    params: resolved.params,
+    inputs: resolved.inputs,
+    traceId: start.traceId,
+    pipelineVersion: version,
+    ...(start.activityTaskQueue !== undefined && { activityTaskQueue: start.activityTaskQueue }),
+  };
+  return executeChild<(input: RunPipelineInput) => Promise<RunPipelineResult>>('runPipeline', {
+    workflowId: start.executionId,
+    args: [input],
+    parentClosePolicy: ParentClosePolicy.TERMINATE,
+    cancellationType: ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED,
+    staticSummary: start.summary,
+    memo: { params: resolved.params, parentExecutionId: workflowInfo().workflowId },
+    typedSearchAttributes: [
+      {
+        key: defineSearchAttributeKey(SEARCH_ATTRIBUTES.pipelineName.name, 'KEYWORD'),
+        value: resolved.plan.name,
+      },
+      {
+        key: defineSearchAttributeKey(SEARCH_ATTRIBUTES.pipelineVersion.name, 'KEYWORD'),
+        value: version,
+      },
+    ],
+  });
+}
+
 /** Why the child did not complete, in a sentence naming it. */
-function childFailure(child: ChildRun, err: unknown): string {
+export function childFailure(child: ChildRun, err: unknown): string {
   const name = `child pipeline '${child.pipeline}' version ${child.version} (${child.executionId})`;
   const cause = err instanceof ChildWorkflowFailure ? err.cause : err;
   if (cause instanceof TerminatedFailure) return `${name} was terminated`;
