@@ -1,6 +1,7 @@
 /**
  * One step's static analysis for the compiler: params against the kind's schema, templates and
- * expressions, what they reference, `depends_on`, and a condition node's branches.
+ * expressions, what they reference, `depends_on`, and a condition node's branches. A map step's
+ * per-item templates are analysed too, and are the only place `item` and `index` may be read.
  */
 import type { ActionSpec } from './actions';
 import type { KindSpec } from './catalog';
@@ -9,6 +10,7 @@ import type { StepDefinition } from './definition';
 import type { ExpressionCheck } from './expressions';
 import { checkExpression } from './expressions';
 import { validateWrittenParams } from './issues';
+import { perItemValues, type MapItemKind } from './mapStep';
 import type { PipelineIssue, PipelineIssueCode } from './plan';
 import { STEP_FIELDS, type ExpressionReferences } from './references';
 import { didYouMean } from './suggest';
@@ -28,6 +30,16 @@ export interface StepContext {
   inputs: ReadonlyMap<string, string>;
 }
 
+/** Where a template or expression is: in the run's scope, or a map step's per-item template. */
+interface Place {
+  /** `item` and `index` are defined. */
+  perItem: boolean;
+  /** `{{ secrets.X }}` is allowed (the value is rendered for an activity). */
+  secrets: boolean;
+  /** The kind named when secrets are refused. */
+  kind: string;
+}
+
 /** What the compiler needs from a step's analysis. */
 export interface StepUse {
   /**
@@ -43,7 +55,8 @@ export interface StepUse {
 
 /**
  * Analyses one step, pushing issues. `known` is false for an unknown action (its params are not
- * validated, but its templates and references still are).
+ * validated, but its templates and references still are). `mapItem` is a map step's resolved
+ * item step (see `checkMapStep`), when it has one.
  */
 export function analyzeStep(
   def: StepDefinition,
@@ -54,6 +67,7 @@ export function analyzeStep(
   ctx: StepContext,
   issues: PipelineIssue[],
   action?: ActionSpec,
+  mapItem?: MapItemKind,
 ): StepUse {
   const id = def.id;
   const at = (...path: Path): Path => ['steps', index, ...path];
@@ -66,7 +80,16 @@ export function analyzeStep(
   const schema = action ? action.params : known ? spec.params : undefined;
   if (schema) issues.push(...validateWrittenParams(schema, params, at('params'), id));
 
-  const checkReferences = (refs: ExpressionReferences, path: Path, isCondition: boolean) => {
+  const checkReferences = (refs: ExpressionReferences, path: Path, isCondition: boolean, place: Place) => {
+    if (!place.perItem) {
+      for (const name of new Set(refs.item.map((ref) => ref.name))) {
+        issue(
+          path,
+          'unknown_variable',
+          `'${name}' is defined only in a map step's per-item templates (params.step.params, params.inputs, params.params).`,
+        );
+      }
+    }
     for (const ref of refs.steps) {
       if (ref.stepId === id) {
         issue(
@@ -131,7 +154,12 @@ export function analyzeStep(
     }
   };
 
-  const record = (check: ExpressionCheck, path: Path, how: 'template' | 'expression' | 'condition') => {
+  const record = (
+    check: ExpressionCheck,
+    path: Path,
+    how: 'template' | 'expression' | 'condition',
+    place: Place,
+  ) => {
     if (!check.ok) {
       for (const problem of check.issues) {
         const code =
@@ -145,10 +173,10 @@ export function analyzeStep(
         `A condition must yield a bool, but this expression yields ${check.resultType}.`,
       );
     }
-    if (check.references) checkReferences(check.references, path, how === 'condition');
+    if (check.references) checkReferences(check.references, path, how === 'condition', place);
   };
 
-  const walkTemplates = (value: unknown, path: Path): void => {
+  const walkTemplates = (value: unknown, path: Path, place: Place): void => {
     if (typeof value === 'string') {
       if (!hasTemplate(value)) return;
       const result = checkTemplate(value);
@@ -156,31 +184,49 @@ export function analyzeStep(
         issue(path, 'invalid_template', result.message);
         return;
       }
-      for (const check of result.expressions) record(check, path, 'template');
-      if (result.secrets.length > 0 && spec.execution !== 'activity') {
+      for (const check of result.expressions) record(check, path, 'template', place);
+      if (result.secrets.length > 0 && !place.secrets) {
         issue(
           path,
           'invalid_secret_reference',
-          `Secrets are resolved only by I/O steps (activities); a ${def.action} step runs inside the workflow and would expose {{ secrets.${result.secrets[0]} }} as text.`,
+          `Secrets are resolved only by I/O steps (activities); a ${place.kind} step runs inside the workflow and would expose {{ secrets.${result.secrets[0]} }} as text.`,
         );
       }
     } else if (Array.isArray(value)) {
-      value.forEach((item, i) => walkTemplates(item, [...path, i]));
+      value.forEach((item, i) => walkTemplates(item, [...path, i], place));
     } else if (typeof value === 'object' && value !== null) {
-      for (const [key, member] of Object.entries(value)) walkTemplates(member, [...path, key]);
+      for (const [key, member] of Object.entries(value)) walkTemplates(member, [...path, key], place);
     }
   };
 
+  const runScope: Place = { perItem: false, secrets: spec.execution === 'activity', kind: def.action };
   for (const [key, value] of Object.entries(params)) {
     if (spec.expressionParams.includes(key)) {
       if (typeof value === 'string') {
-        record(checkExpression(value), at('params', key), key === 'condition' ? 'condition' : 'expression');
+        const how = key === 'condition' ? 'condition' : 'expression';
+        record(checkExpression(value), at('params', key), how, runScope);
       }
     } else if (isTemplateParam(spec, key)) {
-      walkTemplates(value, at('params', key));
+      walkTemplates(value, at('params', key), runScope);
     }
   }
-  if (def.condition !== undefined) record(checkExpression(def.condition), at('condition'), 'condition');
+  if (def.condition !== undefined) {
+    record(checkExpression(def.condition), at('condition'), 'condition', runScope);
+  }
+  if (def.action === 'map' && known) {
+    // Rendered per item by the map workflow: `item` and `index` are defined; what they read of
+    // the run (steps, params, inputs) is a dependency of the map step like any other.
+    const itemStep = params.step !== undefined;
+    const perItem: Place = {
+      perItem: true,
+      secrets: itemStep && (mapItem?.spec.execution ?? 'activity') === 'activity',
+      kind: itemStep ? (mapItem?.step.action ?? 'map') : 'map',
+    };
+    for (const { path, value, how } of perItemValues(params, mapItem)) {
+      if (how === 'expression') record(checkExpression(value as string), at('params', ...path), how, perItem);
+      else walkTemplates(value, at('params', ...path), perItem);
+    }
+  }
 
   (def.depends_on ?? []).forEach((dep, k) => {
     if (dep === id) issue(at('depends_on', k), 'self_dependency', `Step '${id}' lists itself in depends_on.`);

@@ -29,9 +29,10 @@ import {
   type PipelineIssue,
   type PlanGate,
   type PlanNode,
-  type PlanRetryPolicy,
 } from './plan';
 import { ALWAYS_NON_RETRYABLE } from './planWire';
+import { checkMapStep, mapItemNode, type MapItemKind } from './mapStep';
+import { retryPolicy } from './retryPolicy';
 import { didYouMean } from './suggest';
 
 /** Options of {@link compile}. */
@@ -60,6 +61,8 @@ interface Step {
   /** False for an unknown action: analysed for references, never planned. */
   known: boolean;
   params: Record<string, unknown>;
+  /** A map step's per-item step, resolved. */
+  mapItem?: MapItemKind;
 }
 
 /**
@@ -171,6 +174,8 @@ export function compile(document: unknown, options: CompileOptions = {}): Compil
   // 3. Each step: params, templates, expressions, references, branches, retry.
   const uses = new Map<string, StepUse>();
   for (const s of steps) {
+    if (s.kind === 'map')
+      s.mapItem = checkMapStep(s.def.id, s.index, s.params, options.actions ?? {}, issues);
     const use = analyzeStep(
       s.def,
       s.index,
@@ -180,6 +185,7 @@ export function compile(document: unknown, options: CompileOptions = {}): Compil
       ctx,
       issues,
       options.actions?.[s.def.action],
+      s.mapItem,
     );
     uses.set(s.def.id, use);
   }
@@ -288,12 +294,14 @@ function planNode(
             ? `'${setting}' is ignored: '${s.kind}' steps wait inside the workflow, not as an activity${setting === 'timeout' ? '; set params.timeout for how long to wait' : ''}.`
             : spec.execution === 'child'
               ? `'${setting}' is ignored: '${s.kind}' steps run a child workflow, which is not retried; its own steps retry per their settings.`
-              : `'${setting}' is ignored: '${s.kind}' steps run ${spec.execution === 'timer' ? 'as a durable timer' : 'inside the workflow'}, not as an activity.`,
+              : spec.execution === 'map'
+                ? `'${setting}' is ignored: 'map' steps run a child workflow, which is not retried; set ${setting} on params.step for each item's activity (a pipeline's own steps retry per their settings).`
+                : `'${setting}' is ignored: '${s.kind}' steps run ${spec.execution === 'timer' ? 'as a durable timer' : 'inside the workflow'}, not as an activity.`,
         stepId: def.id,
       });
     }
   }
-  const retry = io ? retryPolicy(def, index, issues) : undefined;
+  const retry = io ? retryPolicy(def.retry, ['steps', index, 'retry'], def.id, issues) : undefined;
   if (def.budget !== undefined && s.kind !== 'llm') {
     issues.push({
       path: ['steps', index, 'budget'],
@@ -323,38 +331,9 @@ function planNode(
     ...(s.kind === 'output' && { outputName: typeof s.params.name === 'string' ? s.params.name : def.id }),
     ...(s.kind === 'input' && { inputName: typeof s.params.name === 'string' ? s.params.name : def.id }),
     ...(s.kind === 'llm' && def.budget && { budget: toPlanBudget(def.budget) }),
+    ...(s.mapItem?.known && { item: mapItemNode(def.id, index, s.mapItem, issues, warnings) }),
   };
   return s.known ? node : undefined;
-}
-
-function retryPolicy(def: StepDefinition, index: number, issues: PipelineIssue[]): PlanRetryPolicy {
-  const r = def.retry ?? {};
-  const initialIntervalMs = r.initial_interval !== undefined ? durationToMs(r.initial_interval) : 1000;
-  const maximumIntervalMs =
-    r.max_interval !== undefined ? durationToMs(r.max_interval) : 100 * initialIntervalMs;
-  if (initialIntervalMs <= 0) {
-    issues.push({
-      path: ['steps', index, 'retry', 'initial_interval'],
-      code: 'invalid_retry',
-      message: 'retry.initial_interval must be greater than zero.',
-      stepId: def.id,
-    });
-  }
-  if (maximumIntervalMs < initialIntervalMs) {
-    issues.push({
-      path: ['steps', index, 'retry', 'max_interval'],
-      code: 'invalid_retry',
-      message: `retry.max_interval (${maximumIntervalMs} ms) is shorter than retry.initial_interval (${initialIntervalMs} ms).`,
-      stepId: def.id,
-    });
-  }
-  return {
-    maximumAttempts: r.max_attempts ?? 3,
-    initialIntervalMs,
-    backoffCoefficient: r.backoff_multiplier ?? 2,
-    maximumIntervalMs,
-    nonRetryableErrorTypes: [...new Set([...(r.non_retryable_errors ?? []), ...ALWAYS_NON_RETRYABLE])],
-  };
 }
 
 /** Shape issues inside a `budget` (its path segment at `at`) get the code `invalid_budget`. */

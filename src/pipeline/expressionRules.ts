@@ -25,7 +25,8 @@ export const EXPRESSION_LIMITS = {
 export const FORBIDDEN_MEMBERS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
 
 /**
- * The CEL environment: steps/params/inputs as maps, mixed int/double arithmetic, the limits above.
+ * The CEL environment: steps/params/inputs as maps, `item` (dyn) and `index` (int), mixed
+ * int/double arithmetic, the limits above.
  * Built on first use, with the library loaded then: loading it builds its standard functions,
  * several milliseconds that every workflow run would pay at start (workflow code loads its
  * imports per run) even when its pipeline has no expression.
@@ -56,6 +57,9 @@ function loadedCel(): LoadedCel {
     },
   });
   for (const name of SCOPE_VARIABLES) env.registerVariable(name, 'map');
+  // A map step's per-item variables; elsewhere the compiler refuses them (see analyze.ts).
+  env.registerVariable('item', 'dyn');
+  env.registerVariable('index', 'int');
   for (const [op, fn] of Object.entries(MIXED_ARITHMETIC)) {
     env.registerOperator(`int ${op} double`, (a: bigint, b: number) => fn(Number(a), b));
     env.registerOperator(`double ${op} int`, (a: number, b: bigint) => fn(a, Number(b)));

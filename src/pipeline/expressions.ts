@@ -14,7 +14,9 @@
  *   appear inside another macro's arguments, and at most 4 per expression: evaluation cost stays
  *   O(macros × size of the data), where one nested pair over two 1,000-element lists already costs
  *   ~150 ms and 10,000-element lists would stall the workflow task for many seconds;
- * - free variables are only `steps`, `params`, `inputs`; `steps` must be followed by a literal id.
+ * - free variables are only `steps`, `params`, `inputs`, and a map step's `item` and `index`
+ *   (which the compiler allows only in that step's per-item templates); `steps` must be followed
+ *   by a literal id.
  *
  * Numbers: JSON integers are CEL `int`, other numbers `double`; `int` ⊕ `double` arithmetic
  * (`+ - * /`) is accepted and yields a double, because JSON cannot tell `2` from `2.0`.
@@ -177,8 +179,13 @@ interface ConvertedScope {
   steps: Map<string, unknown>;
   params?: unknown;
   inputs?: unknown;
+  item?: unknown;
 }
 const converted = new WeakMap<ExpressionScope, ConvertedScope>();
+
+/** Why `item` / `index` cannot be read here (a hand-written plan, or a scope without them). */
+export const onlyPerItem = (name: string): string =>
+  `'${name}' is defined only in a map step's per-item templates (params.step.params, params.inputs, params.params)`;
 
 function celContext(scope: ExpressionScope, references: ExpressionReferences): Record<string, unknown> {
   let memo = converted.get(scope);
@@ -204,7 +211,18 @@ function celContext(scope: ExpressionScope, references: ExpressionReferences): R
   }
   memo.params ??= toCel(scope.params ?? {});
   memo.inputs ??= toCel(scope.inputs ?? {});
-  return { steps, params: memo.params, inputs: memo.inputs };
+  const context: Record<string, unknown> = { steps, params: memo.params, inputs: memo.inputs };
+  for (const { name } of references.item) {
+    if (name === 'item') {
+      if (scope.item === undefined) throw new Error(onlyPerItem('item'));
+      memo.item ??= toCel(scope.item);
+      context.item = memo.item;
+    } else {
+      if (!Number.isSafeInteger(scope.index)) throw new Error(onlyPerItem('index'));
+      context.index = BigInt(scope.index!);
+    }
+  }
+  return context;
 }
 
 /**

@@ -1,6 +1,7 @@
 /**
  * What a CEL expression reads: walks the parsed AST and reports references to `steps.<id>…`,
- * `params.<name>`, `inputs.<name>` and `secrets`, and any other free variable. Macro iteration
+ * `params.<name>`, `inputs.<name>`, `secrets`, a map step's `item` and `index`, and any other
+ * free variable. Macro iteration
  * variables (`xs.map(x, …)`) and `cel.bind(v, …)` are scoped correctly.
  */
 import type { ASTNode } from '@marcbachmann/cel-js';
@@ -8,6 +9,11 @@ import { celChildren } from './celAst';
 
 /** Variables an expression may read. (`secrets` is only valid as a bare template, never in CEL.) */
 export const SCOPE_VARIABLES = ['steps', 'params', 'inputs'] as const;
+/**
+ * Variables only a map step's per-item templates define (`MAP_ITEM_VARIABLES`). Not reserved: a
+ * macro may still bind them (`xs.map(item, item * 2)`).
+ */
+export const ITEM_VARIABLES = ['item', 'index'] as const;
 /** Fields of `steps.<id>`. */
 export const STEP_FIELDS = ['output', 'status', 'error', 'attempts'] as const;
 
@@ -46,7 +52,12 @@ export interface ExpressionReferences {
   inputs: NameReference[];
   /** Any use of `secrets` inside CEL (always an error: secrets are bare templates only). */
   secrets: NameReference[];
-  /** Free variables that are none of steps/params/inputs/secrets. */
+  /**
+   * Free uses of a map step's `item` and `index` (`name` is `item` or `index`); valid only in a
+   * map step's per-item templates, which the compiler checks.
+   */
+  item: NameReference[];
+  /** Free variables that are none of steps/params/inputs/secrets/item/index. */
   unknownVariables: NameReference[];
   /** `steps` used without a literal step id (`steps`, `steps[x]`): dependencies could not be inferred. */
   dynamicStepAccess: Located[];
@@ -65,6 +76,7 @@ export function collectReferences(ast: ASTNode): ExpressionReferences {
     params: [],
     inputs: [],
     secrets: [],
+    item: [],
     unknownVariables: [],
     dynamicStepAccess: [],
     shadowing: [],
@@ -93,6 +105,10 @@ export function collectReferences(ast: ASTNode): ExpressionReferences {
       case 'inputs':
       case 'secrets':
         refs[name].push({ name: typeof first === 'string' ? first : '', start, end });
+        return;
+      case 'item':
+      case 'index':
+        refs.item.push({ name, start, end });
         return;
       default:
         refs.unknownVariables.push({ name, start, end });

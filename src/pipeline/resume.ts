@@ -13,12 +13,14 @@ export const ALL_PARAMS = '*';
 
 /**
  * The params a node reads directly — in its templates, its CEL params (`expression`,
- * `condition`) and its `condition` — by name; {@link ALL_PARAMS} when it reads `params` whole,
- * with a computed key, or has an expression that does not parse.
+ * `condition`), its `condition`, and a map node's per-item templates — by name;
+ * {@link ALL_PARAMS} when it reads `params` whole, with a computed key, or has an expression
+ * that does not parse.
  */
-export function paramsReadBy(node: Pick<PlanNode, 'kind' | 'params' | 'condition'>): Set<string> {
+export function paramsReadBy(
+  node: Pick<PlanNode, 'kind' | 'params' | 'condition'> & { item?: Pick<PlanNode, 'kind' | 'params'> },
+): Set<string> {
   const names = new Set<string>();
-  const roles = PARAM_ROLES[node.kind];
   const add = (check: ExpressionCheck) => {
     if (!check.references) {
       names.add(ALL_PARAMS);
@@ -35,12 +37,22 @@ export function paramsReadBy(node: Pick<PlanNode, 'kind' | 'params' | 'condition
     } else if (Array.isArray(value)) value.forEach(walkTemplates);
     else if (typeof value === 'object' && value !== null) Object.values(value).forEach(walkTemplates);
   };
-  for (const [key, value] of Object.entries(node.params)) {
-    if (roles.expressionParams.includes(key)) {
-      if (typeof value === 'string') add(checkExpression(value));
-    } else if (isTemplateParam(roles, key)) walkTemplates(value);
-  }
+  const walkParams = (kind: PlanNode['kind'], params: Record<string, unknown>) => {
+    const roles = PARAM_ROLES[kind];
+    for (const [key, value] of Object.entries(params)) {
+      if (roles.expressionParams.includes(key)) {
+        if (typeof value === 'string') add(checkExpression(value));
+      } else if (isTemplateParam(roles, key)) walkTemplates(value);
+    }
+  };
+  walkParams(node.kind, node.params);
   if (node.condition !== undefined) add(checkExpression(node.condition));
+  if (node.kind === 'map') {
+    // Per-item templates: the item step's params, or the child pipeline's inputs and params.
+    if (node.item) walkParams(node.item.kind, node.item.params);
+    walkTemplates(node.params.inputs);
+    walkTemplates(node.params.params);
+  }
   return names;
 }
 
