@@ -113,7 +113,7 @@ export interface RunMapInput {
   /** The parent run's context: its task id, trace id, pipeline and version. */
   run: NodeRunContext;
   activityTaskQueue?: string;
-  /** Continue as new past this many history events. @default 4000 */
+  /** Continue as new past this many history events (the run's own threshold when its start set one). @default 4000 */
   continueAsNewAfterEvents?: number;
   carried?: MapCarryOver;
 }

@@ -77,6 +77,8 @@ export interface NodeRunEnv extends StepRunEnv {
   childStarted(stepId: string, child: ChildRun): void;
   /** A `map` step started its map workflow. */
   mapStarted(stepId: string, map: MapRun): void;
+  /** The run's own continue-as-new threshold when its start set one; map workflows use it too. */
+  continueAsNewAfterEvents?: number;
 }
 
 /** Activities heartbeat about once a second; this is how long the server waits before retrying. */

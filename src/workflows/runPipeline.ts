@@ -96,6 +96,9 @@ export async function runPipeline(input: RunPipelineInput): Promise<RunPipelineR
     events,
     childStarted: (stepId, child) => state.childStarted(stepId, child),
     mapStarted: (stepId, map) => state.mapStarted(stepId, map),
+    ...(input.continueAsNewAfterEvents !== undefined && {
+      continueAsNewAfterEvents: input.continueAsNewAfterEvents,
+    }),
   };
   const maxParallelism = Math.max(1, input.maxParallelism ?? DEFAULT_MAX_PARALLELISM);
   // Node work runs in its own scope so that fail_fast can cancel it without cancelling the run.
