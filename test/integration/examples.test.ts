@@ -97,6 +97,27 @@ test('approval-flow: the run waits for an approval, shows what for, refuses a ba
   expect(out).toContain('published = PUBLISHED: echo: Write a two-sentence announcement of: dark mode');
 });
 
+test('map-reduce-summariser: a map summarises 12 documents 4 at a time, shows progress, then a digest', async () => {
+  const out = expectSuccess(await runExample('map-reduce-summariser.ts'));
+  expect(out).toMatch(/^started map-reduce-summariser-[0-9a-f]{12}$/m);
+  // Progress is read while the map runs: never more than 4 running, counts that only grow.
+  const progress = [...out.matchAll(/^progress: (\d+) of 12 documents summarised, (\d+) running$/gm)].map(
+    (m) => [Number(m[1]), Number(m[2])] as const,
+  );
+  expect(progress.length).toBeGreaterThan(0);
+  expect(progress.some(([settled]) => settled < 12)).toBe(true);
+  for (const [, running] of progress) expect(running).toBeLessThanOrEqual(4);
+  const settled = progress.map(([n]) => n);
+  expect(settled).toEqual([...settled].sort((a, b) => a - b));
+  expect(out).toMatch(/^final status = completed \(12 summaries, 0 failed\)$/m);
+  // In the documents' order.
+  for (let i = 0; i < 12; i++) {
+    expect(out).toMatch(new RegExp(`^summary ${i} = echo: Summarise document #${i} \\(`, 'm'));
+  }
+  expect(out).toContain('summary 0 = echo: Summarise document #0 (Release notes 1.0) in one sentence: Release notes 1.0.');
+  expect(out).toMatch(/^digest = echo: Combine these 12 summaries into a short digest: \["echo: Summarise document #0/m);
+});
+
 test('terminate-run: terminate through the handle and through the pipeline by task id', async () => {
   const out = expectSuccess(await runExample('terminate-run.ts'));
   expect(out).toMatch(/^created pipeline id=pipeline:terminate_example_[0-9a-f]{8}$/m);
