@@ -10,6 +10,7 @@ import type { OnLimit } from './concurrency';
 import type { ChatMessage, HttpMethod, OutputType } from './catalog';
 import type { ParamDeclaration, ParamType, PipelineDefinitionInput, StepDefinition } from './definition';
 import { APPROVAL_SCHEMA, type EventSchema } from './eventSchema';
+import type { MapItemError, OnItemFailure } from './mapItems';
 import type { TokenUsage } from './nodeActivity';
 import { escapeTemplateText } from './templates';
 
@@ -181,6 +182,15 @@ export interface BudgetOptions {
 }
 
 const budgetConfig = (b: BudgetOptions) => compact({ max_tokens: b.maxTokens, max_cost: b.maxCost });
+
+const retryConfig = (r: StepRetryOptions) =>
+  compact({
+    max_attempts: r.maxAttempts,
+    backoff_multiplier: r.backoffMultiplier,
+    initial_interval: r.initialInterval,
+    max_interval: r.maxInterval,
+    non_retryable_errors: r.nonRetryableErrors,
+  });
 
 /** A step that can be depended on or branched to: a handle or a step id. */
 export type StepTarget = StepHandle | string;
@@ -375,6 +385,71 @@ export interface ApprovalHandle extends EventHandle<ApprovalPayload> {
   readonly approved: Ref<boolean>;
 }
 
+/**
+ * What a map step runs for each item: one kind of step (`llm`, `apiCall`, `notification`,
+ * `transform`, or a user's `action` with its `params`), with that step's own `retry` and
+ * `timeout` (per item's attempt).
+ */
+export type MapItemSpec = (
+  | { llm: LlmOptions }
+  | { apiCall: ApiCallOptions }
+  | { notification: NotificationOptions }
+  | { transform: TransformOptions }
+  | { action: string; params?: Record<string, unknown> }
+) & {
+  retry?: StepRetryOptions;
+  /** Per-attempt timeout of each item's activity. */
+  timeout?: DurationText;
+};
+
+/** Options of a map step, whichever it runs per item. `T` is the type of an item. */
+export interface MapBaseOptions<T> {
+  /** The list: usually a reference to a step's output, e.g. `fetch.body.at('documents')`. */
+  items: Value<readonly T[]> | Ref<unknown>;
+  /** Items in flight at once (1…500). @default 10 */
+  concurrency?: number;
+  /**
+   * `'fail'`: an item that fails for good fails the step (items in flight are cancelled);
+   * `'continue'`: its result is null and it is listed in `errors`. @default 'fail'
+   */
+  onItemFailure?: OnItemFailure;
+}
+
+/** A map step that runs a step for each item. */
+export interface MapStepOptions<T> extends MapBaseOptions<T> {
+  /** The step for one item; `item` and `index` are references, rendered per item. */
+  each: (item: Ref<T>, index: Ref<number>) => MapItemSpec;
+  pipeline?: never;
+}
+
+/** A map step that runs a saved pipeline for each item (a child run per item). */
+export interface MapPipelineOptions<T> extends MapBaseOptions<T> {
+  /** The saved pipeline's name. */
+  pipeline: string;
+  /** A saved version to pin. @default the version deployed (else the latest) when the step starts */
+  version?: number;
+  /** The child's inputs for one item, by input name. */
+  inputs?: (item: Ref<T>, index: Ref<number>) => Record<string, Value>;
+  /** The child's params for one item, by name. */
+  params?: (item: Ref<T>, index: Ref<number>) => Record<string, Value>;
+  each?: never;
+}
+
+/** Options of `map()`: `each` (a step per item) or `pipeline` (a saved pipeline per item). */
+export type MapOptions<T> = MapStepOptions<T> | MapPipelineOptions<T>;
+
+/** A `map` step: `R` is what one item yields (an item step's output, or a child run's outputs). */
+export interface MapHandle<R = unknown> extends StepHandle {
+  /** The whole output: `{ results, errors, executionId }`. */
+  readonly output: Ref<{ results: (R | null)[]; errors: MapItemError[]; executionId: string }>;
+  /** One result per item, in the items' order (null for an item that failed, with `onItemFailure: 'continue'`). */
+  readonly results: Ref<R[]>;
+  /** The items that failed for good, by index (only with `onItemFailure: 'continue'`). */
+  readonly errors: Ref<MapItemError[]>;
+  /** The map workflow's execution id (`<this run's id>/<step id>`). */
+  readonly executionId: Ref<string>;
+}
+
 interface BuiltStep {
   name: string;
   step: StepDefinition;
@@ -410,6 +485,48 @@ function compact<T extends Record<string, unknown>>(record: T): T {
   return Object.fromEntries(Object.entries(record).filter(([, v]) => v !== undefined)) as T;
 }
 
+const llmParams = (o: LlmOptions) => ({
+  provider: o.provider,
+  model: o.model,
+  prompt: o.prompt,
+  system: o.system,
+  messages: o.messages,
+  temperature: o.temperature,
+  max_tokens: o.maxTokens,
+  stream: o.stream,
+  json: o.json,
+});
+
+const apiCallParams = (o: ApiCallOptions) => ({
+  url: o.url,
+  method: o.method,
+  headers: o.headers,
+  query: o.query,
+  body: o.body,
+  body_type: o.bodyType,
+  timeout: o.requestTimeout,
+  max_response_bytes: o.maxResponseBytes,
+});
+
+const transformParams = (o: TransformOptions) => ({ expression: o.expression, value: o.value });
+
+/** A map's item step (`action` and `params`) from what `each` returned. */
+function mapItemStep(spec: MapItemSpec): { action: string; params?: Record<string, unknown> } {
+  const kinds = (['llm', 'apiCall', 'notification', 'transform', 'action'] as const).filter(
+    (key) => key in spec && (spec as Record<string, unknown>)[key] !== undefined,
+  );
+  if (kinds.length !== 1) {
+    throw new TypeError(
+      `map(): each must return exactly one of llm, apiCall, notification, transform and action; got ${kinds.join(', ') || 'none'}.`,
+    );
+  }
+  if ('llm' in spec) return { action: 'llm', params: llmParams(spec.llm) };
+  if ('apiCall' in spec) return { action: 'api_call', params: apiCallParams(spec.apiCall) };
+  if ('notification' in spec) return { action: 'notification', params: { ...spec.notification } };
+  if ('transform' in spec) return { action: 'transform', params: transformParams(spec.transform) };
+  return { action: spec.action, ...(spec.params !== undefined && { params: spec.params }) };
+}
+
 /** One `add()`: choose the node's kind to put it in the pipeline and get its handle. */
 export class NodeBuilder<Inputs, N extends string> {
   constructor(
@@ -423,19 +540,12 @@ export class NodeBuilder<Inputs, N extends string> {
 
   private put(action: string, params: Record<string, unknown>): StepHandle {
     const o = this.options;
-    const retry = o.retry && {
-      max_attempts: o.retry.maxAttempts,
-      backoff_multiplier: o.retry.backoffMultiplier,
-      initial_interval: o.retry.initialInterval,
-      max_interval: o.retry.maxInterval,
-      non_retryable_errors: o.retry.nonRetryableErrors,
-    };
     const step = compact({
       id: this.id,
       action,
       params: serialiseValue(compact(params)) as Record<string, unknown>,
       depends_on: o.dependsOn?.map(targetId),
-      retry: retry && compact(retry),
+      retry: o.retry && retryConfig(o.retry),
       condition: o.condition === undefined ? undefined : expressionSource(o.condition),
       timeout: o.timeout,
       allow_failure: o.allowFailure,
@@ -469,17 +579,7 @@ export class NodeBuilder<Inputs, N extends string> {
 
   /** Calls a language model. */
   llm(options: LlmOptions): LlmHandle {
-    const base = this.put('llm', {
-      provider: options.provider,
-      model: options.model,
-      prompt: options.prompt,
-      system: options.system,
-      messages: options.messages,
-      temperature: options.temperature,
-      max_tokens: options.maxTokens,
-      stream: options.stream,
-      json: options.json,
-    });
+    const base = this.put('llm', llmParams(options));
     return {
       ...base,
       response: this.field('response'),
@@ -491,16 +591,7 @@ export class NodeBuilder<Inputs, N extends string> {
 
   /** Makes an HTTP request. `Body` is the type you expect the response body to have. */
   apiCall<Body = unknown>(options: ApiCallOptions): ApiCallHandle<Body> {
-    const base = this.put('api_call', {
-      url: options.url,
-      method: options.method,
-      headers: options.headers,
-      query: options.query,
-      body: options.body,
-      body_type: options.bodyType,
-      timeout: options.requestTimeout,
-      max_response_bytes: options.maxResponseBytes,
-    });
+    const base = this.put('api_call', apiCallParams(options));
     return {
       ...base,
       httpStatus: this.field('status'),
@@ -518,7 +609,7 @@ export class NodeBuilder<Inputs, N extends string> {
 
   /** Computes a value: a CEL `expression`, or a `value` whose strings may hold references. */
   transform<T = unknown>(options: TransformOptions): ValueHandle<T> {
-    const base = this.put('transform', { expression: options.expression, value: options.value });
+    const base = this.put('transform', transformParams(options));
     return { ...base, output: new Ref<T>(`steps.${this.id}.output`) };
   }
 
@@ -629,6 +720,63 @@ export class NodeBuilder<Inputs, N extends string> {
       value: options.value,
     });
     return { ...base, output: new Ref(`steps.${this.id}.output`) };
+  }
+
+  /**
+   * Runs a step (`each`) or a saved pipeline (`pipeline`) once for each element of `items`, at
+   * most `concurrency` at a time, in a child workflow of its own; `results` holds one output per
+   * item, in the items' order. `item` and `index` are references to the current item and its
+   * 0-based index, rendered per item. `T` types an item, `R` what one item yields.
+   *
+   * @throws TypeError when `each` returns none, or more than one, of `llm`, `apiCall`,
+   *   `notification`, `transform` and `action`.
+   * @example
+   * const summaries = pipeline.add({ name: 'summaries' }).map<{ text: string }, string>({
+   *   items: fetch.body.at('documents'),
+   *   concurrency: 5,
+   *   each: (item, index) => ({
+   *     llm: { prompt: template`Summarise document ${index}: ${item.at('text')}`, maxTokens: 200 },
+   *     retry: { maxAttempts: 5 },
+   *   }),
+   * });
+   * pipeline.add({ name: 'out' }).output({ value: summaries.results });
+   */
+  map<T = unknown, R = unknown>(options: MapOptions<T>): MapHandle<R> {
+    const item = new Ref<T>('item');
+    const index = new Ref<number>('index');
+    const common = {
+      items: options.items,
+      concurrency: options.concurrency,
+      on_item_failure: options.onItemFailure,
+    };
+    let params: Record<string, unknown>;
+    if (options.pipeline !== undefined) {
+      params = {
+        ...common,
+        pipeline: options.pipeline,
+        version: options.version,
+        inputs: options.inputs?.(item, index),
+        params: options.params?.(item, index),
+      };
+    } else {
+      const spec = options.each(item, index);
+      params = {
+        ...common,
+        step: {
+          ...mapItemStep(spec),
+          retry: spec.retry && retryConfig(spec.retry),
+          timeout: spec.timeout,
+        },
+      };
+    }
+    const base = this.put('map', params);
+    return {
+      ...base,
+      output: new Ref(`steps.${this.id}.output`),
+      results: this.field('results'),
+      errors: this.field('errors'),
+      executionId: this.field('executionId'),
+    };
   }
 
   /** One of your own actions, registered on the worker under `action`. `T` types its output. */

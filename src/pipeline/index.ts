@@ -60,6 +60,7 @@ export {
   type CompileResult,
 } from './compiler';
 export * from './subPipelines';
+export * from './mapItems';
 export { packPlan, unpackPlan, type PackedPlan, type PackedPlanNode, type KindDefaults } from './planWire';
 export {
   resolveRunInputs,

@@ -15,6 +15,7 @@ import { packPlan, unpackPlan } from '../../../src/pipeline/planWire';
 import { ALL_PARAMS, paramsReadBy } from '../../../src/pipeline/resume';
 import type { PipelineIssue, PlanNode } from '../../../src/pipeline/plan';
 import { z } from 'zod';
+import { PipelineBuilder, Ref, template, type MapHandle } from '../../../src/pipeline';
 
 const runScope: ExpressionScope = {
   steps: { fetch: { status: 'completed', output: { body: { documents: [{ text: 'a' }] } } } },
@@ -438,5 +439,145 @@ describe('map plans', () => {
       mapDoc({ items: [1], step: { action: 'llm', params: { prompt: '{{ params }}' } } }),
     );
     expect(paramsReadBy(whole).has(ALL_PARAMS)).toBe(true);
+  });
+});
+
+describe('the builder’s map()', () => {
+  const base = () => {
+    const p = new PipelineBuilder('summaries');
+    const audience = p.param('audience', { type: 'string' });
+    const fetch = p
+      .add({ name: 'fetch' })
+      .apiCall<{ documents: { text: string }[] }>({ url: 'https://docs.test/list' });
+    return { p, audience, fetch };
+  };
+  const fetchStep = { id: 'fetch', action: 'api_call', params: { url: 'https://docs.test/list' } };
+
+  test('each: an llm per item writes the document a JSON author would, and it compiles', () => {
+    const { p, audience, fetch } = base();
+    const summaries = p.add({ name: 'summaries' }).map<{ text: string }, string>({
+      items: fetch.body.at('documents'),
+      concurrency: 5,
+      onItemFailure: 'continue',
+      each: (item, index) => ({
+        llm: {
+          prompt: template`Summarise: ${item.at('text')} (document ${index} for ${audience})`,
+          maxTokens: 200,
+        },
+        retry: { maxAttempts: 5 },
+        timeout: '60s',
+      }),
+    });
+    p.add({ name: 'out' }).output({ value: summaries.results });
+    expect(p.definition.steps).toEqual([
+      fetchStep,
+      {
+        id: 'summaries',
+        action: 'map',
+        params: {
+          items: '{{ steps.fetch.output.body.documents }}',
+          concurrency: 5,
+          on_item_failure: 'continue',
+          step: {
+            action: 'llm',
+            params: {
+              prompt: 'Summarise: {{ item.text }} (document {{ index }} for {{ params.audience }})',
+              max_tokens: 200,
+            },
+            retry: { max_attempts: 5 },
+            timeout: '60s',
+          },
+        },
+      },
+      { id: 'out', action: 'output', params: { value: '{{ steps.summaries.output.results }}' } },
+    ]);
+    expect(summaries.errors.expression).toBe('steps.summaries.output.errors');
+    expect(summaries.executionId.expression).toBe('steps.summaries.output.executionId');
+    expect(summaries.output.expression).toBe('steps.summaries.output');
+    const result = compile(p.definition);
+    expect(result.ok && result.plan.nodes.find((n) => n.id === 'summaries')?.item?.kind).toBe('llm');
+  });
+
+  test('each: apiCall, notification, transform and a user action map to their kinds and params', () => {
+    const spec = (each: Parameters<ReturnType<PipelineBuilder['add']>['map']>[0]) => {
+      const p = new PipelineBuilder('x');
+      p.add({ name: 'm' }).map(each);
+      return (p.definition.steps[0]!.params as { step: unknown }).step;
+    };
+    expect(
+      spec({
+        items: [1, 2],
+        each: (item) => ({ apiCall: { url: template`https://x.test/${item}`, bodyType: 'text' } }),
+      }),
+    ).toEqual({ action: 'api_call', params: { url: 'https://x.test/{{ item }}', body_type: 'text' } });
+    expect(
+      spec({
+        items: [1],
+        each: (item) => ({ notification: { channel: 'ops', message: template`${item}` } }),
+      }),
+    ).toEqual({
+      action: 'notification',
+      params: { channel: 'ops', message: '{{ item }}' },
+    });
+    expect(spec({ items: [1], each: () => ({ transform: { expression: 'item * 2 + index' } }) })).toEqual({
+      action: 'transform',
+      params: { expression: 'item * 2 + index' },
+    });
+    expect(
+      spec({ items: [1], each: (item) => ({ action: 'charge', params: { amount: item.at('amount') } }) }),
+    ).toEqual({
+      action: 'charge',
+      params: { amount: '{{ item.amount }}' },
+    });
+    expect(() => spec({ items: [1], each: () => ({}) as never })).toThrow(TypeError);
+    expect(() =>
+      spec({ items: [1], each: () => ({ llm: { prompt: 'a' }, transform: { expression: '1' } }) }),
+    ).toThrow('exactly one of');
+  });
+
+  test('pipeline: a saved pipeline per item writes inputs and params with item and index', () => {
+    const { p, audience, fetch } = base();
+    const handle: MapHandle<{ summary: string }> = p
+      .add({ name: 'each_doc' })
+      .map<{ text: string }, { summary: string }>({
+        items: fetch.body.at('documents'),
+        pipeline: 'summarise-doc',
+        version: 3,
+        inputs: (item, index) => ({ document: item, position: index }),
+        params: () => ({ style: audience }),
+      });
+    expect(p.definition.steps[1]).toEqual({
+      id: 'each_doc',
+      action: 'map',
+      params: {
+        items: '{{ steps.fetch.output.body.documents }}',
+        pipeline: 'summarise-doc',
+        version: 3,
+        inputs: { document: '{{ item }}', position: '{{ index }}' },
+        params: { style: '{{ params.audience }}' },
+      },
+    });
+    expect(handle.results.expression).toBe('steps.each_doc.output.results');
+    expect(compile(p.definition).ok).toBe(true);
+  });
+
+  test('types: items infers the item type; an untyped reference is accepted as a list of unknown', () => {
+    const p = new PipelineBuilder('types');
+    const typed = new Ref<{ text: string }[]>('steps.a.output');
+    p.add({ name: 'a' }).map({
+      items: typed,
+      each: (item) => {
+        // @ts-expect-error an item of this list has no field 'nope'
+        item.at('nope');
+        return { llm: { prompt: item.at('text') } };
+      },
+    });
+    p.add({ name: 'b' }).map({
+      items: new Ref('steps.a.output'),
+      each: (item) => ({ llm: { prompt: template`${item}` } }),
+    });
+    // @ts-expect-error items must be a list (or a reference)
+    p.add({ name: 'c' }).map({ items: 'text', each: () => ({ llm: { prompt: 'x' } }) });
+    expect(p.nodeNames).toEqual(['a', 'b', 'c']);
   });
 });
