@@ -68,7 +68,7 @@ async function main(): Promise<void> {
     // 1. The pipeline: documents → summaries (map) → texts → digest.
     const pipeline = new PipelineBuilder<{ documents: Document[] }>('map_reduce_summariser');
     const docs = pipeline.add({ name: 'documents' }).input({ inputType: 'array' });
-    const summaries = pipeline.add({ name: 'summaries' }).map<Summary>({
+    const summaries = pipeline.add({ name: 'summaries' }).map<Document, Summary>({
       items: docs.value,
       concurrency: 4,
       each: (doc, index) => ({

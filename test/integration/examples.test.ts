@@ -114,8 +114,12 @@ test('map-reduce-summariser: a map summarises 12 documents 4 at a time, shows pr
   for (let i = 0; i < 12; i++) {
     expect(out).toMatch(new RegExp(`^summary ${i} = echo: Summarise document #${i} \\(`, 'm'));
   }
-  expect(out).toContain('summary 0 = echo: Summarise document #0 (Release notes 1.0) in one sentence: Release notes 1.0.');
-  expect(out).toMatch(/^digest = echo: Combine these 12 summaries into a short digest: \["echo: Summarise document #0/m);
+  expect(out).toContain(
+    'summary 0 = echo: Summarise document #0 (Release notes 1.0) in one sentence: Release notes 1.0.',
+  );
+  expect(out).toMatch(
+    /^digest = echo: Combine these 12 summaries into a short digest: \["echo: Summarise document #0/m,
+  );
 });
 
 test('terminate-run: terminate through the handle and through the pipeline by task id', async () => {
