@@ -86,7 +86,8 @@ async function main(): Promise<void> {
   const write = async (name: string, handle: WorkflowHandle) => {
     if (ONLY.length > 0 && !ONLY.includes(name)) return;
     const history = await handle.fetchHistory();
-    const json = `${JSON.stringify(historyToJson(history), null, 1)}\n`;
+    // The workflow id too: a run's child ids derive from it, so replay must use the same one.
+    const json = `${JSON.stringify({ workflowId: handle.workflowId, ...historyToJson(history) }, null, 1)}\n`;
     writeFileSync(path.join(OUT_DIR, `${name}.json`), json);
     process.stdout.write(
       `${name}: ${history.events?.length ?? 0} events, ${(json.length / 1024).toFixed(1)} KiB\n`,
@@ -321,6 +322,39 @@ async function main(): Promise<void> {
     });
     await settle(waiting);
     await write('wait-for-event', waiting);
+
+    // A map step: four llm items, two at a time, the second retried after a 500; the run's
+    // history and the map workflow's (runMap) are both recorded.
+    llm.script({ reply: 'one' }, { status: 500 }, { reply: 'two' }, { reply: 'three' }, { reply: 'four' });
+    const mapped = await start({
+      name: 'replay-map',
+      steps: [
+        { id: 'docs', action: 'transform', params: { value: ['a', 'b', 'c', 'd'] } },
+        {
+          id: 'summaries',
+          action: 'map',
+          params: {
+            items: '{{ steps.docs.output }}',
+            concurrency: 2,
+            step: {
+              action: 'llm',
+              params: { model: 'm', prompt: 'Summarise {{ item }} ({{ index }})' },
+              retry: { max_attempts: 3, initial_interval: '100ms' },
+            },
+          },
+        },
+        {
+          id: 'texts',
+          action: 'transform',
+          params: { expression: 'steps.summaries.output.results.map(r, r.response)' },
+        },
+      ],
+    });
+    await settle(mapped);
+    await write('map-run', mapped);
+    const mapItems = client.workflow.getHandle(`${mapped.workflowId}/summaries`);
+    await settle(mapItems);
+    await write('map-items', mapItems);
 
     // The registry entity: two saves, a deploy, a metadata update, then delete.
     const name = 'replay-registry';
