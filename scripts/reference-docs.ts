@@ -63,6 +63,9 @@ const RUNS: Record<KindSpec['execution'], string> = {
 
 const ms = (n: number) => (n % 1000 === 0 ? `${n / 1000} s` : `${n} ms`);
 
+/** A map step's params rendered once per item, not in the run's scope (see analyze.ts). */
+const MAP_PER_ITEM = ['step', 'inputs', 'params'] as const;
+
 function kindSection(name: string, spec: KindSpec): string {
   const schema = z.toJSONSchema(spec.params, {
     io: 'input',
@@ -77,6 +80,9 @@ function kindSection(name: string, spec: KindSpec): string {
         ? 'template'
         : '',
       spec.expressionParams.includes(param) ? 'CEL' : '',
+      name === 'map' && (MAP_PER_ITEM as readonly string[]).includes(param)
+        ? `per item (with \`item\`, \`index\`)${param === 'step' ? ': its params' : ''}`
+        : '',
     ].filter(Boolean);
     return `| \`${param}\` | ${typeOf(p)} | ${required.has(param) ? 'yes' : 'no'} | ${fallback === undefined ? '' : `\`${JSON.stringify(fallback)}\``} | ${roles.join(', ')} |`;
   });

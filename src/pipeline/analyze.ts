@@ -75,6 +75,7 @@ export function analyzeStep(
     issues.push({ path, code, message, stepId: id });
   const deps = new Set<string>();
   let readsStatus = false;
+  const misplacedItems = new Set<string>();
 
   // Params against the kind's (or the action's) schema.
   const schema = action ? action.params : known ? spec.params : undefined;
@@ -82,7 +83,11 @@ export function analyzeStep(
 
   const checkReferences = (refs: ExpressionReferences, path: Path, isCondition: boolean, place: Place) => {
     if (!place.perItem) {
-      for (const name of new Set(refs.item.map((ref) => ref.name))) {
+      for (const { name } of refs.item) {
+        // Once per name and place, however many expressions of one template read it.
+        const key = `${path.join('.')}:${name}`;
+        if (misplacedItems.has(key)) continue;
+        misplacedItems.add(key);
         issue(
           path,
           'unknown_variable',

@@ -270,7 +270,7 @@ describe('map steps at compile time: refusals', () => {
     doc.steps.push({
       id: 'after',
       action: 'log',
-      params: { message: '{{ steps.summaries.output.results }} {{ item }}' },
+      params: { message: '{{ steps.summaries.output.results }} {{ item }} {{ item.x }}' },
     });
     const result = compile(doc);
     if (result.ok) throw new Error('expected issues');
