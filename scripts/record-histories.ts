@@ -87,7 +87,7 @@ async function main(): Promise<void> {
     if (ONLY.length > 0 && !ONLY.includes(name)) return;
     const history = await handle.fetchHistory();
     // The workflow id too: a run's child ids derive from it, so replay must use the same one.
-    const json = `${JSON.stringify({ workflowId: handle.workflowId, ...historyToJson(history) }, null, 1)}\n`;
+    const json = `${JSON.stringify({ workflowId: handle.workflowId, ...(historyToJson(history) as object) }, null, 1)}\n`;
     writeFileSync(path.join(OUT_DIR, `${name}.json`), json);
     process.stdout.write(
       `${name}: ${history.events?.length ?? 0} events, ${(json.length / 1024).toFixed(1)} KiB\n`,
