@@ -12,6 +12,7 @@ export {
   type PriorityOption,
   type StartRunOptions,
 } from './client/startRun';
+export { mapProgressQuery, type MapProgress } from './workflows/mapMessages';
 export {
   runLogsQuery,
   sendEventUpdate,
