@@ -323,6 +323,12 @@ export const MapParams = z
     items: z.union([z.array(z.unknown()).max(MAX_MAP_ITEMS), z.string()]),
     /** Items in flight at once. @default 10 */
     concurrency: z.number().int().min(1).max(MAX_MAP_CONCURRENCY).optional(),
+    /**
+     * The most the outputs of all items may add up to (bytes of JSON): they travel in one Temporal
+     * payload, so more fails the step with `MapOutputTooLarge` as soon as it is passed. Raise it
+     * only when the worker and client use the claim check. @default 2031616 (2 MiB less 64 KiB)
+     */
+    max_output_bytes: z.number().int().positive().optional(),
     /** `fail`: the first item that fails for good fails the step (items in flight are cancelled); `continue`: its result is null and it is listed in `errors`. @default 'fail' */
     on_item_failure: z.enum(['fail', 'continue']).optional(),
     /** The step run for each item (exactly one of `step` and `pipeline`). */
@@ -478,7 +484,8 @@ export const NODE_KINDS: Readonly<Record<BuiltinKind, KindSpec>> = Object.freeze
       'steps, params and inputs. Output: { results, errors, executionId }: `results` holds one output per item, in the ' +
       "items' order (an item step's output, or the child run's `outputs`). An item that fails for good fails the step with " +
       "code `MapItemFailed` (`on_item_failure: 'fail'`, the default; items in flight are cancelled), or leaves null in " +
-      "`results` and an entry in `errors` (`'continue'`). `items` that is not a list fails with `MapItemsNotAList`.",
+      "`results` and an entry in `errors` (`'continue'`). `items` that is not a list fails with `MapItemsNotAList`; " +
+      'outputs adding up to more than `max_output_bytes` fail it with `MapOutputTooLarge`.',
   },
 } satisfies Record<BuiltinKind, KindSpec>);
 

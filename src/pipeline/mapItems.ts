@@ -34,6 +34,8 @@ export const MAP_ERRORS = {
   tooManyItems: 'MapTooManyItems',
   /** An item failed for good under `on_item_failure: 'fail'`. */
   itemFailed: 'MapItemFailed',
+  /** The items' outputs add up to more than the step's `max_output_bytes`. */
+  outputTooLarge: 'MapOutputTooLarge',
   /** The map workflow itself did not complete (terminated, timed out). */
   mapFailed: 'MapFailed',
 } as const;
@@ -87,6 +89,8 @@ export interface MapCarryOver {
   results: unknown[];
   errors: MapItemError[];
   usage?: TokenUsage;
+  /** Bytes of JSON of `results` (see `maxOutputBytes`). */
+  outputBytes: number;
   /** How many continuations came before this one. */
   continuations: number;
   /** With `pipeline`: the version resolved when the map started, and its plan. */
@@ -105,6 +109,8 @@ export interface RunMapInput {
   total: number;
   concurrency: number;
   onItemFailure: OnItemFailure;
+  /** The most the items' outputs may add up to, bytes of JSON. @default MAX_INLINE_PAYLOAD_BYTES */
+  maxOutputBytes?: number;
   /** With `step`: the per-item step, compiled. */
   step?: PlanNode;
   /** With `pipeline`: the saved pipeline per item. */
@@ -136,4 +142,20 @@ export const mapItemNodeId = (stepId: string, index: number): string => `${stepI
 /** The scope an item's templates are rendered in. */
 export function mapItemScope(context: MapContext, item: unknown, index: number): ExpressionScope {
   return { steps: context.steps, params: context.params, inputs: context.inputs, item, index };
+}
+
+/** The UTF-8 length of a value's JSON: what it weighs in a payload. */
+export function jsonBytes(value: unknown): number {
+  const text = JSON.stringify(value ?? null);
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x80) bytes += 1;
+    else if (code < 0x800) bytes += 2;
+    else if (code >= 0xd800 && code <= 0xdbff) {
+      bytes += 4; // a surrogate pair: one 4-byte character
+      i++;
+    } else bytes += 3;
+  }
+  return bytes;
 }

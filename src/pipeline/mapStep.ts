@@ -48,7 +48,7 @@ const isRecord = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** The map's params that are used as written: a template there would never be rendered. */
-const LITERAL_PARAMS = ['concurrency', 'on_item_failure', 'pipeline', 'version'] as const;
+const LITERAL_PARAMS = ['concurrency', 'on_item_failure', 'max_output_bytes', 'pipeline', 'version'] as const;
 const LITERAL_STEP_FIELDS = ['action', 'retry', 'timeout'] as const;
 
 /** The path (below `path`) of the first template string inside a value, if any. */

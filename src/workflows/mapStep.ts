@@ -74,6 +74,7 @@ export async function runMapNode(
     total: items.length,
     concurrency: typeof params.concurrency === 'number' ? params.concurrency : DEFAULT_MAP_CONCURRENCY,
     onItemFailure: (params.on_item_failure as OnItemFailure | undefined) ?? 'fail',
+    ...(typeof params.max_output_bytes === 'number' && { maxOutputBytes: params.max_output_bytes }),
     context: { steps, params: scope.params, inputs: scope.inputs },
     run: env.run,
     ...(env.activityTaskQueue !== undefined && { activityTaskQueue: env.activityTaskQueue }),

@@ -22,7 +22,9 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { addUsd } from '../pipeline/budget';
+import { formatBytes, MAX_INLINE_PAYLOAD_BYTES } from '../pipeline/limits';
 import {
+  jsonBytes,
   MAP_ERRORS,
   mapItemExecutionId,
   mapItemNodeId,
@@ -56,6 +58,10 @@ export async function runMap(input: RunMapInput): Promise<RunMapResult> {
   const results: unknown[] = carried ? carried.results : [];
   const errors: MapItemError[] = carried ? carried.errors : [];
   let usage: TokenUsage | undefined = carried?.usage;
+  let outputBytes = carried?.outputBytes ?? 0;
+  const maxOutputBytes = input.maxOutputBytes ?? MAX_INLINE_PAYLOAD_BYTES;
+  /** The outputs passed `maxOutputBytes`: the map fails (items in flight are cancelled). */
+  let tooLarge: string | undefined;
   const continuations = carried?.continuations ?? 0;
   /** Items of `input.items` started so far (by this history). */
   let started = 0;
@@ -194,6 +200,14 @@ export async function runMap(input: RunMapInput): Promise<RunMapResult> {
     if (outcome.status === 'completed') {
       results[index] = outcome.output ?? null;
       if ('usage' in outcome && outcome.usage) usage = addUsage(usage, outcome.usage);
+      outputBytes += jsonBytes(outcome.output);
+      if (outputBytes > maxOutputBytes && tooLarge === undefined) {
+        tooLarge =
+          `the items' outputs add up to ${formatBytes(outputBytes)} by item ${index}, over the step's ` +
+          `max_output_bytes (${formatBytes(maxOutputBytes)}): a map's results travel in one Temporal payload. ` +
+          'Return less per item, or raise max_output_bytes when the worker and client use the claim check.';
+        itemsScope.cancel();
+      }
       return;
     }
     results[index] = null;
@@ -226,7 +240,13 @@ export async function runMap(input: RunMapInput): Promise<RunMapResult> {
   try {
     for (;;) {
       if (!draining && started > 0 && historyIsLong()) draining = true;
-      while (!failure && !draining && running < input.concurrency && started < input.items.length) {
+      while (
+        !failure &&
+        tooLarge === undefined &&
+        !draining &&
+        running < input.concurrency &&
+        started < input.items.length
+      ) {
         const position = started++;
         const index = input.offset + position;
         running++;
@@ -254,6 +274,13 @@ export async function runMap(input: RunMapInput): Promise<RunMapResult> {
     throw err;
   }
 
+  if (tooLarge !== undefined) {
+    throw ApplicationFailure.create({
+      type: MAP_ERRORS.outputTooLarge,
+      message: tooLarge,
+      nonRetryable: true,
+    });
+  }
   if (failure) {
     throw ApplicationFailure.create({
       type: MAP_ERRORS.itemFailed,
@@ -263,7 +290,7 @@ export async function runMap(input: RunMapInput): Promise<RunMapResult> {
     });
   }
   if (started < input.items.length) {
-    const next: MapCarryOver = { results, errors, continuations: continuations + 1 };
+    const next: MapCarryOver = { results, errors, outputBytes, continuations: continuations + 1 };
     if (usage) next.usage = usage;
     if (resolved) next.resolved = resolved;
     log.info('continuing as new', {

@@ -24,6 +24,8 @@ interface ItemService {
   /** Requests whose client went away before the answer (cancelled items). */
   aborted: number;
   delayMs: number;
+  /** Adds `pad: 'x' × padBytes` to every answer. */
+  padBytes: number;
   fail: Set<number>;
   hang: boolean;
   reset(): void;
@@ -39,6 +41,7 @@ async function startItemService(): Promise<ItemService> {
     received: [],
     aborted: 0,
     delayMs: 5,
+    padBytes: 0,
     fail: new Set(),
     hang: false,
     reset() {
@@ -84,7 +87,15 @@ async function startItemService(): Promise<ItemService> {
       }
       setTimeout(() => {
         finish();
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ n, square: n * n }));
+        res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(
+            JSON.stringify({
+              n,
+              square: n * n,
+              ...(service.padBytes > 0 && { pad: 'x'.repeat(service.padBytes) }),
+            }),
+          );
       }, service.delayMs);
     });
   });
@@ -228,6 +239,29 @@ test('fail (the default): the first failed item fails the step and cancels the i
     () => Promise.resolve(service.aborted),
     (aborted) => aborted === 7,
   );
+});
+
+test('outputs past max_output_bytes fail the step with MapOutputTooLarge and start no more items', async () => {
+  const numbers = Array.from({ length: 40 }, (_, i) => i);
+  const { snapshot } = await h.run(squares({ concurrency: 2, max_output_bytes: 2000 }), {
+    inputs: { numbers },
+  });
+  const step = snapshot.nodes.squares!;
+  expect(step.status).toBe('failed');
+  expect(step.error?.code).toBe('MapOutputTooLarge');
+  expect(step.error?.message).toMatch(
+    /over the step's max_output_bytes \(2000 bytes\): a map's results travel in one Temporal payload/,
+  );
+  expect(service.received.length).toBeLessThan(20);
+});
+
+test('the default max_output_bytes is one payload (2 MiB less 64 KiB): three 900 KB outputs fail at the third', async () => {
+  service.padBytes = 900_000;
+  const { snapshot } = await h.run(squares({ concurrency: 1 }), { inputs: { numbers: [0, 1, 2, 3] } });
+  const step = snapshot.nodes.squares!;
+  expect(step.error?.code).toBe('MapOutputTooLarge');
+  expect(step.error?.message).toMatch(/by item 2, over the step's max_output_bytes \(1\.9 MiB\)/);
+  expect(service.received).toEqual([0, 1, 2]);
 });
 
 test('cancelling the run cancels the map and its items in flight; progress is queryable meanwhile', async () => {

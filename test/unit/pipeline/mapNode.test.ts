@@ -5,7 +5,7 @@
  */
 import { checkExpression, evaluateExpression, type ExpressionScope } from '../../../src/pipeline/expressions';
 import { ExpressionError } from '../../../src/pipeline/errors';
-import { mapItemScope } from '../../../src/pipeline/mapItems';
+import { jsonBytes, mapItemScope } from '../../../src/pipeline/mapItems';
 import { collectReferences } from '../../../src/pipeline/references';
 import { renderNodeParams, renderValue } from '../../../src/pipeline/templates';
 import { celEnvironment } from '../../../src/pipeline/expressionRules';
@@ -410,6 +410,21 @@ describe('map steps at compile time: refusals', () => {
     expect(issuesOf(mapDoc({ items: 7, step: llm({}) }))).toEqual([
       ['invalid_params', 'steps.3.params.items'],
     ]);
+    expect(issuesOf(mapDoc({ items: [1], max_output_bytes: 0, step: llm({}) }))).toEqual([
+      ['invalid_params', 'steps.3.params.max_output_bytes'],
+    ]);
+    expect(issuesOf(mapDoc({ items: [1], max_output_bytes: '{{ params.style }}', step: llm({}) }))).toEqual([
+      ['invalid_params', 'steps.3.params.max_output_bytes'],
+    ]);
+  });
+});
+
+describe('jsonBytes: what an output weighs in a payload', () => {
+  test('the UTF-8 length of the JSON text', () => {
+    expect(jsonBytes({ a: 'x' })).toBe(Buffer.byteLength(JSON.stringify({ a: 'x' })));
+    for (const value of ['é', '€', '😀 ok', ['ü', { k: '日本' }], null, undefined, 42]) {
+      expect(jsonBytes(value)).toBe(Buffer.byteLength(JSON.stringify(value ?? null), 'utf8'));
+    }
   });
 });
 
