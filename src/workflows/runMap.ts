@@ -204,7 +204,7 @@ export async function runMap(input: RunMapInput): Promise<RunMapResult> {
       if (outputBytes > maxOutputBytes && tooLarge === undefined) {
         tooLarge =
           `the items' outputs add up to ${formatBytes(outputBytes)} by item ${index}, over the step's ` +
-          `max_output_bytes (${formatBytes(maxOutputBytes)}): a map's results travel in one Temporal payload. ` +
+          `max_output_bytes (${maxOutputBytes} bytes): a map's results travel in one Temporal payload. ` +
           'Return less per item, or raise max_output_bytes when the worker and client use the claim check.';
         itemsScope.cancel();
       }

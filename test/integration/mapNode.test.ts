@@ -260,7 +260,7 @@ test('the default max_output_bytes is one payload (2 MiB less 64 KiB): three 900
   const { snapshot } = await h.run(squares({ concurrency: 1 }), { inputs: { numbers: [0, 1, 2, 3] } });
   const step = snapshot.nodes.squares!;
   expect(step.error?.code).toBe('MapOutputTooLarge');
-  expect(step.error?.message).toMatch(/by item 2, over the step's max_output_bytes \(1\.9 MiB\)/);
+  expect(step.error?.message).toMatch(/by item 2, over the step's max_output_bytes \(2031616 bytes\)/);
   expect(service.received).toEqual([0, 1, 2]);
 });
 
