@@ -11,6 +11,7 @@ import type { PipelineIssue } from '../pipeline/plan';
 import { packPlan } from '../pipeline/planWire';
 import { resolveRunInputs, resolveRunParams } from '../pipeline/params';
 import {
+  formatIssues,
   REGISTRY_STATE_QUERY,
   RESOLVE_SAVED_PIPELINE_ACTIVITY,
   SUB_PIPELINE_ERRORS,
@@ -33,9 +34,6 @@ export interface SubPipelineActivities {
 
 const fail = (type: string, message: string, issues?: PipelineIssue[]) =>
   ApplicationFailure.create({ type, message, nonRetryable: true, ...(issues && { details: [issues] }) });
-
-const formatIssues = (issues: readonly PipelineIssue[]) =>
-  issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
 
 /** The users' actions a saved definition names: it was checked against them when it was saved. */
 function actionsNamedIn(definition: unknown): Record<string, object> {

@@ -2,6 +2,7 @@
  * Sub-pipelines (the `pipeline` node kind): what the interpreter workflow and the engine activity
  * that resolves a saved pipeline share. Plain data and names only.
  */
+import type { PipelineIssue } from './plan';
 import type { PackedPlan } from './planWire';
 
 /** The engine activity that reads a saved pipeline's version and checks a child's inputs and params. */
@@ -63,3 +64,13 @@ export interface SubPipelineOutput {
 
 /** The child run's id: the parent's id and the step's, so it is unique and easy to find. */
 export const childExecutionId = (parentId: string, stepId: string): string => `${parentId}/${stepId}`;
+
+/** Issues in one line, `path: message; …` (for a refused child mapping's message). */
+export const formatIssues = (issues: readonly PipelineIssue[]): string =>
+  issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
+
+/** A mapping param (`inputs`, `params`) as an object: anything else is none. */
+export const asRecord = (value: unknown): Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : {};

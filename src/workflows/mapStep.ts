@@ -28,12 +28,8 @@ import {
   type RunMapResult,
 } from '../pipeline/mapItems';
 import type { PlanNode } from '../pipeline/plan';
+import { asRecord } from '../pipeline/subPipelines';
 import type { NodeOutcome, NodeRunEnv } from './runNode';
-
-const asRecord = (value: unknown): Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value)
-    ? (value as Record<string, unknown>)
-    : {};
 
 const failed = (code: string, message: string): NodeOutcome => ({
   status: 'failed',

@@ -36,9 +36,9 @@ import {
 } from '../pipeline/mapItems';
 import type { TokenUsage } from '../pipeline/nodeActivity';
 import { resolveRunInputs, resolveRunParams } from '../pipeline/params';
-import type { ExecutionPlan, PipelineIssue } from '../pipeline/plan';
+import type { ExecutionPlan } from '../pipeline/plan';
 import { unpackPlan } from '../pipeline/planWire';
-import { SUB_PIPELINE_ERRORS, type ChildRun } from '../pipeline/subPipelines';
+import { formatIssues, SUB_PIPELINE_ERRORS, type ChildRun } from '../pipeline/subPipelines';
 import { renderValue } from '../pipeline/templates';
 import { mapProgressQuery } from './mapMessages';
 import { attemptEventSignal, streamDeltasSignal } from './messages';
@@ -49,9 +49,6 @@ import { childFailure, executeChildRun, resolveSavedPipelineActivity } from './s
 const DEFAULT_CONTINUE_AS_NEW_AFTER_EVENTS = 4_000;
 /** …or past this many bytes of history (the items' inputs and outputs are in it). */
 const CONTINUE_AS_NEW_AFTER_BYTES = 4 * 1024 * 1024;
-
-const formatIssues = (issues: readonly PipelineIssue[]) =>
-  issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
 
 export async function runMap(input: RunMapInput): Promise<RunMapResult> {
   const carried = input.carried;

@@ -21,6 +21,7 @@ import { defineSearchAttributeKey } from '@temporalio/common';
 import { SEARCH_ATTRIBUTES } from '../pipeline/searchAttributes';
 import type { PlanNode } from '../pipeline/plan';
 import {
+  asRecord,
   childExecutionId,
   RESOLVE_SAVED_PIPELINE_ACTIVITY,
   SUB_PIPELINE_ERRORS,
@@ -33,11 +34,6 @@ import type { RunPipelineInput, RunPipelineResult } from './messages';
 import type { NodeOutcome, NodeRunEnv } from './runNode';
 
 type Resolve = (input: ResolveSavedPipelineInput) => Promise<ResolvedSavedPipeline>;
-
-const asRecord = (value: unknown): Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value)
-    ? (value as Record<string, unknown>)
-    : {};
 
 /** Runs a `pipeline` step with its rendered params; never rejects except on a bug. */
 export async function runSubPipelineNode(
