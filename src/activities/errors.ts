@@ -99,6 +99,8 @@ export function isRetryableCode(code: NodeErrorCode): boolean {
     case 'InvalidActionParams':
     case 'BudgetExceeded':
     case 'BudgetUnpriced':
+    case 'SecretNotFound':
+    case 'EgressDenied':
       return false;
     default:
       return assertNever(code, 'node error code');

@@ -142,5 +142,9 @@ export const NODE_ERROR_CODES = [
   'BudgetExceeded',
   /** A step under a cost budget names a model the worker has no price for; not retryable. */
   'BudgetUnpriced',
+  /** `{{ secrets.NAME }}` names a secret the worker's allow-list does not hold; not retryable. */
+  'SecretNotFound',
+  /** The worker's egress policy refuses the request's destination (loopback, private, …); not retryable. */
+  'EgressDenied',
 ] as const;
 export type NodeErrorCode = (typeof NODE_ERROR_CODES)[number];

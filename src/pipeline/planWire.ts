@@ -49,6 +49,8 @@ export const ALWAYS_NON_RETRYABLE = [
   'OutputTooLarge',
   'NodeConfigError',
   'InvalidActionParams',
+  'SecretNotFound',
+  'EgressDenied',
 ] as const;
 
 /** The retry policy of an I/O step that sets none. */

@@ -51,6 +51,8 @@ describe('codeForStatus / isRetryableCode', () => {
       InvalidActionParams: false,
       BudgetExceeded: false,
       BudgetUnpriced: false,
+      SecretNotFound: false,
+      EgressDenied: false,
     });
     expect(() => isRetryableCode('Nope' as NodeErrorCode)).toThrow(/unexpected node error code: Nope/);
   });

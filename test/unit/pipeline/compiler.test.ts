@@ -452,6 +452,8 @@ describe('the plan', () => {
         'OutputTooLarge',
         'NodeConfigError',
         'InvalidActionParams',
+        'SecretNotFound',
+        'EgressDenied',
       ],
     });
     expect(node(p, 'health_check').timeoutMs).toBe(30_000);
@@ -488,6 +490,8 @@ describe('the plan', () => {
           'OutputTooLarge',
           'NodeConfigError',
           'InvalidActionParams',
+          'SecretNotFound',
+          'EgressDenied',
         ],
       },
     });
