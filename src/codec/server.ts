@@ -46,8 +46,8 @@ export interface CodecServerOptions {
   maxBodyBytes?: number;
 }
 
-/** Request headers the Web UI sends to a codec server. */
-export const CODEC_ALLOWED_HEADERS = 'Content-Type, X-Namespace, Authorization';
+/** Request headers the Web UI sends to a codec server (`Authorization-Extras`: the ID token, with "pass access token"). */
+export const CODEC_ALLOWED_HEADERS = 'Content-Type, X-Namespace, Authorization, Authorization-Extras';
 const DEFAULT_ORIGINS = ['http://localhost:8233', 'http://127.0.0.1:8233'];
 const MIN_TOKEN_LENGTH = 16;
 

@@ -103,6 +103,9 @@ test('the codec server authenticates: token and JWKS from the environment, the U
     CODEC_JWT_ISSUER: 'https://idp.example/',
     TEMPORAL_AUTH_ENABLED: 'true',
     TEMPORAL_CODEC_PASS_ACCESS_TOKEN: 'true',
+    TEMPORAL_CODEC_ENDPOINT: 'https://codec.example.com',
+    CODEC_ALLOWED_HOSTS: 'codec.example.com',
+    CODEC_SERVER_ORIGINS: 'https://temporal.example.com',
   });
   expect(status).toBe(0);
   const { 'codec-server': codec, 'temporal-ui': ui } = config!.services;
@@ -111,8 +114,11 @@ test('the codec server authenticates: token and JWKS from the environment, the U
     CODEC_AUTH_TOKEN: 'a-long-random-token-0123456789',
     CODEC_JWKS_URL: 'https://idp.example/.well-known/jwks.json',
     CODEC_JWT_ISSUER: 'https://idp.example/',
-    CODEC_ALLOWED_HOSTS: 'codec-server:8888',
   });
+  expect(codec!.environment!.CODEC_ALLOWED_HOSTS!.split(',')).toEqual([
+    'codec-server:8888',
+    'codec.example.com',
+  ]);
   expect(ui!.environment).toMatchObject({
     TEMPORAL_AUTH_ENABLED: 'true',
     TEMPORAL_CODEC_PASS_ACCESS_TOKEN: 'true',
