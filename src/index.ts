@@ -164,6 +164,7 @@ export {
   type ClaimCheckOptions,
   type CodecServerOptions,
   type EncryptionOptions,
+  type JwtOptions,
   type PayloadOptions,
   type PayloadStorage,
 } from './codec';

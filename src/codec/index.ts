@@ -27,3 +27,4 @@ export {
   type PayloadOptions,
 } from './payloadOptions';
 export { CODEC_ALLOWED_HEADERS, createCodecServer, type CodecServerOptions } from './server';
+export type { JwtOptions } from './jwt';

@@ -253,13 +253,14 @@ describe('encrypted payloads', () => {
       expect(Object.fromEntries(preflight.headers)).toMatchObject({
         'access-control-allow-origin': 'http://localhost:8233',
         'access-control-allow-credentials': 'true',
-        'access-control-allow-headers': 'Content-Type, X-Namespace, Authorization',
+        'access-control-allow-headers': 'Content-Type, X-Namespace, Authorization, Authorization-Extras',
         'access-control-allow-methods': 'POST, OPTIONS',
       });
       const other = await fetch(`${url}/decode`, {
         method: 'OPTIONS',
         headers: { Origin: 'https://evil.example' },
       });
+      expect(other.status).toBe(403);
       expect(other.headers.get('access-control-allow-origin')).toBeNull();
       expect((await fetch(`${url}/decode`, { method: 'POST', body: '{"nope":1}' })).status).toBe(400);
       expect((await fetch(`${url}/elsewhere`, { method: 'POST', body: '{}' })).status).toBe(404);

@@ -32,6 +32,17 @@ export async function readmePayloadsSnippet(): Promise<void> {
     payloads,
     authorize: (req: IncomingMessage) => req.headers.authorization === 'Bearer x',
   });
+  createCodecServer({
+    payloads,
+    authToken: process.env.CODEC_AUTH_TOKEN,
+    jwt: {
+      jwksUrl: 'https://idp.example/.well-known/jwks.json',
+      issuer: 'https://idp.example',
+      audience: 'codec',
+    },
+    allowedOrigins: ['https://temporal.example.com'],
+    allowedHosts: ['codec.example.com'],
+  }).listen(8888, '0.0.0.0');
   await worker.run();
   await client.close();
 }

@@ -55,3 +55,42 @@ test('decodes what the codec encoded; a payload under an unknown key comes back 
   expect(body.payloads[0]).toEqual({ metadata: { encoding: b64('json/plain') }, data: b64('"hello"') });
   expect(body.payloads[1]).toEqual(asJson(foreign));
 });
+
+test('authorize is an authentication mode: the server may listen beyond loopback, and still asks', async () => {
+  const open = createCodecServer({
+    payloads: { encryption: { currentKeyId: 'a', keys: { a: keyA } } },
+    authorize: (req) => req.headers.authorization === 'Bearer ok',
+  });
+  await new Promise<void>((resolve) => open.listen(0, '0.0.0.0', resolve));
+  try {
+    const at = `http://127.0.0.1:${(open.address() as AddressInfo).port}/decode`;
+    const body = JSON.stringify({ payloads: [] });
+    expect((await fetch(at, { method: 'POST', body })).status).toBe(401);
+    expect((await fetch(at, { method: 'POST', body, headers: { Authorization: 'Bearer ok' } })).status).toBe(
+      200,
+    );
+  } finally {
+    await new Promise<void>((resolve) => open.close(() => resolve()));
+  }
+});
+
+test('a JWKS that cannot be fetched is 503, and a configured bearer token still works beside it', async () => {
+  const token = randomBytes(16).toString('hex');
+  const both = createCodecServer({
+    payloads: { encryption: { currentKeyId: 'a', keys: { a: keyA } } },
+    authToken: token,
+    jwt: { jwksUrl: 'http://127.0.0.1:1/jwks.json' },
+  });
+  await new Promise<void>((resolve) => both.listen(0, '127.0.0.1', resolve));
+  try {
+    const at = `http://127.0.0.1:${(both.address() as AddressInfo).port}/decode`;
+    const body = JSON.stringify({ payloads: [] });
+    const call = (auth: string) => fetch(at, { method: 'POST', body, headers: { Authorization: auth } });
+    const unavailable = await call('Bearer eyJhbGciOiJSUzI1NiJ9.e30.c2ln');
+    expect(unavailable.status).toBe(503);
+    expect(await unavailable.text()).toContain('cannot fetch the JWKS at http://127.0.0.1:1/jwks.json');
+    expect((await call(`Bearer ${token}`)).status).toBe(200);
+  } finally {
+    await new Promise<void>((resolve) => both.close(() => resolve()));
+  }
+});

@@ -96,6 +96,37 @@ test('the Web UI reaches the codec server, and the codec server allows the Web U
   expect(codec!.environment!.CODEC_SERVER_ORIGINS).toBe(`http://localhost:${uiPort}`);
 });
 
+test('the codec server authenticates: token and JWKS from the environment, the UI forwards its access token', () => {
+  const { status, config } = composeConfig(path.join(ROOT, 'docker-compose.yml'), {
+    CODEC_AUTH_TOKEN: 'a-long-random-token-0123456789',
+    CODEC_JWKS_URL: 'https://idp.example/.well-known/jwks.json',
+    CODEC_JWT_ISSUER: 'https://idp.example/',
+    TEMPORAL_AUTH_ENABLED: 'true',
+    TEMPORAL_CODEC_PASS_ACCESS_TOKEN: 'true',
+    TEMPORAL_CODEC_ENDPOINT: 'https://codec.example.com',
+    CODEC_ALLOWED_HOSTS: 'codec.example.com',
+    CODEC_SERVER_ORIGINS: 'https://temporal.example.com',
+  });
+  expect(status).toBe(0);
+  const { 'codec-server': codec, 'temporal-ui': ui } = config!.services;
+  expect(codec!.environment).toMatchObject({
+    CODEC_SERVER_HOST: '0.0.0.0',
+    CODEC_AUTH_TOKEN: 'a-long-random-token-0123456789',
+    CODEC_JWKS_URL: 'https://idp.example/.well-known/jwks.json',
+    CODEC_JWT_ISSUER: 'https://idp.example/',
+  });
+  expect(codec!.environment!.CODEC_ALLOWED_HOSTS!.split(',')).toEqual([
+    'codec-server:8888',
+    'codec.example.com',
+  ]);
+  expect(ui!.environment).toMatchObject({
+    TEMPORAL_AUTH_ENABLED: 'true',
+    TEMPORAL_CODEC_PASS_ACCESS_TOKEN: 'true',
+  });
+  // Unset, the token is empty: the codec server (on 0.0.0.0) then refuses to start rather than serve anyone.
+  expect(resolved()['codec-server']!.environment!.CODEC_AUTH_TOKEN).toBe('');
+});
+
 test('settings come from the environment', () => {
   const { status, config } = composeConfig(path.join(ROOT, 'docker-compose.yml'), {
     TEMPORAL_VERSION: '1.30.0',
