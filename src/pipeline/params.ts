@@ -4,6 +4,7 @@
  */
 import type { ParamDeclaration, ParamType } from './definition';
 import type { ExecutionPlan, PipelineIssue } from './plan';
+import { setOwn } from './values';
 
 /** Whether `value` has the declared type (`integer` = `Number.isInteger`; `any` = anything but undefined). */
 export function valueMatchesType(value: unknown, type: ParamType): boolean {
@@ -73,13 +74,12 @@ function resolve(
       });
       continue;
     }
-    if (name === '__proto__') continue;
-    values[name] = value;
+    setOwn(values, name, value);
   }
   for (const [name, decl] of declared) {
-    const value = values[name];
+    const value = Object.hasOwn(values, name) ? values[name] : undefined;
     if (value === undefined) {
-      if (decl.default !== undefined) values[name] = decl.default;
+      if (decl.default !== undefined) setOwn(values, name, decl.default);
       else if (decl.required) {
         issues.push({
           path: [kind, name],
