@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { MAX_CONCURRENT_RUNS } from './concurrency';
+import { DURATION_LIMITS, durationToMs, formatDurationLimit } from './duration';
 import { MAX_STEPS } from './limits';
 
 /** A duration: seconds as a number, or a string such as `"500ms"`, `"30s"`, `"5m"`, `"2h"`. */
@@ -15,6 +16,13 @@ export const Duration = z.union([
   z.string().regex(/^\s*\d+(\.\d+)?\s*(ms|s|m|h|d)\s*$/, 'a duration such as "500ms", "30s", "5m", "2h"'),
 ]);
 export type Duration = z.infer<typeof Duration>;
+
+/** A {@link Duration} no longer than `maxMs` (one of `DURATION_LIMITS`). */
+export const boundedDuration = (maxMs: number) =>
+  Duration.refine((value) => durationToMs(value) <= maxMs, {
+    error: (issue) =>
+      `must be at most ${formatDurationLimit(maxMs)}, got ${JSON.stringify(issue.input)} (see "Limits" in docs/definition-reference.md)`,
+  });
 
 /** A step id, also usable inside expressions as `steps.<id>`. */
 export const StepId = z
@@ -29,9 +37,9 @@ export const RetryConfig = z.strictObject({
   /** Multiplier applied to the interval after each failed attempt. @default 2 */
   backoff_multiplier: z.number().min(1).max(100).optional(),
   /** Wait before the first retry. @default "1s" */
-  initial_interval: Duration.optional(),
+  initial_interval: boundedDuration(DURATION_LIMITS.retryInterval).optional(),
   /** Upper bound for the wait between attempts. @default "100 × initial_interval" */
-  max_interval: Duration.optional(),
+  max_interval: boundedDuration(DURATION_LIMITS.retryInterval).optional(),
   /** Error codes (an `ApplicationFailure.type`) that are never retried. */
   non_retryable_errors: z.array(z.string()).optional(),
 });
@@ -69,8 +77,8 @@ export const StepDefinition = z.strictObject({
   retry: RetryConfig.optional(),
   /** A CEL expression; false makes the step `skipped`. */
   condition: z.string().max(4096).optional(),
-  /** Per-attempt timeout of an I/O step (start-to-close). */
-  timeout: Duration.optional(),
+  /** Per-attempt timeout of an I/O step (start-to-close), at most 30 days. */
+  timeout: boundedDuration(DURATION_LIMITS.stepTimeout).optional(),
   /** A failure of this step does not fail the run. @default false */
   allow_failure: z.boolean().optional(),
   /**
