@@ -19,10 +19,13 @@ export type Duration = z.infer<typeof Duration>;
 
 /** A {@link Duration} no longer than `maxMs` (one of `DURATION_LIMITS`). */
 export const boundedDuration = (maxMs: number) =>
-  Duration.refine((value) => durationToMs(value) <= maxMs, {
+  Duration.refine((value) => !isDuration(value) || durationToMs(value) <= maxMs, {
     error: (issue) =>
       `must be at most ${formatDurationLimit(maxMs)}, got ${JSON.stringify(issue.input)} (see "Limits" in docs/definition-reference.md)`,
   });
+
+/** Whether `value` is a duration at all (zod runs a refinement even after the union refused it). */
+const isDuration = (value: unknown): value is Duration => Duration.safeParse(value).success;
 
 /** A step id, also usable inside expressions as `steps.<id>`. */
 export const StepId = z
