@@ -21,17 +21,6 @@ export const MAX_RUN_VALUE_NODES = VALUE_LIMITS.maxNodes;
 
 type Path = (string | number)[];
 
-/** `inputs.doc.items[3].name`: a path as a user writes it. */
-export function formatPath(path: Path): string {
-  let out = '';
-  for (const part of path) {
-    if (typeof part === 'number') out += `[${part}]`;
-    else if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(part)) out += out ? `.${part}` : part;
-    else out += `[${JSON.stringify(part)}]`;
-  }
-  return out;
-}
-
 function describe(value: unknown): string | undefined {
   switch (typeof value) {
     case 'bigint':
@@ -97,7 +86,7 @@ export function runValueIssues(kind: 'inputs' | 'params', values: unknown): Pipe
       issues.push({
         path,
         code: 'invalid_type',
-        message: `${formatPath(path)} is ${bad}; ${kind} must be JSON values.`,
+        message: `This value is ${bad}; ${kind} must be JSON values.`,
       });
       continue;
     }
@@ -107,7 +96,7 @@ export function runValueIssues(kind: 'inputs' | 'params', values: unknown): Pipe
       issues.push({
         path,
         code: 'too_large',
-        message: `${formatPath(path)} is nested more than ${MAX_RUN_VALUE_DEPTH} levels deep (or contains itself); expressions read values nested at most ${MAX_RUN_VALUE_DEPTH} levels.`,
+        message: `This value is nested more than ${MAX_RUN_VALUE_DEPTH} levels deep (or contains itself); expressions read values nested at most ${MAX_RUN_VALUE_DEPTH} levels.`,
       });
       continue;
     }
