@@ -27,12 +27,18 @@ export const boundedDuration = (maxMs: number) =>
 /** Whether `value` is a duration at all (zod runs a refinement even after the union refused it). */
 const isDuration = (value: unknown): value is Duration => Duration.safeParse(value).success;
 
-/** A step id, also usable inside expressions as `steps.<id>`. */
+const RESERVED_STEP_IDS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** A step id, also usable inside expressions as `steps.<id>`; not `__proto__`, `constructor` or `prototype`. */
 export const StepId = z
   .string()
   .min(1)
   .max(64)
-  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'letters, digits and underscores, not starting with a digit');
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'letters, digits and underscores, not starting with a digit')
+  .refine((id) => !RESERVED_STEP_IDS.has(id), {
+    message:
+      'a step id cannot be __proto__, constructor or prototype (expressions could not read it as steps.<id>)',
+  });
 
 export const RetryConfig = z.strictObject({
   /** Total attempts including the first. @default 3 for I/O steps */

@@ -101,6 +101,16 @@ test('only a direct read of such a key is refused, at compile time, with the rul
     .start(document, { inputs: { car: { constructor: 'x' } } })
     .catch((e: unknown) => e);
   expect(error).toBeInstanceOf(PipelineValidationError);
+  // A step cannot take such a name as its id either (expressions could not read it as steps.<id>).
+  const named = await client
+    .start({ name: 'reserved_id', steps: [{ id: '__proto__', action: 'log', params: { message: 'x' } }] })
+    .catch((e: unknown) => e);
+  expect((named as PipelineValidationError).issues).toEqual([
+    expect.objectContaining({
+      path: ['steps', 0, 'id'],
+      message: expect.stringMatching(/cannot be __proto__/),
+    }),
+  ]);
   expect((error as PipelineValidationError).issues).toEqual([
     expect.objectContaining({
       code: 'invalid_expression',
