@@ -147,13 +147,13 @@ function durationIssues(
       ),
     ];
   }
+  if (ms > max)
+    return [issue(path, `${what} must be at most ${formatDurationMs(max)}, got ${JSON.stringify(value)}.`)];
   if (wholeSeconds && ms % 1000 !== 0) {
     return [issue(path, `${what} must be whole seconds (Temporal schedules count seconds), got ${ms} ms.`)];
   }
   if (ms < min)
     return [issue(path, `${what} must be at least ${formatDurationMs(min)}, got ${formatDurationMs(ms)}.`)];
-  if (ms > max)
-    return [issue(path, `${what} must be at most ${formatDurationMs(max)}, got ${formatDurationMs(ms)}.`)];
   return [];
 }
 
