@@ -30,7 +30,6 @@ import {
 import { hasClaimCheck } from '../codec/payloadOptions';
 import { activeTraceId, withRunTrace } from '../tracing';
 import { KIND_DEFAULTS } from '../pipeline/catalog';
-import { runValueIssues } from '../pipeline/valueShape';
 import { packPlan } from '../pipeline/planWire';
 import {
   concurrencyKeyIssues,
@@ -314,9 +313,6 @@ export function prepareRun(document: unknown, options: StartRunOptions = {}): Ru
   const compiled = compile(document, { actions: options.actions });
   if (!compiled.ok) throw new PipelineValidationError(compiled.issues);
   const plan: ExecutionPlan = compiled.plan;
-  // Plain JSON within the expression limits, checked first: everything after walks the values.
-  const shape = [...runValueIssues('inputs', options.inputs), ...runValueIssues('params', options.params)];
-  if (shape.length > 0) throw new PipelineValidationError(shape);
   const params = resolveRunParams(plan.params, options.params ?? {});
   const inputs = resolveRunInputs(plan, options.inputs ?? {});
   const issues = [

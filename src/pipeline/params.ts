@@ -1,9 +1,10 @@
 /**
  * Run-time values: a run's `params` against the pipeline's declarations, and its `inputs`
- * against the plan's `input` nodes.
+ * against the plan's `input` nodes, after their shape (plain JSON, depth, size: valueShape.ts).
  */
 import type { ParamDeclaration, ParamType } from './definition';
 import type { ExecutionPlan, PipelineIssue } from './plan';
+import { runValueIssues } from './valueShape';
 import { setOwn } from './values';
 
 /** Whether `value` has the declared type (`integer` = `Number.isInteger`; `any` = anything but undefined). */
@@ -60,6 +61,9 @@ function resolve(
   declared: ReadonlyMap<string, Declared>,
   given: Readonly<Record<string, unknown>> | undefined,
 ): ResolveResult {
+  // Plain JSON within the expression limits, checked first: everything after walks the values.
+  const shape = runValueIssues(kind, given);
+  if (shape.length > 0) return { ok: false, issues: shape };
   const issues: PipelineIssue[] = [];
   const values: Record<string, unknown> = {};
   const noun = kind === 'params' ? 'param' : 'input';
