@@ -279,10 +279,7 @@ function runTimeoutIssues(timeout: unknown): PipelineIssue[] {
   if (timeout === undefined) return [];
   let ms: number | undefined;
   try {
-    ms =
-      typeof timeout === 'number' || typeof timeout === 'string'
-        ? msToNumber(timeout)
-        : undefined;
+    ms = typeof timeout === 'number' || typeof timeout === 'string' ? msToNumber(timeout) : undefined;
   } catch {
     ms = undefined;
   }
