@@ -84,6 +84,10 @@ test('constructor, __proto__ and prototype keys flow from an input and an API re
   expect(JSON.stringify(outputs.__proto__)).toBe(JSON.stringify({ car, reply, keys: 4, isFerrari: true }));
   expect(JSON.stringify(outputs.constructor)).toBe(JSON.stringify(reply));
   expect(JSON.stringify(outputs.plain)).toBe(JSON.stringify({ copied: car }));
+  // executions.get() reads the same outputs from the run's state.
+  const execution = await client.executions.get(run.taskId);
+  expect(Object.keys(execution.outputs ?? {}).sort()).toEqual(['__proto__', 'constructor', 'plain']);
+  expect(JSON.stringify(execution.outputs?.__proto__)).toBe(JSON.stringify(outputs.__proto__));
   // Nothing reached a prototype.
   expect(({} as Record<string, unknown>).admin).toBeUndefined();
   expect(({} as Record<string, unknown>).polluted).toBeUndefined();
