@@ -16,7 +16,11 @@ import {
 } from '../src/pipeline/catalog';
 import { BudgetConfig } from '../src/pipeline/definition';
 import { EXPRESSION_LIMITS, FORBIDDEN_MEMBERS } from '../src/pipeline/expressionRules';
+import { MAX_DOCUMENT_DEPTH } from '../src/pipeline/compiler';
+import { DURATION_LIMITS, formatDurationLimit } from '../src/pipeline/duration';
 import { MAX_STEPS } from '../src/pipeline/limits';
+import { MAX_RUN_VALUE_DEPTH, MAX_RUN_VALUE_NODES } from '../src/pipeline/valueShape';
+import { VALUE_LIMITS } from '../src/pipeline/values';
 import { defaultRetryPolicy } from '../src/pipeline/planWire';
 
 const DOCS = path.join(__dirname, '..', 'docs');
@@ -144,6 +148,22 @@ export function definitionReference(): string {
     "`llm` step it is that step's own; on any other step it is an error. Not the llm param `max_tokens`, which caps one",
     'reply. Semantics: [flow-control.md](flow-control.md#token-and-cost-budgets).',
     '',
+    '## Limits',
+    '',
+    'Durations are checked when the definition is compiled; a longer one is an issue naming the step and the field.',
+    'Inputs and params are checked when a run starts (`PipelineValidationError`, the path of the value in each issue).',
+    '',
+    '| limit | value |',
+    '| --- | --- |',
+    `| \`delay\` \`duration\` | at most ${formatDurationLimit(DURATION_LIMITS.delay)} |`,
+    `| \`wait_for_event\` \`timeout\` | at most ${formatDurationLimit(DURATION_LIMITS.eventTimeout)} |`,
+    `| step \`timeout\` (also a map step's per-item \`timeout\`) | at most ${formatDurationLimit(DURATION_LIMITS.stepTimeout)} |`,
+    `| \`retry.initial_interval\`, \`retry.max_interval\` | at most ${formatDurationLimit(DURATION_LIMITS.retryInterval)} (the default \`max_interval\` is capped there too) |`,
+    `| \`api_call\` \`timeout\` (the HTTP request) | at most ${formatDurationLimit(DURATION_LIMITS.requestTimeout)} |`,
+    `| nesting of a definition | ${MAX_DOCUMENT_DEPTH} levels; plain JSON only (no BigInt, function, symbol, Map, Set, Infinity, NaN) |`,
+    `| nesting of one input or param value | ${MAX_RUN_VALUE_DEPTH} levels; plain JSON only |`,
+    `| values in a run's inputs (and, separately, its params) | ${MAX_RUN_VALUE_NODES.toLocaleString('en')} (objects, arrays and scalars) |`,
+    '',
     ...Object.entries(NODE_KINDS).map(([name, spec]) => kindSection(name, spec)),
     kindSection('action', USER_ACTION_SPEC).replace(
       '## `action`',
@@ -162,6 +182,7 @@ export function expressionLimits(): string {
     `| call arguments | ${EXPRESSION_LIMITS.maxCallArguments} |`,
     `| comprehension macros (\`all\`, \`exists\`, \`exists_one\`, \`map\`, \`filter\`) and \`cel.bind\` | ${EXPRESSION_LIMITS.maxMacros} per expression |`,
     `| member names refused | ${[...FORBIDDEN_MEMBERS].map((m) => `\`${m}\``).join(', ')} |`,
+    `| a value read or built (data, results) | ${VALUE_LIMITS.maxDepth} levels deep, ${VALUE_LIMITS.maxNodes.toLocaleString('en')} elements |`,
   ].join('\n');
 }
 

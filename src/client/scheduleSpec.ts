@@ -125,11 +125,17 @@ function issue(
   return { path, code, message };
 }
 
+/**
+ * The longest schedule interval, offset, jitter or catch-up window: 366 days (a yearly interval
+ * fits; longer calendars are cron's job).
+ */
+export const MAX_SCHEDULE_DURATION_MS = 366 * 86_400_000;
+
 function durationIssues(
   value: unknown,
   path: Array<string | number>,
   what: string,
-  { wholeSeconds = false, min = 0 } = {},
+  { wholeSeconds = false, min = 0, max = MAX_SCHEDULE_DURATION_MS } = {},
 ): PipelineIssue[] {
   if (value === undefined) return [];
   const ms = clientDurationMs(value);
@@ -141,6 +147,8 @@ function durationIssues(
       ),
     ];
   }
+  if (ms > max)
+    return [issue(path, `${what} must be at most ${formatDurationMs(max)}, got ${JSON.stringify(value)}.`)];
   if (wholeSeconds && ms % 1000 !== 0) {
     return [issue(path, `${what} must be whole seconds (Temporal schedules count seconds), got ${ms} ms.`)];
   }

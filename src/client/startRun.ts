@@ -3,7 +3,12 @@
  * resolve params and inputs, then start one `runPipeline` workflow.
  */
 import { randomBytes } from 'node:crypto';
-import { defineSearchAttributeKey, TypedSearchAttributes, type Priority } from '@temporalio/common';
+import {
+  defineSearchAttributeKey,
+  msToNumber,
+  TypedSearchAttributes,
+  type Priority,
+} from '@temporalio/common';
 import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import {
   compile,
@@ -266,6 +271,28 @@ export function callbackIssues(callbacks: unknown): PipelineIssue[] {
   return issues;
 }
 
+/** The longest run `timeout`: a year and a day (a run with no limit needs no timeout). */
+export const MAX_RUN_TIMEOUT_MS = 366 * 86_400_000;
+
+/** Problems with a run's own `timeout`: a positive duration of at most {@link MAX_RUN_TIMEOUT_MS}. */
+function runTimeoutIssues(timeout: unknown): PipelineIssue[] {
+  if (timeout === undefined) return [];
+  let ms: number | undefined;
+  try {
+    ms = typeof timeout === 'number' || typeof timeout === 'string' ? msToNumber(timeout) : undefined;
+  } catch {
+    ms = undefined;
+  }
+  if (ms !== undefined && Number.isFinite(ms) && ms > 0 && ms <= MAX_RUN_TIMEOUT_MS) return [];
+  return [
+    {
+      path: ['timeout'],
+      code: 'invalid_type',
+      message: `timeout must be a positive duration of at most 366d (ms, or a string such as '10m'), got ${JSON.stringify(timeout)}.`,
+    },
+  ];
+}
+
 function priorityIssues(priority: unknown): PipelineIssue[] {
   if (priority === undefined || priority === 'high' || priority === 'normal' || priority === 'low') return [];
   if (typeof priority === 'number' && Number.isInteger(priority) && priority >= 1 && priority <= 5) return [];
@@ -290,6 +317,7 @@ export function prepareRun(document: unknown, options: StartRunOptions = {}): Ru
     ...(inputs.ok ? [] : inputs.issues),
     ...tagIssues(options.tags ?? []),
     ...priorityIssues(options.priority),
+    ...runTimeoutIssues(options.timeout),
     ...fairnessIssues(options),
     ...callbackIssues(options.callbacks),
     ...concurrencyIssues(plan, options),

@@ -4,9 +4,9 @@
  * compiler checks written params against them while tolerating template strings (see compiler.ts).
  */
 import { z } from 'zod';
-import { Duration, ParamType, RetryConfig, StepId } from './definition';
+import { boundedDuration, ParamType, RetryConfig, StepId } from './definition';
 import { DEFAULT_MAP_CONCURRENCY, MAX_MAP_CONCURRENCY, MAX_MAP_ITEMS } from './mapItems';
-import { durationToMs } from './duration';
+import { DURATION_LIMITS, durationToMs } from './duration';
 import { checkEventPayload, type EventSchema } from './eventSchema';
 import { valueMatchesType } from './params';
 import type { BuiltinKind, NodeExecution, NodeKind } from './plan';
@@ -119,8 +119,8 @@ export const ApiCallParams = z.strictObject({
   body: z.unknown().optional(),
   /** @default 'json' */
   body_type: z.enum(['json', 'text']).optional(),
-  /** Timeout of the HTTP request itself. */
-  timeout: Duration.optional(),
+  /** Timeout of the HTTP request itself, at most 1 day. */
+  timeout: boundedDuration(DURATION_LIMITS.requestTimeout).optional(),
   /** @default 1048576 (1 MiB) */
   max_response_bytes: z.number().int().positive().optional(),
 });
@@ -174,7 +174,8 @@ export const LogParams = z.strictObject({
 });
 export type LogParams = z.infer<typeof LogParams>;
 
-export const DelayParams = z.strictObject({ duration: Duration });
+/** At most 365 days (`DURATION_LIMITS.delay`). */
+export const DelayParams = z.strictObject({ duration: boundedDuration(DURATION_LIMITS.delay) });
 export type DelayParams = z.infer<typeof DelayParams>;
 
 const FIELD_NAME = z.string().min(1).max(128);
@@ -236,8 +237,8 @@ export const WaitForEventParams = z
     prompt: z.string().max(16_384).optional(),
     /** The payload's shape; an event whose payload does not fit is rejected. @default { type: 'any' } */
     schema: EventSchemaParam.optional(),
-    /** How long to wait. @default none: wait until an event arrives or the run is cancelled */
-    timeout: Duration.optional(),
+    /** How long to wait, at most 365 days. @default none: wait until an event arrives or the run is cancelled */
+    timeout: boundedDuration(DURATION_LIMITS.eventTimeout).optional(),
     /** When `timeout` passes: `fail` (code `EventTimeout`) or `default` (the step completes with `default`). @default 'fail' */
     on_timeout: OnTimeout.optional(),
     /** With `on_timeout: 'default'`: the payload used instead; must fit `schema`. */
@@ -311,8 +312,8 @@ export const MapItemStep = z.strictObject({
   /** The step's params; templates may read `item` and `index` besides steps, params and inputs. */
   params: z.record(z.string(), z.unknown()).optional(),
   retry: RetryConfig.optional(),
-  /** Per-attempt timeout of each item's activity. */
-  timeout: Duration.optional(),
+  /** Per-attempt timeout of each item's activity, at most 30 days. */
+  timeout: boundedDuration(DURATION_LIMITS.stepTimeout).optional(),
   description: z.string().optional(),
 });
 export type MapItemStep = z.infer<typeof MapItemStep>;

@@ -4,6 +4,7 @@
  * expressions, references, branches, retry settings and cycles are all reported together.
  */
 import { z } from 'zod';
+import { findNonJson } from './valueShape';
 import type { ActionSpec } from './actions';
 import { toPlanBudget } from './budget';
 import { analyzeStep, type StepContext, type StepUse } from './analyze';
@@ -83,6 +84,15 @@ export function compile(document: unknown, options: CompileOptions = {}): Compil
       path: tooDeep,
       code: 'invalid_document',
       message: `This value is nested more than ${MAX_DOCUMENT_DEPTH} levels deep (or contains itself); a definition is plain JSON nested at most ${MAX_DOCUMENT_DEPTH} levels.`,
+    });
+    return { ok: false, issues, warnings };
+  }
+  const nonJson = findNonJson(document);
+  if (nonJson) {
+    issues.push({
+      path: nonJson.path,
+      code: 'invalid_document',
+      message: `This value is ${nonJson.what}; a definition is plain JSON.`,
     });
     return { ok: false, issues, warnings };
   }

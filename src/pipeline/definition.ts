@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { MAX_CONCURRENT_RUNS } from './concurrency';
+import { DURATION_LIMITS, durationToMs, formatDurationLimit } from './duration';
 import { MAX_STEPS } from './limits';
 
 /** A duration: seconds as a number, or a string such as `"500ms"`, `"30s"`, `"5m"`, `"2h"`. */
@@ -16,12 +17,28 @@ export const Duration = z.union([
 ]);
 export type Duration = z.infer<typeof Duration>;
 
-/** A step id, also usable inside expressions as `steps.<id>`. */
+/** A {@link Duration} no longer than `maxMs` (one of `DURATION_LIMITS`). */
+export const boundedDuration = (maxMs: number) =>
+  Duration.refine((value) => !isDuration(value) || durationToMs(value) <= maxMs, {
+    error: (issue) =>
+      `must be at most ${formatDurationLimit(maxMs)}, got ${JSON.stringify(issue.input)} (see "Limits" in docs/definition-reference.md)`,
+  });
+
+/** Whether `value` is a duration at all (zod runs a refinement even after the union refused it). */
+const isDuration = (value: unknown): value is Duration => Duration.safeParse(value).success;
+
+const RESERVED_STEP_IDS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** A step id, also usable inside expressions as `steps.<id>`; not `__proto__`, `constructor` or `prototype`. */
 export const StepId = z
   .string()
   .min(1)
   .max(64)
-  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'letters, digits and underscores, not starting with a digit');
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'letters, digits and underscores, not starting with a digit')
+  .refine((id) => !RESERVED_STEP_IDS.has(id), {
+    message:
+      'a step id cannot be __proto__, constructor or prototype (expressions could not read it as steps.<id>)',
+  });
 
 export const RetryConfig = z.strictObject({
   /** Total attempts including the first. @default 3 for I/O steps */
@@ -29,9 +46,9 @@ export const RetryConfig = z.strictObject({
   /** Multiplier applied to the interval after each failed attempt. @default 2 */
   backoff_multiplier: z.number().min(1).max(100).optional(),
   /** Wait before the first retry. @default "1s" */
-  initial_interval: Duration.optional(),
+  initial_interval: boundedDuration(DURATION_LIMITS.retryInterval).optional(),
   /** Upper bound for the wait between attempts. @default "100 × initial_interval" */
-  max_interval: Duration.optional(),
+  max_interval: boundedDuration(DURATION_LIMITS.retryInterval).optional(),
   /** Error codes (an `ApplicationFailure.type`) that are never retried. */
   non_retryable_errors: z.array(z.string()).optional(),
 });
@@ -69,8 +86,8 @@ export const StepDefinition = z.strictObject({
   retry: RetryConfig.optional(),
   /** A CEL expression; false makes the step `skipped`. */
   condition: z.string().max(4096).optional(),
-  /** Per-attempt timeout of an I/O step (start-to-close). */
-  timeout: Duration.optional(),
+  /** Per-attempt timeout of an I/O step (start-to-close), at most 30 days. */
+  timeout: boundedDuration(DURATION_LIMITS.stepTimeout).optional(),
   /** A failure of this step does not fail the run. @default false */
   allow_failure: z.boolean().optional(),
   /**

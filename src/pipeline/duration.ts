@@ -4,6 +4,32 @@
 import type { Duration } from './definition';
 
 const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+const DAY_MS = UNIT_MS.d;
+
+/**
+ * The longest duration each field of a definition accepts, in milliseconds; a longer one is an
+ * issue at compile time naming the step and the field. Long waits belong in `wait_for_event` or a
+ * schedule, not in a timer nobody will see fire.
+ */
+export const DURATION_LIMITS = {
+  /** A `delay` step's `duration`. */
+  delay: 365 * DAY_MS,
+  /** A `wait_for_event` step's `timeout`. */
+  eventTimeout: 365 * DAY_MS,
+  /** A step's (or a map item's) per-attempt `timeout`. */
+  stepTimeout: 30 * DAY_MS,
+  /** `retry.initial_interval` and `retry.max_interval` (a default `max_interval` is capped to it too). */
+  retryInterval: 30 * DAY_MS,
+  /** An `api_call` step's `params.timeout`: a timer inside the worker process. */
+  requestTimeout: DAY_MS,
+} as const;
+
+/** `365d`, `30d`, `1d`, `12h`: a limit as the definition would write it. */
+export function formatDurationLimit(ms: number): string {
+  if (ms % DAY_MS === 0) return `${ms / DAY_MS}d`;
+  if (ms % UNIT_MS.h === 0) return `${ms / UNIT_MS.h}h`;
+  return `${ms}ms`;
+}
 const DURATION_RE = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)\s*$/;
 
 /**

@@ -64,6 +64,8 @@ function loadedCel(): LoadedCel {
     env.registerOperator(`int ${op} double`, (a: bigint, b: number) => fn(Number(a), b));
     env.registerOperator(`double ${op} int`, (a: number, b: bigint) => fn(a, Number(b)));
   }
+  // The library has no int(uint); its range check is in celOverflow.ts.
+  env.registerFunction('int(uint): int', (v: { valueOf(): bigint }) => v.valueOf());
   cel = { env, known: knownFunctions(env) };
   celShared.environment.set('environment', cel);
   return cel;

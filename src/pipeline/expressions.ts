@@ -23,6 +23,7 @@
  */
 import type { ParseResult } from '@marcbachmann/cel-js';
 import { celShared } from './celShared';
+import { guardOverflow } from './celOverflow';
 import { ExpressionError } from './errors';
 import { celEnvironment, EXPRESSION_LIMITS, structuralIssues, type ExpressionIssue } from './expressionRules';
 import { collectReferences, type ExpressionReferences } from './references';
@@ -97,6 +98,7 @@ function compileExpression(source: string, typeCheck: boolean): Compiled {
       : '';
     return fail([{ code: 'invalid_expression', message: `Invalid expression: ${firstLine(error)}.${hint}` }]);
   }
+  guardOverflow(program.ast);
   const issues = structuralIssues(program.ast);
   const references = collectReferences(program.ast);
   for (const ref of references.secrets) {

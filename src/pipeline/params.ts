@@ -1,9 +1,11 @@
 /**
  * Run-time values: a run's `params` against the pipeline's declarations, and its `inputs`
- * against the plan's `input` nodes.
+ * against the plan's `input` nodes, after their shape (plain JSON, depth, size: valueShape.ts).
  */
 import type { ParamDeclaration, ParamType } from './definition';
 import type { ExecutionPlan, PipelineIssue } from './plan';
+import { runValueIssues } from './valueShape';
+import { setOwn } from './values';
 
 /** Whether `value` has the declared type (`integer` = `Number.isInteger`; `any` = anything but undefined). */
 export function valueMatchesType(value: unknown, type: ParamType): boolean {
@@ -59,6 +61,9 @@ function resolve(
   declared: ReadonlyMap<string, Declared>,
   given: Readonly<Record<string, unknown>> | undefined,
 ): ResolveResult {
+  // Plain JSON within the expression limits, checked first: everything after walks the values.
+  const shape = runValueIssues(kind, given);
+  if (shape.length > 0) return { ok: false, issues: shape };
   const issues: PipelineIssue[] = [];
   const values: Record<string, unknown> = {};
   const noun = kind === 'params' ? 'param' : 'input';
@@ -73,13 +78,12 @@ function resolve(
       });
       continue;
     }
-    if (name === '__proto__') continue;
-    values[name] = value;
+    setOwn(values, name, value);
   }
   for (const [name, decl] of declared) {
-    const value = values[name];
+    const value = Object.hasOwn(values, name) ? values[name] : undefined;
     if (value === undefined) {
-      if (decl.default !== undefined) values[name] = decl.default;
+      if (decl.default !== undefined) setOwn(values, name, decl.default);
       else if (decl.required) {
         issues.push({
           path: [kind, name],

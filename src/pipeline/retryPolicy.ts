@@ -1,6 +1,6 @@
 /** A step's `retry` settings as Temporal's retry policy, checked (used for steps and map items). */
 import type { RetryConfig } from './definition';
-import { durationToMs } from './duration';
+import { DURATION_LIMITS, durationToMs } from './duration';
 import type { PipelineIssue, PlanRetryPolicy } from './plan';
 import { ALWAYS_NON_RETRYABLE } from './planWire';
 
@@ -18,7 +18,9 @@ export function retryPolicy(
   const r = retry ?? {};
   const initialIntervalMs = r.initial_interval !== undefined ? durationToMs(r.initial_interval) : 1000;
   const maximumIntervalMs =
-    r.max_interval !== undefined ? durationToMs(r.max_interval) : 100 * initialIntervalMs;
+    r.max_interval !== undefined
+      ? durationToMs(r.max_interval)
+      : Math.min(100 * initialIntervalMs, Math.max(DURATION_LIMITS.retryInterval, initialIntervalMs));
   if (initialIntervalMs <= 0) {
     issues.push({
       path: [...path, 'initial_interval'],

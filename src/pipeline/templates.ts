@@ -23,6 +23,7 @@ import {
   type ExpressionScope,
 } from './expressions';
 import type { PlanNode } from './plan';
+import { setOwn } from './values';
 
 export type TemplatePart =
   | { type: 'text'; text: string }
@@ -180,7 +181,7 @@ function escapeStrings(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(escapeStrings);
   if (typeof value === 'object' && value !== null) {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) if (k !== '__proto__') out[k] = escapeStrings(v);
+    for (const [k, v] of Object.entries(value)) setOwn(out, k, escapeStrings(v));
     return out;
   }
   return value;
@@ -232,7 +233,7 @@ export function renderValue(value: unknown, scope: ExpressionScope, options: Ren
   if (typeof value === 'object' && value !== null) {
     const out: Record<string, unknown> = {};
     for (const [key, member] of Object.entries(value)) {
-      if (key !== '__proto__') out[key] = renderValue(member, scope, options);
+      setOwn(out, key, renderValue(member, scope, options));
     }
     return out;
   }
@@ -262,8 +263,7 @@ export function renderNodeParams(
   const options: RenderOptions = { escapeData: node.execution === 'activity' };
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(node.params)) {
-    if (key === '__proto__') continue;
-    out[key] = isTemplateParam(roles, key) ? renderValue(value, scope, options) : value;
+    setOwn(out, key, isTemplateParam(roles, key) ? renderValue(value, scope, options) : value);
   }
   return out;
 }
@@ -284,8 +284,7 @@ function resolveIn(value: unknown, lookup: (name: string) => string | undefined)
   if (Array.isArray(value)) return value.map((item: unknown) => resolveIn(item, lookup));
   if (typeof value === 'object' && value !== null) {
     const out: Record<string, unknown> = {};
-    for (const [key, member] of Object.entries(value))
-      if (key !== '__proto__') out[key] = resolveIn(member, lookup);
+    for (const [key, member] of Object.entries(value)) setOwn(out, key, resolveIn(member, lookup));
     return out;
   }
   return value;

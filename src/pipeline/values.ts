@@ -2,7 +2,12 @@
  * JSON ⇄ CEL values. JSON has one number type; CEL has `int` and `double`, and arithmetic does not
  * mix them. Going in, integral numbers become `int` (BigInt) and others stay `double`; coming out,
  * ints become numbers again, so results are plain JSON (no BigInt in workflow payloads).
- * Objects are rebuilt without a prototype and without `__proto__` keys in both directions.
+ *
+ * Keys are data: `constructor`, `__proto__` and `prototype` go in and come back out like any other
+ * key. Going in, an object holding one of them becomes a `Map` (the library decides a value's type
+ * by its `constructor` property, so `{"constructor": "Ferrari"}` as an object would be unreadable);
+ * others become prototype-less objects. Coming out, keys are defined as own properties
+ * ({@link setOwn}), so `__proto__` is a key, never a prototype.
  */
 
 /** A value that cannot cross the JSON ⇄ CEL boundary. */
@@ -11,8 +16,20 @@ export class ValueConversionError extends Error {
 }
 
 const INT64_LIMIT = 2 ** 63;
-/** Object keys dropped in both directions: assigning them would set a prototype. */
-const DROPPED_KEYS: ReadonlySet<string> = new Set(['__proto__']);
+const INT64_MAX = 2n ** 63n - 1n;
+const INT64_MIN = -(2n ** 63n);
+/** Keys a JS object cannot hold as plain data for the library (see above): such objects become Maps. */
+export const PROTOTYPE_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+
+/**
+ * `target[key] = value` that is safe for every key: an own, enumerable data property, so a key
+ * named `__proto__` is stored as data instead of replacing the prototype.
+ */
+export function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') {
+    Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  } else target[key] = value;
+}
 
 /** Bounds on the size of a converted value (a CEL result can alias one list many times). */
 export const VALUE_LIMITS = { maxNodes: 1_000_000, maxDepth: 256 } as const;
@@ -48,11 +65,19 @@ function into(value: unknown, budget: Budget, depth: number): unknown {
     case 'object': {
       if (value === null) return null;
       if (Array.isArray(value)) return value.map((item: unknown) => into(item, budget, depth + 1));
+      const keys = Object.keys(value);
+      if (keys.some((key) => PROTOTYPE_KEYS.has(key))) {
+        const map = new Map<string, unknown>();
+        for (const key of keys) {
+          const member = (value as Record<string, unknown>)[key];
+          if (member !== undefined) map.set(key, into(member, budget, depth + 1));
+        }
+        return map;
+      }
       const out = Object.create(null) as Record<string, unknown>;
-      for (const key of Object.keys(value)) {
+      for (const key of keys) {
         const member = (value as Record<string, unknown>)[key];
-        if (member === undefined || DROPPED_KEYS.has(key)) continue;
-        out[key] = into(member, budget, depth + 1);
+        if (member !== undefined) out[key] = into(member, budget, depth + 1);
       }
       return out;
     }
@@ -77,6 +102,8 @@ function out(value: unknown, budget: Budget, depth: number): unknown {
         throw new ValueConversionError(`the result ${value} is not a finite number`);
       return value;
     case 'bigint':
+      if (value > INT64_MAX || value < INT64_MIN)
+        throw new ValueConversionError(`integer overflow: ${value}`);
       return bigintToNumber(value);
     case 'object':
       break;
@@ -98,7 +125,7 @@ function out(value: unknown, budget: Budget, depth: number): unknown {
     const result: Record<string, unknown> = {};
     for (const [key, member] of value as Map<unknown, unknown>) {
       const name = typeof key === 'bigint' ? key.toString() : String(key);
-      if (!DROPPED_KEYS.has(name)) result[name] = out(member, budget, depth + 1);
+      setOwn(result, name, out(member, budget, depth + 1));
     }
     return result;
   }
@@ -106,8 +133,7 @@ function out(value: unknown, budget: Budget, depth: number): unknown {
   if (proto === Object.prototype || proto === null) {
     const result: Record<string, unknown> = {};
     for (const key of Object.keys(value)) {
-      if (!DROPPED_KEYS.has(key))
-        result[key] = out((value as Record<string, unknown>)[key], budget, depth + 1);
+      setOwn(result, key, out((value as Record<string, unknown>)[key], budget, depth + 1));
     }
     return result;
   }

@@ -18,6 +18,7 @@ import {
 import { checkLlmBudget, formatUsd, mergeBudgets } from '../pipeline/budget';
 import type { LlmCallBudget } from '../pipeline/nodeActivity';
 import type { PlanNode } from '../pipeline/plan';
+import { setOwn } from '../pipeline/values';
 import { unpackPlan } from '../pipeline/planWire';
 import { sendRunCallback } from './callback';
 import { continuationInput, restoreCarryOver } from './carryOver';
@@ -383,14 +384,14 @@ function collectOutputs(nodes: PlanNode[], state: RunState): Record<string, unkn
   if (outputNodes.length > 0) {
     for (const node of outputNodes) {
       const snap = state.node(node.id);
-      if (snap.status === 'completed') outputs[node.outputName ?? node.id] = snap.output;
+      if (snap.status === 'completed') setOwn(outputs, node.outputName ?? node.id, snap.output);
     }
     return outputs;
   }
   const hasDependents = new Set(nodes.flatMap((n) => n.dependsOn));
   for (const node of nodes) {
     const snap = state.node(node.id);
-    if (!hasDependents.has(node.id) && snap.status === 'completed') outputs[node.id] = snap.output;
+    if (!hasDependents.has(node.id) && snap.status === 'completed') setOwn(outputs, node.id, snap.output);
   }
   return outputs;
 }

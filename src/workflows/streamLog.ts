@@ -5,6 +5,7 @@
  * snapshot stays small. Deterministic: the clock is workflow time.
  */
 import { truncateLogMessage, utf8Length } from '../pipeline/runLogs';
+import { setOwn } from '../pipeline/values';
 import {
   MAX_STREAM_BYTES,
   MAX_STREAM_CHUNK_BYTES,
@@ -185,7 +186,7 @@ export class StreamLog {
         const keys = Object.keys(outputs);
         const budget = Math.floor(VALUE_BUDGET_BYTES / Math.max(1, keys.length)) - 256;
         const cut: Record<string, unknown> = {};
-        for (const key of keys) cut[key] = fit(outputs[key], Math.max(0, budget)).value;
+        for (const key of keys) setOwn(cut, key, fit(outputs[key], Math.max(0, budget)).value);
         chunk.outputs = cut;
         chunk.truncated = true;
       }

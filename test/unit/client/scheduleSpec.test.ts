@@ -24,6 +24,17 @@ import {
 const paths = (issues: Array<{ path: Array<string | number> }>) => issues.map((i) => i.path.join('.'));
 
 describe('timing issues', () => {
+  test('interval, offset, jitter and catch-up window are at most 366 days', () => {
+    expect(scheduleTimingIssues({ interval: '366d' }, true)).toEqual([]);
+    const long = scheduleTimingIssues(
+      { interval: { every: '99999999999999999d', offset: '400d' }, jitter: '367d' },
+      true,
+    );
+    expect(paths(long)).toEqual(['interval.every', 'interval.offset', 'jitter']);
+    expect(long[0]!.message).toMatch(/at most 366d/);
+    expect(paths(schedulePolicyIssues({ catchupWindow: '400d' }))).toEqual(['catchupWindow']);
+  });
+
   test('exactly one of cron and interval (on create)', () => {
     expect(paths(scheduleTimingIssues({}, true))).toEqual(['cron']);
     expect(scheduleTimingIssues({}, false)).toEqual([]);

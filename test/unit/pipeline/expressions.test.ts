@@ -53,15 +53,28 @@ describe('evaluateExpression: JSON ⇄ CEL numbers', () => {
     expect(() => evaluateExpression('9007199254740993', scope())).toThrow(/cannot be represented exactly/);
   });
 
-  test('results never carry __proto__ keys, even from data that has one', () => {
-    const polluted = JSON.parse('{"__proto__": {"admin": true}, "ok": 1}') as unknown;
-    const result = evaluateExpression(
-      'steps.p.output',
-      scope({ steps: { p: { status: 'completed', output: polluted } } }),
+  test('__proto__, constructor and prototype keys are data: read, passed on and returned as own keys', () => {
+    const data = JSON.parse(
+      '{"__proto__": {"admin": true}, "constructor": "Ferrari", "prototype": 2, "ok": 1}',
+    ) as unknown;
+    const s = scope({ steps: { p: { status: 'completed', output: data } } });
+    const result = evaluateExpression('steps.p.output', s) as Record<string, unknown>;
+    expect(Object.keys(result)).toEqual(['__proto__', 'constructor', 'prototype', 'ok']);
+    expect(Object.getPrototypeOf(result)).toBe(Object.prototype);
+    expect(JSON.stringify(result)).toBe(
+      '{"__proto__":{"admin":true},"constructor":"Ferrari","prototype":2,"ok":1}',
     );
-    expect(result).toEqual({ ok: 1 });
-    expect(Object.keys(result as object)).toEqual(['ok']);
+    expect(evaluateExpression('steps.p.output.ok + size(steps.p.output)', s)).toBe(5);
+    expect(evaluateExpression("'constructor' in steps.p.output", s)).toBe(true);
+    expect(evaluateExpression('steps.p.output.map(k, k)', s)).toEqual([
+      '__proto__',
+      'constructor',
+      'prototype',
+      'ok',
+    ]);
+    expect(evaluateExpression("{'a': steps.p.output}", s)).toEqual({ a: data });
     expect(({} as Record<string, unknown>).admin).toBeUndefined();
+    expect(checkExpression('steps.p.output.constructor')).toMatchObject({ ok: false });
   });
 });
 
