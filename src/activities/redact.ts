@@ -22,6 +22,7 @@ const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&
 
 /** The spellings of `value` a reader could find it under. */
 export function secretForms(value: string): string[] {
+  if (value.length < MIN_REDACTED_LENGTH) return [];
   const base64 = Buffer.from(value, 'utf8').toString('base64');
   const forms = [
     value,
@@ -32,7 +33,7 @@ export function secretForms(value: string): string[] {
     base64.replace(/=+$/, ''),
     Buffer.from(value, 'utf8').toString('base64url'),
   ];
-  return [...new Set(forms)].filter((form) => form.length >= MIN_REDACTED_LENGTH);
+  return [...new Set(forms)];
 }
 
 // `scheme://user:pw@` → `scheme://`; `scheme://host/path?query` → `scheme://host/path`.
@@ -130,6 +131,7 @@ export class Redactor {
       type: f.type ?? undefined,
       message: this.message(f.message),
       nonRetryable: f.nonRetryable ?? undefined,
+      // eslint-disable-next-line @typescript-eslint/no-unsafe-assignment -- `Duration` comes from `ms`, whose types the linter does not resolve
       nextRetryDelay: f.nextRetryDelay ?? undefined,
       details: f.details ? this.value([...f.details]) : undefined,
       category: f.category ?? undefined,
