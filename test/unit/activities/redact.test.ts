@@ -81,7 +81,11 @@ test('failures: message, stack, details and the whole cause chain are redacted; 
   expect(safe.details).toEqual([{ echo: '[secret:API_TOKEN]' }]);
   expect(safe.cause).toMatchObject({ name: 'Error', message: 'upstream said [secret:API_TOKEN]' });
   expect(safe.cause?.cause).toMatchObject({ name: 'TypeError', message: 'connect to https://h.test failed' });
-  const everything = JSON.stringify([safe.stack, safe.cause?.stack, safe.cause?.cause?.stack]);
+  const everything = JSON.stringify([
+    safe.stack,
+    safe.cause?.stack,
+    (safe.cause?.cause as Error | undefined)?.stack,
+  ]);
   expect(everything).not.toContain(TOKEN);
   expect(everything).not.toContain(b64);
   expect(everything).toContain('[secret:API_TOKEN]');
@@ -161,7 +165,11 @@ describe('the activity wrapper', () => {
       message: failure.message,
       stack: failure.stack,
       details: failure.details,
-      cause: [failure.cause?.message, failure.cause?.stack, failure.cause?.cause?.message],
+      cause: [
+        failure.cause?.message,
+        failure.cause?.stack,
+        (failure.cause?.cause as Error | undefined)?.message,
+      ],
       logs,
     });
     expect(all).not.toContain(SECRET);

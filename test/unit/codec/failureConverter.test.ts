@@ -43,7 +43,7 @@ test('with encryption, message and stack trace of the failure and its cause are 
   const error = await decodeOptionalFailureToOptionalError(converter, failure);
   expect(error).toBeInstanceOf(ApplicationFailure);
   expect(error?.message).toBe(SENSITIVE);
-  expect(error?.cause?.message).toBe(`upstream: ${SENSITIVE}`);
+  expect((error?.cause as Error | undefined)?.message).toBe(`upstream: ${SENSITIVE}`);
 });
 
 test('without encryption the failure text stays as it is', async () => {
