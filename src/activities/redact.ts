@@ -1,6 +1,6 @@
 /**
  * Redaction of what leaves a node activity. Every secret value the attempt resolved — and its
- * JSON-escaped, URL-encoded, form-encoded, base64 and base64url forms — becomes `[secret:NAME]`
+ * JSON-escaped (once or twice), URL-encoded, form-encoded, base64 and base64url forms — becomes `[secret:NAME]`
  * in results, failures (message, stack, details, the cause chain), log records, heartbeat
  * details and streamed text. Messages (failure messages, stacks, log lines) also lose URL
  * userinfo (`user:pw@`) and query strings, whatever secrets the attempt used.
@@ -24,9 +24,12 @@ const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&
 export function secretForms(value: string): string[] {
   if (value.length < MIN_REDACTED_LENGTH) return [];
   const base64 = Buffer.from(value, 'utf8').toString('base64');
+  const jsonEscaped = JSON.stringify(value).slice(1, -1);
   const forms = [
     value,
-    JSON.stringify(value).slice(1, -1),
+    jsonEscaped,
+    // JSON inside JSON: a reply that echoes a JSON request body as a string.
+    JSON.stringify(jsonEscaped).slice(1, -1),
     encodeURIComponent(value),
     new URLSearchParams({ v: value }).toString().slice(2),
     base64,

@@ -44,18 +44,29 @@ const WORKER_ENV = {
 };
 const FORBIDDEN = Object.values(WORKER_ENV).filter((v) => v !== ENV_SECRET);
 
-/** Every spelling a reader could find a value under. */
+/**
+ * Every spelling a reader could find a value under: plain, URL- and form-encoded, base64 and
+ * base64url, each also JSON-escaped up to 4 times (a JSON reply echoing a JSON request body,
+ * quoted in a failure message, inside a payload, inside the JSON text scanned here).
+ */
 function spellings(value: string): string[] {
   const b64 = Buffer.from(value).toString('base64');
-  return [
+  const bases = [
     value,
-    JSON.stringify(value).slice(1, -1),
     encodeURIComponent(value),
     new URLSearchParams({ v: value }).toString().slice(2),
     b64,
     b64.replace(/=+$/, ''),
     Buffer.from(value).toString('base64url'),
   ];
+  const out = new Set<string>();
+  for (let form of bases) {
+    for (let level = 0; level <= 4; level++) {
+      out.add(form);
+      form = JSON.stringify(form).slice(1, -1);
+    }
+  }
+  return [...out];
 }
 
 /** `[name, form]` of every secret spelling found in `text`. */
@@ -91,10 +102,10 @@ beforeAll(async () => {
     [process.stdout, writes.out],
     [process.stderr, writes.err],
   ] as const) {
-    stream.write = ((chunk: unknown, ...rest: unknown[]) => {
+    stream.write = (chunk: unknown, ...rest: unknown[]) => {
       printed.push(String(chunk));
       return (write as (...args: unknown[]) => boolean)(chunk, ...rest);
-    });
+    };
   }
   http = await startHttpRecorder();
   llm = await startFakeOpenAI();
@@ -269,7 +280,8 @@ test('a 500 echo, retried: failures in every event stay encoded and redacted', a
   expect(raw).toContain('ACTIVITY_TASK_FAILED');
   expect(raw).toContain('WORKFLOW_EXECUTION_FAILED');
   expect(raw).toContain('"lastFailure"');
-  expect(raw).not.toContain('HTTP 500');
+  expect(raw).not.toContain('Internal Server Error');
+  expect(raw).not.toContain('[secret:');
   expect(raw).toContain('Encoded failure');
 
   const [callback] = await http.waitForRequests('/callback', 1);

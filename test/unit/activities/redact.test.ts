@@ -14,10 +14,11 @@ const TOKEN = 'tok/9+"x y"=&Z';
 const r = new Redactor(new Map([['API_TOKEN', TOKEN]]));
 const b64 = Buffer.from(TOKEN).toString('base64');
 
-test('every spelling of the value is replaced: plain, JSON-escaped, URL- and form-encoded, base64, base64url', () => {
+test('every spelling of the value is replaced: plain, JSON-escaped (once, twice), URL- and form-encoded, base64, base64url', () => {
   const spellings = [
     TOKEN,
     JSON.stringify(TOKEN).slice(1, -1),
+    JSON.stringify(JSON.stringify(TOKEN).slice(1, -1)).slice(1, -1),
     encodeURIComponent(TOKEN),
     new URLSearchParams({ k: TOKEN }).toString().slice(2),
     b64,
