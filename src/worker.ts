@@ -24,6 +24,7 @@ import { createActivities, ProviderConfig, type ActivitiesConfig } from './activ
 
 export type { ActivitiesConfig };
 export type { RateLimitConfig } from './activities/config';
+export type { SecretResolver, SecretsOption } from './activities/secrets';
 import { ENCODED_FAILURES_MARKER } from './codec/failureConverter';
 import {
   createDataConverter,
