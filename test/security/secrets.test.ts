@@ -283,6 +283,10 @@ test('a 500 echo, retried: failures in every event stay encoded and redacted', a
   expect(raw).not.toContain('Internal Server Error');
   expect(raw).not.toContain('[secret:');
   expect(raw).toContain('Encoded failure');
+  // … while readers with the key see the text (the retry's record of the attempt before it included).
+  const logs = JSON.stringify(await client.executions.logs({ executionId: handle.workflowId }));
+  expect(logs).not.toContain('Encoded failure');
+  expect(logs).toContain('500 Internal Server Error');
 
   const [callback] = await http.waitForRequests('/callback', 1);
   expectNoLeaks([
