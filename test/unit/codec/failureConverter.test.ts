@@ -14,6 +14,7 @@ import {
 } from '@temporalio/common/lib/internal-non-workflow/codec-helpers';
 import { loadDataConverter } from '@temporalio/common/lib/internal-non-workflow/data-converter-helpers';
 import { createCodecServer, createDataConverter } from '../../../src/codec';
+import { createPipelineWorker } from '../../../src/worker';
 
 const payloads = { encryption: { currentKeyId: 'a', keys: { a: randomBytes(32).toString('base64') } } };
 const converter = loadDataConverter(createDataConverter(payloads));
@@ -92,4 +93,14 @@ describe('the codec server', () => {
     expect(attributes.message).toBe(SENSITIVE);
     expect(attributes.stack_trace).toContain('ApplicationFailure');
   });
+});
+
+test('an encrypting worker refuses a workflow bundle that would write failure text in plain', async () => {
+  await expect(
+    createPipelineWorker({
+      connection: {} as never, // refused before it is used
+      payloads,
+      workflowBundle: { code: '/* a bundle built without encodeFailures */' },
+    }),
+  ).rejects.toThrow(/bundleWorkflows\(\{ encodeFailures: true \}\)/);
 });
