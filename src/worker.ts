@@ -6,7 +6,7 @@
  */
 import { setEnvValues } from './dev/envValues';
 import path from 'node:path';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
 import {
   bundleWorkflowCode,
@@ -24,8 +24,11 @@ import { createActivities, ProviderConfig, type ActivitiesConfig } from './activ
 
 export type { ActivitiesConfig };
 export type { RateLimitConfig } from './activities/config';
+export type { SecretResolver, SecretsOption } from './activities/secrets';
+import { ENCODED_FAILURES_MARKER } from './codec/failureConverter';
 import {
   createDataConverter,
+  encodedFailureConverterPath,
   PayloadEnv,
   payloadOptionsFromEnv,
   type PayloadOptions,
@@ -115,12 +118,16 @@ export const workflowsPath = (): string => require.resolve('./workflows');
 /**
  * Bundles the workflow code once; pass the result as `workflowBundle` to every worker. With
  * `tracing`, the bundle includes the OpenTelemetry workflow interceptors (for a worker with
- * `tracing` set).
+ * `tracing` set). With `encodeFailures`, the workflow code encodes the text of the failures it
+ * writes (run failures and their causes), as workers with `payloads.encryption` require.
  */
-export async function bundleWorkflows(options: { tracing?: boolean } = {}): Promise<{ code: string }> {
+export async function bundleWorkflows(
+  options: { tracing?: boolean; encodeFailures?: boolean } = {},
+): Promise<{ code: string }> {
   return bundleWorkflowCode({
     workflowsPath: workflowsPath(),
     ...(options.tracing && { workflowInterceptorModules: [WORKFLOW_TRACING_MODULE] }),
+    ...(options.encodeFailures && { failureConverterPath: encodedFailureConverterPath() }),
     // Parsed expressions and the CEL environment, shared by every run (pure; see celShared.ts).
     preloadModules: [require.resolve('./pipeline/celShared')],
     logger: quietBundlerLogger,
@@ -130,12 +137,31 @@ export async function bundleWorkflows(options: { tracing?: boolean } = {}): Prom
 const quietBundlerLogger = new DefaultLogger('WARN');
 
 /**
- * The bundle `npm run build` writes next to this module (`dist/workflow-bundle.js`, shipped in the
- * package), so installed workers start without bundling; undefined when running from sources.
+ * The bundle `npm run build` writes next to this module (`dist/workflow-bundle.js`, and
+ * `dist/workflow-bundle-encoded-failures.js` for encrypting workers, shipped in the package), so
+ * installed workers start without bundling; undefined when running from sources.
  */
-function prebuiltBundle(): { codePath: string } | undefined {
-  const codePath = path.join(__dirname, 'workflow-bundle.js');
+function prebuiltBundle(encodeFailures: boolean): { codePath: string } | undefined {
+  const codePath = path.join(
+    __dirname,
+    encodeFailures ? 'workflow-bundle-encoded-failures.js' : 'workflow-bundle.js',
+  );
   return existsSync(codePath) ? { codePath } : undefined;
+}
+
+/**
+ * With payload encryption, workflow code must encode the failure text it writes, or run failures
+ * (which quote the failed step's message) would reach history in plain text.
+ * @throws Error when `bundle` was not built with `bundleWorkflows({ encodeFailures: true })`.
+ */
+function checkBundleEncodesFailures(bundle: WorkflowBundleOption): void {
+  const code = 'code' in bundle ? bundle.code : readFileSync(bundle.codePath, 'utf8');
+  if (!code.includes(ENCODED_FAILURES_MARKER)) {
+    throw new Error(
+      'payloads.encryption is on but the workflowBundle does not encode failure messages and stack ' +
+        'traces; build it with bundleWorkflows({ encodeFailures: true }) (or leave workflowBundle out)',
+    );
+  }
 }
 
 /**
@@ -163,9 +189,13 @@ export async function createPipelineWorker(options: PipelineWorkerOptions): Prom
       options.activities?.maxOutputBytes ?? (options.payloads?.claimCheck ? Infinity : undefined),
   };
   const tracing = options.tracing ? workerTracing(options.tracing) : undefined;
+  const encodeFailures = options.payloads?.encryption !== undefined;
+  if (options.workflowBundle && encodeFailures) checkBundleEncodesFailures(options.workflowBundle);
   const workflowBundle =
     options.workflowBundle ??
-    (tracing ? await bundleWorkflows({ tracing: true }) : (prebuiltBundle() ?? (await bundleWorkflows())));
+    (tracing
+      ? await bundleWorkflows({ tracing: true, encodeFailures })
+      : (prebuiltBundle(encodeFailures) ?? (await bundleWorkflows({ encodeFailures }))));
   return Worker.create({
     ...tracing,
     connection: options.connection,
@@ -243,6 +273,8 @@ export async function runWorkerFromEnv(env: NodeJS.ProcessEnv = process.env): Pr
       webhooks: config.PIPELINE_WEBHOOKS,
       actions: config.PIPELINE_ACTIONS_MODULE ? await loadActions(config.PIPELINE_ACTIONS_MODULE) : [],
       callbackSecret: config.PIPELINE_CALLBACK_SECRET,
+      // `{{ secrets.NAME }}` reads PIPELINE_SECRET_<NAME> from this environment, nothing else.
+      env,
     },
     maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
     maxConcurrentWorkflowTaskExecutions: config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,

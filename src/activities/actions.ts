@@ -2,12 +2,13 @@
  * Users' actions as activities: the rendered params are validated with the action's own zod
  * schema, `run` gets an `ActionContext` built from the activity context, and what it throws is
  * classified: an `ApplicationFailure` passes through as is (the user decided), anything else is
- * a retryable `ActionFailed` with the original error as cause.
+ * a retryable `ActionFailed` with the original error as cause. Either way the wrapper redacts the
+ * secrets the action was given from what it returns, throws and logs.
  */
 import { ApplicationFailure } from '@temporalio/common';
 import type { ActionContext, ActionDefinition } from '../pipeline/actions';
 import { NodeError, isErrorLike } from './errors';
-import { wrapNodeActivity, type NodeActivity, type SecretLookup } from './nodeActivity';
+import { wrapNodeActivity, type NodeActivity, type SecretResolver } from './nodeActivity';
 import { parseParams } from './params';
 
 /**
@@ -16,7 +17,7 @@ import { parseParams } from './params';
  */
 export function createActionActivity(
   action: ActionDefinition,
-  options: { secrets?: SecretLookup; heartbeatIntervalMs?: number; maxOutputBytes?: number } = {},
+  options: { secrets?: SecretResolver; heartbeatIntervalMs?: number; maxOutputBytes?: number } = {},
 ): NodeActivity {
   return wrapNodeActivity(
     async (input, ctx) => {

@@ -28,6 +28,7 @@ import {
   type AttemptEvent,
   type AttemptFailure,
 } from '../pipeline/attempts';
+import { decodeOptionalFailureToOptionalError } from '@temporalio/common/lib/internal-non-workflow/codec-helpers';
 import type { PlanRetryPolicy } from '../pipeline/plan';
 import type { NodeActivityInput, NodeFailureDetails, NodeLogRecord } from '../pipeline/nodeActivity';
 import { isErrorLike } from './errors';
@@ -153,6 +154,8 @@ export class AttemptReporter {
 /** A failure as `describe()` returns it (protobuf), reduced to what the run log needs. */
 interface RawFailure {
   message?: string | null;
+  /** Message and stack trace, encoded (and encrypted) when payload encryption is on. */
+  encodedAttributes?: unknown;
   applicationFailureInfo?: {
     type?: string | null;
     nonRetryable?: boolean | null;
@@ -198,7 +201,15 @@ export function createAttemptReporter(actx: Context, input: NodeActivityInput): 
     readLastFailure: async () => {
       const description = await handle().describe();
       const pending = description.raw.pendingActivities?.find((a) => a.activityId === info.activityId);
-      return pending?.lastFailure ? attemptFailureFromRaw(pending.lastFailure) : undefined;
+      const raw = pending?.lastFailure;
+      if (!raw) return undefined;
+      if (!raw.encodedAttributes) return attemptFailureFromRaw(raw);
+      // With payload encryption the message is in the encoded attributes: decode it as a client would.
+      const decoded = await decodeOptionalFailureToOptionalError(
+        actx.client.options.loadedDataConverter,
+        raw,
+      ).catch(() => undefined);
+      return attemptFailureFromRaw({ ...raw, message: decoded?.message ?? raw.message });
     },
     onError: (err, kind) => {
       actx.log.warn('the run was not told about this attempt; its log fills the gap later', {

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import type { ActionDefinition } from '../pipeline/actions';
 import { Duration } from '../pipeline/definition';
+import type { SecretsOption } from './secrets';
 
 /**
  * A provider's rate limit, shared by every worker through one limiter workflow per model (or per
@@ -96,11 +97,21 @@ export interface ActivitiesConfig {
   providers?: Record<string, ProviderConfig>;
   /** Webhook URL per notification channel, used when a `notification` node gives no `url`. */
   webhooks?: Record<string, string>;
-  /** Resolves `{{ secrets.NAME }}`. @default (name) => env[name] */
-  secrets?: (name: string) => string | undefined;
+  /**
+   * The secrets a definition may name as `{{ secrets.NAME }}`: values by name, or a resolver
+   * (sync or async, e.g. backed by Vault or a cloud secret manager) returning `undefined` for a
+   * name it does not hold. A name found nowhere here is looked up as the environment variable
+   * `PIPELINE_SECRET_<NAME>` in `env`; no other variable is ever read for a definition, so the
+   * worker's own configuration (`PIPELINE_ENCRYPTION_KEYS`, `OPENAI_API_KEY`, …) stays out of
+   * reach. An unknown name fails the step with `SecretNotFound` (never retried).
+   * @default only `PIPELINE_SECRET_<NAME>` variables
+   * @example { STRIPE_KEY: process.env.STRIPE_KEY! }
+   * @example async (name) => (await vault.read(`pipelines/${name}`))?.value
+   */
+  secrets?: SecretsOption;
   /** Users' actions; each becomes an activity named after it. */
   actions?: ActionDefinition[];
-  /** Where provider keys (`apiKeyEnv`, `OPENAI_API_KEY`) and default secrets are read. @default process.env */
+  /** Where provider keys (`apiKeyEnv`, `OPENAI_API_KEY`) and `PIPELINE_SECRET_<NAME>` are read. @default process.env */
   env?: NodeJS.ProcessEnv;
   /**
    * Signs end-of-run callbacks: every callback POST then carries

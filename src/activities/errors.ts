@@ -10,6 +10,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
 import type { NodeErrorCode, NodeFailureDetails } from '../pipeline/nodeActivity';
+import { Redactor } from './redact';
 
 const NODE_ERROR = Symbol.for('temporal-pipelines.NodeError');
 const HTTP_STATUS_ERROR = Symbol.for('temporal-pipelines.HttpStatusError');
@@ -220,15 +221,27 @@ export interface ToNodeFailureOptions {
   fallback?: NodeErrorCode;
   /** What the attempt logged and its resource use, added to the details. */
   report?: Pick<NodeFailureDetails, 'logs' | 'droppedLogs' | 'metrics'>;
+  /**
+   * Hides the attempt's secrets in the failure's message, stack, details and cause chain.
+   * @default one that only strips URL userinfo and query strings from messages
+   */
+  redactor?: Redactor;
 }
 
+const URLS_ONLY = new Redactor();
+
 /**
- * Maps any error to the `ApplicationFailure` a node activity throws.
- * An `ApplicationFailure` passes through unchanged (a user action decided for itself), so
- * `options.report` is not attached to it.
+ * Maps any error to the `ApplicationFailure` a node activity throws, redacted by
+ * `options.redactor` (a new failure; the cause chain is copied, redacted).
+ * An `ApplicationFailure` keeps its type, retryability, details and causes (a user action decided
+ * for itself), so `options.report` is not attached to it.
  * Does not handle cancellation: the activity wrapper rethrows that before calling this.
  */
 export function toNodeFailure(err: unknown, options: ToNodeFailureOptions): ApplicationFailure {
+  return (options.redactor ?? URLS_ONLY).failure(classifiedFailure(err, options));
+}
+
+function classifiedFailure(err: unknown, options: ToNodeFailureOptions): ApplicationFailure {
   if (err instanceof ApplicationFailure) return err;
   const { code, status, retryAfterMs: delay } = classify(err, options.fallback ?? 'UpstreamUnavailable');
   const nonRetryable = !isRetryableCode(code);

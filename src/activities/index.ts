@@ -12,7 +12,8 @@ import { createCallbackActivity, type PipelineCallbackActivity } from './callbac
 import { createConcurrencyActivities, type ConcurrencyActivities } from './concurrency';
 import { createApiCallNode } from './http';
 import { createLlmNode } from './llm';
-import { wrapNodeActivity, type NodeActivity, type SecretLookup } from './nodeActivity';
+import { wrapNodeActivity, type NodeActivity } from './nodeActivity';
+import { createSecretLookup } from './secrets';
 import { createNotificationNode } from './notify';
 import { formatIssues } from './params';
 import { createSubPipelineActivities, type SubPipelineActivities } from './subPipelines';
@@ -34,9 +35,16 @@ export {
   type NodeContext,
   type NodeFn,
   type NodeOutcome,
-  type SecretLookup,
   type StreamingOptions,
 } from './nodeActivity';
+export {
+  SECRET_ENV_PREFIX,
+  createSecretLookup,
+  type SecretLookup,
+  type SecretResolver,
+  type SecretsOption,
+} from './secrets';
+export { MIN_REDACTED_LENGTH, Redactor } from './redact';
 export { createActionActivity } from './actions';
 export { createCallbackActivity, signCallback, type PipelineCallbackActivity } from './callbacks';
 export type { LlmOutput } from './llm';
@@ -67,6 +75,7 @@ export type WorkerActivities = PipelineActivities & {
  *     providers: { local: { baseURL: 'http://localhost:11434/v1', defaultModel: 'llama3.2' } },
  *     webhooks: { ops: 'https://hooks.example.com/ops' },
  *     actions: [sendInvoice],
+ *     secrets: { STRIPE_KEY: process.env.STRIPE_KEY! }, // or (name) => vault.read(name)
  *   }),
  *   workflowBundle,
  * });
@@ -81,7 +90,8 @@ export function createActivities(config: ActivitiesConfig = {}): WorkerActivitie
     throw new Error(`Invalid activities configuration: ${formatIssues(parsed.error.issues, 'config')}`);
   }
   const env = config.env ?? process.env;
-  const secrets: SecretLookup = config.secrets ?? ((name) => env[name]);
+  // The allow-list: the `secrets` option, then PIPELINE_SECRET_<NAME>; never any other variable.
+  const secrets = createSecretLookup(config.secrets, env);
   const providers = parsed.data.providers ?? {};
   const webhooks = parsed.data.webhooks ?? {};
   const { maxOutputBytes } = config;

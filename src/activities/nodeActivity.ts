@@ -1,5 +1,6 @@
 /**
- * The wrapper every node activity goes through: secrets resolved activity-side, a heartbeat
+ * The wrapper every node activity goes through: secrets resolved activity-side (and redacted from
+ * everything the attempt returns, throws, logs or streams; see `redact.ts`), a heartbeat
  * on an interval so cancellation reaches the activity, the activity's AbortSignal and a
  * `traceparent` handed to the node, the node's log records and resource use collected per
  * attempt, and every error classified once by `errors.ts`.
@@ -20,10 +21,11 @@ import type {
 } from '../pipeline/nodeActivity';
 import { MAX_NODE_LOGS_PER_ATTEMPT, truncateLogMessage } from '../pipeline/runLogs';
 import { formatBytes, MAX_INLINE_PAYLOAD_BYTES } from '../pipeline/limits';
-import { resolveSecrets } from '../pipeline/templates';
 import { STREAM_DELTAS_SIGNAL, type StreamDeltaBatch } from '../pipeline/stream';
 import { attemptFailureOf, createAttemptReporter } from './attemptEvents';
 import { NodeError, isErrorLike, toNodeFailure } from './errors';
+import { Redactor, type StreamRedactor } from './redact';
+import { resolveParamSecrets, type SecretLookup, type SecretResolver } from './secrets';
 import { StreamPublisher, type SendBatch } from './streamPublisher';
 
 /**
@@ -73,12 +75,15 @@ export type NodeFn = (input: NodeActivityInput, ctx: NodeContext) => Promise<Nod
 /** The activity function registered on the worker. */
 export type NodeActivity = (input: NodeActivityInput) => Promise<NodeActivityResult>;
 
-/** Returns a secret's value, or `undefined` when the worker does not have it. */
-export type SecretLookup = (name: string) => string | undefined;
+export type { SecretLookup, SecretResolver } from './secrets';
 
 export interface WrapNodeActivityOptions {
-  /** Resolves `{{ secrets.NAME }}` in params. @default no secrets (any reference fails with NodeConfigError) */
-  secrets?: SecretLookup;
+  /**
+   * Resolves `{{ secrets.NAME }}` in params (may be async). `createActivities` passes the worker's
+   * allow-list (`secrets` option, then `PIPELINE_SECRET_<NAME>`).
+   * @default no secrets (any reference fails with SecretNotFound)
+   */
+  secrets?: SecretResolver;
   /** Code for errors the mapper does not recognise. @default 'UpstreamUnavailable' */
   fallbackCode?: NodeErrorCode;
   /**
@@ -202,7 +207,9 @@ function cancellation(signal: AbortSignal): CancelledFailure {
 /**
  * Turns a node implementation into a Temporal activity function.
  *
- * - resolves `{{ secrets.NAME }}` in `input.params` with `options.secrets` (missing → NodeConfigError);
+ * - resolves `{{ secrets.NAME }}` in `input.params` with `options.secrets` (missing → SecretNotFound,
+ *   never retried) and redacts the values it resolved from the result, the failure (message,
+ *   stack, details, causes), log records, heartbeat details and streamed text (`redact.ts`);
  * - heartbeats every `heartbeatIntervalMs` until `fn` settles (not at start: short attempts send none);
  * - passes the activity's cancellation signal and `traceparent` header to `fn`;
  * - collects what `fn` logs through `ctx.log` (at most `MAX_NODE_LOGS_PER_ATTEMPT` records, the
@@ -218,7 +225,8 @@ function cancellation(signal: AbortSignal): CancelledFailure {
  * const echo = wrapNodeActivity(async (input) => ({ output: input.params }), { secrets: (n) => process.env[n] });
  */
 export function wrapNodeActivity(fn: NodeFn, options: WrapNodeActivityOptions = {}): NodeActivity {
-  const lookup: SecretLookup = options.secrets ?? (() => undefined);
+  const resolver = options.secrets;
+  const lookup: SecretLookup = async (name) => (resolver ? await resolver(name) : undefined);
   const interval = options.heartbeatIntervalMs ?? HEARTBEAT_INTERVAL_MS;
   const maxOutputBytes = options.maxOutputBytes ?? MAX_INLINE_PAYLOAD_BYTES;
   return async (input: NodeActivityInput): Promise<NodeActivityResult> => {
@@ -226,9 +234,12 @@ export function wrapNodeActivity(fn: NodeFn, options: WrapNodeActivityOptions = 
     const attempt = actx.info.attempt;
     const signal = actx.cancellationSignal;
     const recorder = new AttemptRecorder();
+    // Until the params' secrets are resolved there is nothing to hide but URL credentials.
+    let redactor = new Redactor();
+    let streamRedactor: StreamRedactor | undefined;
     let lastDetails: unknown;
     const heartbeat = (details?: unknown) => {
-      if (details !== undefined) lastDetails = details;
+      if (details !== undefined) lastDetails = redactor.value(details);
       actx.heartbeat(lastDetails);
     };
     // No heartbeat at start: the SDK sends a first heartbeat at once, one more RPC for every
@@ -238,6 +249,10 @@ export function wrapNodeActivity(fn: NodeFn, options: WrapNodeActivityOptions = 
     let publisher: StreamPublisher | undefined;
     const stream = (text: string) => {
       if (typeof text !== 'string' || text.length === 0) return;
+      publish(streamRedactor ? streamRedactor.push(text) : text);
+    };
+    const publish = (text: string) => {
+      if (text.length === 0) return;
       publisher ??= createStreamPublisher(actx, input, options.streaming);
       publisher.push(text);
     };
@@ -248,18 +263,17 @@ export function wrapNodeActivity(fn: NodeFn, options: WrapNodeActivityOptions = 
     timer.unref();
     try {
       if (signal.aborted) throw cancellation(signal);
-      let params: Record<string, unknown>;
-      try {
-        params = resolveSecrets(input.params, lookup);
-      } catch (err) {
-        throw new NodeError('NodeConfigError', isErrorLike(err) ? err.message : String(err), { cause: err });
+      const { params, used } = await resolveParamSecrets(input.params, lookup);
+      if (used.size > 0) {
+        redactor = new Redactor(used);
+        streamRedactor = redactor.stream();
       }
       const traceparent = makeTraceparent(input.run.traceId);
       const attrs = { nodeId: input.nodeId, taskId: input.run.taskId, traceId: input.run.traceId };
       const write = (level: RunLogLevel, message: unknown, extra?: Record<string, unknown>) => {
         const lvl = LOG_LEVELS.has(level) ? level : 'info';
-        const text = typeof message === 'string' ? message : String(message);
-        actx.log[lvl](text, { ...attrs, ...extra });
+        const text = redactor.message(typeof message === 'string' ? message : String(message));
+        actx.log[lvl](text, { ...attrs, ...redactor.value(extra) });
         recorder.record(lvl, text);
       };
       const log: NodeLogger = Object.assign((level: RunLogLevel, message: string) => write(level, message), {
@@ -281,15 +295,22 @@ export function wrapNodeActivity(fn: NodeFn, options: WrapNodeActivityOptions = 
         log,
       };
       const { output, usage } = await fn({ ...input, params }, ctx);
+      // The tail held back in case it began a secret.
+      if (streamRedactor) publish(streamRedactor.end());
       await publisher?.flush();
       await attempts.settled();
-      const result = { output, attempt, ...(usage !== undefined && { usage }), ...recorder.report() };
+      const result = {
+        output: redactor.value(output),
+        attempt,
+        ...(usage !== undefined && { usage }),
+        ...recorder.report(),
+      };
       checkResultSize(result, maxOutputBytes);
       return result;
     } catch (err) {
       if (signal.aborted) throw cancellation(signal);
       const report = recorder.report();
-      const failure = toNodeFailure(err, { attempt, fallback: options.fallbackCode, report });
+      const failure = toNodeFailure(err, { attempt, fallback: options.fallbackCode, report, redactor });
       await attempts.failed(attemptFailureOf(failure), report);
       throw failure;
     } finally {

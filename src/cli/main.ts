@@ -100,7 +100,9 @@ export function buildProgram(): Command {
         })),
       ];
       const warnings = (result?.warnings ?? []).map((i) => ({ ...parsed.locate(i.path), ...i }));
-      if (g.json) printJson({ file, valid: issues.length === 0, issues, warnings });
+      // The secrets the workers must hold for this pipeline (names only).
+      const secrets = result?.ok ? (result.plan.secrets ?? []) : [];
+      if (g.json) printJson({ file, valid: issues.length === 0, issues, warnings, secrets });
       else {
         for (const i of issues)
           process.stdout.write(`${file}:${i.line}:${i.column}  ${colours.red(i.code)}  ${i.message}\n`);
@@ -110,6 +112,7 @@ export function buildProgram(): Command {
           process.stdout.write(
             `${colours.green('valid')}: ${result.plan.name}, ${result.plan.nodes.length} steps\n`,
           );
+          if (secrets.length > 0) process.stdout.write(`secrets needed: ${secrets.join(', ')}\n`);
         } else process.stdout.write(`${issues.length} issue(s)\n`);
       }
       process.exitCode = issues.length === 0 ? 0 : 1;

@@ -20,11 +20,13 @@ export {
 export {
   PayloadEnv,
   createDataConverter,
+  encodedFailureConverterPath,
   createPayloadCodecs,
   hasClaimCheck,
   parseKeyList,
   payloadOptionsFromEnv,
   type PayloadOptions,
 } from './payloadOptions';
+export { ENCODED_FAILURES_MARKER } from './failureConverter';
 export { CODEC_ALLOWED_HEADERS, createCodecServer, type CodecServerOptions } from './server';
 export type { JwtOptions } from './jwt';

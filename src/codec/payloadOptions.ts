@@ -39,13 +39,24 @@ export function createPayloadCodecs(options: PayloadOptions | undefined): Payloa
 }
 
 /**
+ * The module exporting the failure converter that encodes failure messages and stack traces
+ * (`failureConverter.ts`), for `DataConverter.failureConverterPath` and the workflow bundler.
+ */
+export const encodedFailureConverterPath = (): string => require.resolve('./failureConverter');
+
+/**
  * The Temporal data converter for `options` (see {@link createPayloadCodecs}); `undefined` when
- * both are off (the SDK's default converter).
+ * both are off (the SDK's default converter). With encryption, failure messages and stack traces
+ * are encoded too (and so encrypted): see `failureConverter.ts`.
  * @throws CodecConfigError when the keys are malformed.
  */
 export function createDataConverter(options: PayloadOptions | undefined): DataConverter | undefined {
   const payloadCodecs = createPayloadCodecs(options);
-  return payloadCodecs.length > 0 ? { payloadCodecs } : undefined;
+  if (payloadCodecs.length === 0) return undefined;
+  return {
+    payloadCodecs,
+    ...(options?.encryption && { failureConverterPath: encodedFailureConverterPath() }),
+  };
 }
 
 /** Whether a client or worker's codecs include a claim check (large payloads stored outside history). */

@@ -35,6 +35,7 @@ import { ALWAYS_NON_RETRYABLE } from './planWire';
 import { checkMapStep, mapItemNode, type MapItemKind } from './mapStep';
 import { retryPolicy } from './retryPolicy';
 import { didYouMean } from './suggest';
+import { findSecretReferences } from './templates';
 
 /** Options of {@link compile}. */
 export interface CompileOptions {
@@ -235,6 +236,7 @@ export function compile(document: unknown, options: CompileOptions = {}): Compil
   if (issues.length > 0) return { ok: false, issues: sortIssues(issues), warnings };
 
   const definition = { ...top.data, steps: steps.map((s) => s.def) };
+  const secrets = findSecretReferences(nodes.map((n) => [n.params, n.item?.params]));
   return {
     ok: true,
     warnings,
@@ -248,6 +250,7 @@ export function compile(document: unknown, options: CompileOptions = {}): Compil
       ...(top.data.on_limit !== undefined && { onLimit: top.data.on_limit }),
       ...(top.data.budget && { budget: toPlanBudget(top.data.budget) }),
       params: declared,
+      ...(secrets.length > 0 && { secrets }),
       nodes,
     },
   };

@@ -111,6 +111,11 @@ export interface ExecutionPlan {
   /** The run's budget over its llm steps, from the definition (absent when it has none). */
   budget?: PlanBudget;
   params: Record<string, ParamDeclaration>;
+  /**
+   * The secrets the definition names (`{{ secrets.NAME }}`), sorted; absent when none. The worker
+   * must hold each (its `secrets` option or `PIPELINE_SECRET_<NAME>`), or the step using it fails.
+   */
+  secrets?: string[];
   /** In a topological order (dependencies first; ties in document order). */
   nodes: PlanNode[];
 }

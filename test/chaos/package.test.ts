@@ -118,6 +118,7 @@ test('the packed package installs, type-checks and runs a pipeline in a fresh pr
       'dist/worker.js',
       'dist/worker.d.ts',
       'dist/workflow-bundle.js',
+      'dist/workflow-bundle-encoded-failures.js',
     ]),
   );
   expect(files.filter((f) => !f.startsWith('dist/') && f !== 'package.json' && f !== 'README.md')).toEqual(

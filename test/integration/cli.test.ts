@@ -132,6 +132,31 @@ test('validate: a good file passes; a bad one lists each issue at its line and c
   expect(broken.stdout).toMatch(/^broken\.json:1:\d+ {2}syntax/m);
 });
 
+test('validate --json lists the secrets the pipeline needs (names only)', async () => {
+  const file = write(
+    'secretive.json',
+    JSON.stringify({
+      name: 'secretive',
+      steps: [
+        {
+          id: 'call',
+          action: 'api_call',
+          params: {
+            url: 'https://api.example.com/x',
+            headers: { authorization: 'Bearer {{ secrets.API_TOKEN }}', 'x-db': '{{ secrets.DB_PASSWORD }}' },
+          },
+        },
+      ],
+    }),
+  );
+  const json = JSON.parse((await tpipe('--json', 'validate', file)).stdout) as {
+    valid: boolean;
+    secrets: string[];
+  };
+  expect(json).toMatchObject({ valid: true, secrets: ['API_TOKEN', 'DB_PASSWORD'] });
+  expect((await tpipe('validate', file)).stdout).toContain('secrets needed: API_TOKEN, DB_PASSWORD');
+});
+
 test('run --wait follows a file run with a live view and exits 0 with the outputs; typed --input values', async () => {
   const result = await tpipe('run', write('run.yaml', GOOD), '--input', 'n=21', '--wait');
   expect(result.stderr).toBe('');

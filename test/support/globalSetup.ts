@@ -15,7 +15,7 @@ declare global {
 export default async function globalSetup(): Promise<void> {
   const dir = path.dirname(SHARED_ENV_FILE);
   mkdirSync(dir, { recursive: true });
-  const [server, bundle] = await Promise.all([
+  const [server, bundle, encodedFailuresBundle] = await Promise.all([
     startLocalServer({
       uiPort: false,
       // One partition per task queue: priority order is kept within a partition, so with the default
@@ -23,10 +23,18 @@ export default async function globalSetup(): Promise<void> {
       dynamicConfig: { 'matching.numTaskqueueReadPartitions': 1, 'matching.numTaskqueueWritePartitions': 1 },
     }),
     bundleWorkflows(),
+    bundleWorkflows({ encodeFailures: true }),
   ]);
   globalThis.__TEMPORAL_SERVER__ = server;
   const bundlePath = path.join(dir, 'workflow-bundle.js');
   writeFileSync(bundlePath, bundle.code);
-  const shared: SharedTestEnv = { address: server.address, namespace: server.namespace, bundlePath };
+  const encodedFailuresBundlePath = path.join(dir, 'workflow-bundle-encoded-failures.js');
+  writeFileSync(encodedFailuresBundlePath, encodedFailuresBundle.code);
+  const shared: SharedTestEnv = {
+    address: server.address,
+    namespace: server.namespace,
+    bundlePath,
+    encodedFailuresBundlePath,
+  };
   writeFileSync(SHARED_ENV_FILE, JSON.stringify(shared));
 }

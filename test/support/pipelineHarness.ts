@@ -64,7 +64,10 @@ export async function startPipelineHarness(
     namespace: env.namespace,
     taskQueue,
     activities,
-    workflowBundle: { codePath: env.bundlePath },
+    // An encrypting worker needs workflow code that encodes failure text too.
+    workflowBundle: {
+      codePath: workerOptions.payloads?.encryption ? env.encodedFailuresBundlePath : env.bundlePath,
+    },
     shutdownGraceTimeMs: 1000,
     ...workerOptions,
   });

@@ -9,4 +9,6 @@ export interface SharedTestEnv {
   namespace: string;
   /** The workflow bundle built once for this test run. */
   bundlePath: string;
+  /** The same, built to encode failure text (`bundleWorkflows({ encodeFailures: true })`), for encrypting workers. */
+  encodedFailuresBundlePath: string;
 }

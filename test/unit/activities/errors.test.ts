@@ -33,7 +33,9 @@ describe('codeForStatus / isRetryableCode', () => {
     expect(failure.type).toBe(code);
     expect(failure.nonRetryable).toBe(nonRetryable);
     expect(failure.details).toEqual([{ attempt: 3, status }]);
-    expect(failure.cause).toBeInstanceOf(APIError);
+    // The cause is a redacted copy: same name and message.
+    const original = apiError(status);
+    expect(failure.cause).toMatchObject({ name: original.name, message: original.message });
   });
 
   test('every code has a retryability decision', () => {
@@ -138,14 +140,18 @@ describe('toNodeFailure', () => {
     });
   });
 
-  test('unknown errors take the fallback code and keep the cause; ApplicationFailure passes through', () => {
+  test('unknown errors take the fallback code and keep the cause; ApplicationFailure keeps its decision', () => {
     const bug = new RangeError('oops');
     const failure = toNodeFailure(bug, { attempt: 1, fallback: 'ActionFailed' });
     expect(failure).toMatchObject({ type: 'ActionFailed', nonRetryable: false, message: 'oops' });
-    expect(failure.cause).toBe(bug);
+    expect(failure.cause).toMatchObject({ name: 'RangeError', message: 'oops' });
     expect(toNodeFailure('a string', { attempt: 1 }).message).toBe('non-error thrown: a string');
     const own = ApplicationFailure.nonRetryable('declined', 'CardDeclined');
-    expect(toNodeFailure(own, { attempt: 1 })).toBe(own);
+    expect(toNodeFailure(own, { attempt: 1 })).toMatchObject({
+      type: 'CardDeclined',
+      nonRetryable: true,
+      message: 'declined',
+    });
   });
 
   test('brand checks survive without the class identity', () => {

@@ -91,11 +91,11 @@ describe('api_call: requests', () => {
     expect(req!.query.key).toBe(SECRET);
   });
 
-  test('a missing secret is a non-retryable NodeConfigError naming it, and nothing is sent', async () => {
+  test('a missing secret is a non-retryable SecretNotFound naming it, and nothing is sent', async () => {
     const failure = await failureOf(
       call({ url: rec.url('/secure'), headers: { Authorization: '{{ secrets.NOPE }}' } }),
     );
-    expect(failure).toMatchObject({ type: 'NodeConfigError', nonRetryable: true });
+    expect(failure).toMatchObject({ type: 'SecretNotFound', nonRetryable: true });
     expect(failure.message).toContain('NOPE');
     expect(rec.requests).toHaveLength(0);
   });

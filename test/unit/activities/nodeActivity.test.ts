@@ -54,7 +54,7 @@ test('without usage the envelope has no usage key', async () => {
   });
 });
 
-test('a missing secret → NodeConfigError naming it, and the node never runs', async () => {
+test('a missing secret → SecretNotFound naming it, and the node never runs', async () => {
   let ran = false;
   const act = wrapNodeActivity(async () => {
     ran = true;
@@ -63,7 +63,7 @@ test('a missing secret → NodeConfigError naming it, and the node never runs', 
   const failure = await failureOf(
     runNode(mockEnv().env, act, nodeInput({ key: 'Bearer {{ secrets.MISSING_ONE }}' })),
   );
-  expect(failure).toMatchObject({ type: 'NodeConfigError', nonRetryable: true });
+  expect(failure).toMatchObject({ type: 'SecretNotFound', nonRetryable: true });
   expect(failure.message).toContain('MISSING_ONE');
   expect(ran).toBe(false);
 });

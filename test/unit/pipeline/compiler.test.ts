@@ -370,6 +370,34 @@ describe('references', () => {
     expect(node(p, 'c').params.headers).toEqual({ authorization: 'Bearer {{ secrets.TOKEN }}' });
   });
 
+  test('the plan lists the secrets the definition names, map item steps included; none → no field', () => {
+    const p = plan({
+      steps: [
+        {
+          id: 'c',
+          action: 'api_call',
+          params: {
+            url: 'https://x.test/{{ secrets.ZED }}',
+            headers: { a: '{{ secrets.TOKEN }}', b: '{{ secrets.TOKEN }}' },
+          },
+        },
+        {
+          id: 'each',
+          action: 'map',
+          params: {
+            items: [1, 2],
+            step: {
+              action: 'api_call',
+              params: { url: 'https://x.test', headers: { k: '{{ secrets.ITEM_KEY }}' } },
+            },
+          },
+        },
+      ],
+    });
+    expect(p.secrets).toEqual(['ITEM_KEY', 'TOKEN', 'ZED']);
+    expect(plan({ steps: [log('a', { params: { message: 'hi' } })] })).not.toHaveProperty('secrets');
+  });
+
   test('a condition must yield a bool', () => {
     expect(issuesOf({ steps: [log('a', { condition: '1 + 1' })] })).toEqual([
       expect.objectContaining({ code: 'invalid_expression', message: expect.stringContaining('yields int') }),
