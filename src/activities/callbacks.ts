@@ -11,6 +11,7 @@ import {
   type PipelineCallbackInput,
   type PipelineCallbackResult,
 } from '../pipeline/callbacks';
+import { createEgressPolicy, type EgressPolicy } from './egress';
 import { toNodeFailure } from './errors';
 import { redactUrl, sendHttp } from './httpRequest';
 import { makeTraceparent, type NodeContext, type NodeLogger } from './nodeActivity';
@@ -57,8 +58,11 @@ export function signCallback(secret: string, body: string, timestamp: number): s
  * fresh `x-pipeline-signature`. A non-2xx answer fails the attempt: 408/409/429/5xx and network
  * errors are retried under the workflow's retry policy, other 4xx are not.
  */
-export function createCallbackActivity(options: { secret?: string } = {}): PipelineCallbackActivity {
+export function createCallbackActivity(
+  options: { secret?: string; egress?: EgressPolicy } = {},
+): PipelineCallbackActivity {
   const secret = options.secret === '' ? undefined : options.secret;
+  const egress = options.egress ?? createEgressPolicy();
   return async (input: PipelineCallbackInput): Promise<PipelineCallbackResult> => {
     const actx = Context.current();
     const attempt = actx.info.attempt;
@@ -109,6 +113,7 @@ export function createCallbackActivity(options: { secret?: string } = {}): Pipel
           timeoutMs: REQUEST_TIMEOUT_MS,
           maxResponseBytes: 0,
           discardBody: true,
+          egress,
         },
         ctx,
       );
