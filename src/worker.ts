@@ -71,6 +71,11 @@ export const WorkerEnv = z.object({
   PIPELINE_WEBHOOKS: jsonRecord(z.string().url()).optional(),
   /** A module whose exports include `defineAction(…)` values to register. */
   PIPELINE_ACTIONS_MODULE: z.string().optional(),
+  /**
+   * Where requests a definition causes may go besides public addresses, comma-separated host
+   * names, `*.domain`, IPs, CIDRs and groups (`loopback`, `private`, …); see `EgressOptions`.
+   */
+  PIPELINE_EGRESS_ALLOW: z.string().optional(),
   /** Signs end-of-run callbacks (`x-pipeline-signature`); unsigned when unset. */
   PIPELINE_CALLBACK_SECRET: z.string().min(1).optional(),
   /** Payload encryption and claim check (see `PayloadEnv`). */
@@ -243,6 +248,7 @@ export async function runWorkerFromEnv(env: NodeJS.ProcessEnv = process.env): Pr
       webhooks: config.PIPELINE_WEBHOOKS,
       actions: config.PIPELINE_ACTIONS_MODULE ? await loadActions(config.PIPELINE_ACTIONS_MODULE) : [],
       callbackSecret: config.PIPELINE_CALLBACK_SECRET,
+      env,
     },
     maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
     maxConcurrentWorkflowTaskExecutions: config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
@@ -256,6 +262,7 @@ export async function runWorkerFromEnv(env: NodeJS.ProcessEnv = process.env): Pr
     encryption: payloads.encryption ? `on (key ${payloads.encryption.currentKeyId})` : 'off',
     claimCheck: payloads.claimCheck ? 'on' : 'off',
     tracing: otlp ? `OTLP ${otlp}` : 'off',
+    egressAllow: config.PIPELINE_EGRESS_ALLOW ?? 'public addresses only',
   });
   // Worker.run resolves after SIGINT/SIGTERM: polling stops, in-flight activities get the grace
   // time to finish, then are cancelled and handed back to the server for another worker.

@@ -40,7 +40,12 @@ export {
 } from './nodeActivity';
 export { createActionActivity } from './actions';
 export { EGRESS_ALLOW_ENV, type EgressOptions } from './egress';
-export { createCallbackActivity, signCallback, type PipelineCallbackActivity } from './callbacks';
+export {
+  callbackDeliveryId,
+  createCallbackActivity,
+  signCallback,
+  type PipelineCallbackActivity,
+} from './callbacks';
 export type { LlmOutput } from './llm';
 export type { ApiCallOutput } from './http';
 export type { NotificationOutput, NotificationMessage } from './notify';

@@ -29,4 +29,7 @@ export default async function globalSetup(): Promise<void> {
   writeFileSync(bundlePath, bundle.code);
   const shared: SharedTestEnv = { address: server.address, namespace: server.namespace, bundlePath };
   writeFileSync(SHARED_ENV_FILE, JSON.stringify(shared));
+  process.stdout.write(
+    '\nTest workers allow egress to loopback (pipelineHarness TEST_EGRESS): tests call local servers.\n',
+  );
 }
