@@ -50,15 +50,20 @@ type Rule =
   | { kind: 'range'; cidr: Cidr; exact: boolean }
   | { kind: 'group'; category: AddressCategory };
 
-/** Where a request may connect: the address that was checked. */
-export interface EgressTarget {
+/** An address a request may connect to: one that was checked. */
+export interface EgressAddress {
   address: string;
   family: 4 | 6;
 }
 
+/** Where a request may connect: the addresses the host had when it was checked, in DNS order. */
+export interface EgressTarget {
+  addresses: EgressAddress[];
+}
+
 export interface EgressPolicy {
   /**
-   * Checks the host of `url` (an http(s) URL) and returns the address to connect to.
+   * Checks the host of `url` (an http(s) URL) and returns the addresses to connect to.
    * @param where names the request in the refusal, e.g. `api_call GET https://host/path`
    * @throws NodeError EgressDenied when an address the host has is not allowed
    * @throws the resolver's error when the name does not resolve (retried as a network error)
@@ -141,7 +146,7 @@ export function createEgressPolicy(options: EgressOptions = {}): EgressPolicy {
       if (addresses.length === 0) {
         throw new NodeError('UpstreamUnavailable', `${where} → ${host} has no addresses`);
       }
-      let target: EgressTarget | undefined;
+      const checked: EgressAddress[] = [];
       for (const address of addresses) {
         const ip = parseIp(address);
         if (!ip)
@@ -162,9 +167,9 @@ export function createEgressPolicy(options: EgressOptions = {}): EgressPolicy {
             `${where} → ${subject} ${what}; allow it by adding "${suggestion}" to ${EGRESS_ALLOW_ENV} or the worker's egress.allow`,
           );
         }
-        target ??= { address: formatIp(ip), family: ip.family };
+        checked.push({ address: formatIp(ip), family: ip.family });
       }
-      return target!;
+      return { addresses: checked };
     },
   };
 }

@@ -48,17 +48,19 @@ type LookupCallback = (
 ) => void;
 
 /**
- * A dispatcher for one connection to `target`: its DNS lookup answers only the checked address,
- * and it keeps no connection alive afterwards (`pipelining: 0`), so nothing outlives the request.
+ * A dispatcher for one connection to `target`: its DNS lookup answers only the checked addresses
+ * (all of them when Node tries several, happy-eyeballs style), and it keeps no connection alive
+ * afterwards (`pipelining: 0`), so nothing outlives the request.
  */
 function pinnedAgent(target: EgressTarget): Agent {
+  const [first] = target.addresses;
   const lookup = (
     _hostname: string,
     options: LookupOneOptions & { all?: boolean },
     callback: LookupCallback,
   ) => {
-    if (options.all) callback(null, [{ address: target.address, family: target.family }]);
-    else callback(null, target.address, target.family);
+    if (options.all) callback(null, target.addresses);
+    else callback(null, first!.address, first!.family);
   };
   return new Agent({ pipelining: 0, connect: { lookup: lookup as never } });
 }

@@ -195,12 +195,10 @@ describe('the policy', () => {
     const dns = fakeDns({ 'api.example.com': ['93.184.216.34'], 'sneaky.example.com': ['127.0.0.1'] });
     const policy = createEgressPolicy({ resolve: dns.resolve });
     await expect(policy.check(new URL('https://api.example.com/x'), where)).resolves.toEqual({
-      address: '93.184.216.34',
-      family: 4,
+      addresses: [{ address: '93.184.216.34', family: 4 }],
     });
     await expect(policy.check(new URL('http://8.8.8.8/'), where)).resolves.toEqual({
-      address: '8.8.8.8',
-      family: 4,
+      addresses: [{ address: '8.8.8.8', family: 4 }],
     });
 
     const literal = await denial(policy.check(new URL('http://2130706433:8080/x'), where));
@@ -218,6 +216,17 @@ describe('the policy', () => {
     const metadata = await denial(policy.check(new URL('http://169.254.169.254/latest/meta-data/'), where));
     expect(metadata.message).toContain('169.254.169.254 is a cloud metadata address (169.254.169.254/32)');
     expect(metadata.message).toContain('adding "169.254.169.254" to');
+  });
+
+  test('every address a name has is checked and returned, in DNS order', async () => {
+    const dns = fakeDns({ 'two.example.com': ['2606:2800:220:1::1', '93.184.216.34'] });
+    const policy = createEgressPolicy({ resolve: dns.resolve });
+    await expect(policy.check(new URL('http://two.example.com/'), where)).resolves.toEqual({
+      addresses: [
+        { address: '2606:2800:220:1::1', family: 6 },
+        { address: '93.184.216.34', family: 4 },
+      ],
+    });
   });
 
   test('a name with any refused address is refused, whatever else it has', async () => {
@@ -255,15 +264,27 @@ describe('the policy', () => {
       resolve: dns.resolve,
     });
     const ok = (url: string) => policy.check(new URL(url), where);
-    await expect(ok('http://api.internal/')).resolves.toEqual({ address: '10.1.1.1', family: 4 });
-    await expect(ok('http://svc.corp.example/')).resolves.toMatchObject({ address: '10.2.2.2' });
-    await expect(ok('http://deep.svc.corp.example/')).resolves.toMatchObject({ address: '10.2.2.3' });
-    await expect(ok('http://192.168.1.10/')).resolves.toMatchObject({ address: '192.168.1.10' });
-    await expect(ok('http://172.20.9.9/')).resolves.toMatchObject({ address: '172.20.9.9' });
-    await expect(ok('http://[::1]/')).resolves.toEqual({ address: '::1', family: 6 });
-    await expect(ok('http://0x7f000001/')).resolves.toMatchObject({ address: '127.0.0.1' });
-    await expect(ok('http://[::ffff:127.0.0.1]/')).resolves.toMatchObject({ address: '::ffff:7f00:1' });
-    await expect(ok('http://[::ffff:172.20.1.1]/')).resolves.toMatchObject({ address: '::ffff:ac14:101' });
+    await expect(ok('http://api.internal/')).resolves.toEqual({
+      addresses: [{ address: '10.1.1.1', family: 4 }],
+    });
+    await expect(ok('http://svc.corp.example/')).resolves.toMatchObject({
+      addresses: [{ address: '10.2.2.2' }],
+    });
+    await expect(ok('http://deep.svc.corp.example/')).resolves.toMatchObject({
+      addresses: [{ address: '10.2.2.3' }],
+    });
+    await expect(ok('http://192.168.1.10/')).resolves.toMatchObject({
+      addresses: [{ address: '192.168.1.10' }],
+    });
+    await expect(ok('http://172.20.9.9/')).resolves.toMatchObject({ addresses: [{ address: '172.20.9.9' }] });
+    await expect(ok('http://[::1]/')).resolves.toEqual({ addresses: [{ address: '::1', family: 6 }] });
+    await expect(ok('http://0x7f000001/')).resolves.toMatchObject({ addresses: [{ address: '127.0.0.1' }] });
+    await expect(ok('http://[::ffff:127.0.0.1]/')).resolves.toMatchObject({
+      addresses: [{ address: '::ffff:7f00:1' }],
+    });
+    await expect(ok('http://[::ffff:172.20.1.1]/')).resolves.toMatchObject({
+      addresses: [{ address: '::ffff:ac14:101' }],
+    });
 
     await denial(ok('http://corp.example/')); // *.domain is the names under it, not the domain
     await denial(ok('http://other.internal/'));
