@@ -24,6 +24,7 @@ import { createActivities, ProviderConfig, type ActivitiesConfig } from './activ
 
 export type { ActivitiesConfig };
 export type { RateLimitConfig } from './activities/config';
+export type { EgressOptions } from './activities/egress';
 import {
   createDataConverter,
   PayloadEnv,
