@@ -1,8 +1,8 @@
 /**
  * fetch under the egress policy: every hop's host is checked before a byte is sent, the
- * connection goes to the address that was checked (a dispatcher whose DNS lookup answers only
- * that address, so a name cannot resolve to something else in between; TLS SNI and `Host` stay
- * the host name), and redirects are followed by hand — at most {@link MAX_REDIRECTS}, each target
+ * connection goes to the addresses that were checked (a dispatcher whose DNS lookup answers only
+ * those, so a name cannot resolve to something else in between; TLS SNI and `Host` stay the host
+ * name), and redirects are followed by hand — at most {@link MAX_REDIRECTS}, each target
  * checked again, with fetch's method rules and credentials dropped on a cross-origin hop.
  */
 import type { LookupAddress, LookupOneOptions } from 'node:dns';
@@ -48,9 +48,8 @@ type LookupCallback = (
 ) => void;
 
 /**
- * A dispatcher for one connection to `target`: its DNS lookup answers only the checked addresses
- * (all of them when Node tries several, happy-eyeballs style), and it keeps no connection alive
- * afterwards (`pipelining: 0`), so nothing outlives the request.
+ * A dispatcher whose DNS lookup answers only the checked addresses (all of them when Node tries
+ * several, happy-eyeballs style), whatever name it is asked for.
  */
 function pinnedAgent(target: EgressTarget): Agent {
   const [first] = target.addresses;
@@ -62,7 +61,30 @@ function pinnedAgent(target: EgressTarget): Agent {
     if (options.all) callback(null, target.addresses);
     else callback(null, first!.address, first!.family);
   };
-  return new Agent({ pipelining: 0, connect: { lookup: lookup as never } });
+  return new Agent({ connect: { lookup: lookup as never } });
+}
+
+/** Dispatchers kept for reuse (keep-alive connections), the least recently used dropped first. */
+const MAX_AGENTS = 64;
+const agents = new Map<string, Agent>();
+
+/**
+ * The dispatcher for `origin` at the checked addresses. It is reused only for the same origin and
+ * the same checked addresses, so a kept-alive connection always goes to an address this check
+ * allowed.
+ */
+function agentFor(origin: string, target: EgressTarget): Agent {
+  const key = `${origin} ${target.addresses.map((a) => a.address).join(',')}`;
+  let agent = agents.get(key);
+  if (agent) agents.delete(key);
+  else agent = pinnedAgent(target);
+  agents.set(key, agent);
+  if (agents.size > MAX_AGENTS) {
+    const [oldestKey, oldest] = agents.entries().next().value!;
+    agents.delete(oldestKey);
+    void oldest.close().catch(() => undefined);
+  }
+  return agent;
 }
 
 /**
@@ -78,7 +100,7 @@ export async function fetchUnderPolicy(req: EgressFetchRequest): Promise<Respons
   let where = req.where;
   for (let hop = 0; ; hop++) {
     const dispatcher =
-      hop === 0 && req.trustFirstHop ? undefined : pinnedAgent(await req.policy.check(url, where));
+      hop === 0 && req.trustFirstHop ? undefined : agentFor(url.origin, await req.policy.check(url, where));
     const res = await fetch(url, {
       method,
       headers,

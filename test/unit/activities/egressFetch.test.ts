@@ -143,3 +143,15 @@ test('credentials go on to the same origin only', async () => {
   expect(crossed['x-trace']).toBe('kept');
   expect(crossed.host).toBe(`other.test:${rec.port}`);
 });
+
+test('a kept-alive connection is reused only for the addresses this request checked', async () => {
+  // Same name, new answer: the second request must go to 127.0.0.2 (where nothing listens),
+  // not ride the open connection to 127.0.0.1.
+  const { policy, calls } = namedPolicy({ 'api.test': [['127.0.0.1'], ['127.0.0.2']] });
+  await (await send(policy, at('api.test', '/first'))).text();
+  await expect(send(policy, at('api.test', '/second'))).rejects.toMatchObject({
+    cause: { code: 'ECONNREFUSED', address: '127.0.0.2' },
+  });
+  expect(calls).toEqual(['api.test', 'api.test']);
+  expect(rec.requests.map((r) => r.path)).toEqual(['/first']);
+});
