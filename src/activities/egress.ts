@@ -17,6 +17,7 @@ import {
   parseIp,
   type AddressCategory,
   type Cidr,
+  type Classification,
   type IpAddress,
 } from './addresses';
 import { NodeError } from './errors';
@@ -149,29 +150,37 @@ export function createEgressPolicy(options: EgressOptions = {}): EgressPolicy {
       const checked: EgressAddress[] = [];
       for (const address of addresses) {
         const ip = parseIp(address);
-        if (!ip)
+        if (!ip) {
           throw new NodeError(
             'EgressDenied',
             `${where} → ${host} resolves to "${address}", not an IP address`,
           );
+        }
         const kind = byName ? undefined : classifyIp(ip);
         if (kind && !addressAllowed(ip, kind.category)) {
-          const shown = formatIp(ip);
-          const subject = literal ? shown : `${host} resolves to ${shown}, which`;
-          const what = kind.embedded
-            ? `is ${kind.embedded.form} ${kind.embedded.ipv4}, ${kind.category} (${kind.range})`
-            : `is ${kind.category === 'metadata' ? 'a cloud metadata address' : kind.category} (${kind.range})`;
-          const suggestion = kind.category === 'metadata' ? shown : `${shown}" or "${kind.category}`;
-          throw new NodeError(
-            'EgressDenied',
-            `${where} → ${subject} ${what}; allow it by adding "${suggestion}" to ${EGRESS_ALLOW_ENV} or the worker's egress.allow`,
-          );
+          throw new NodeError('EgressDenied', refusal(where, literal ? undefined : host, ip, kind));
         }
         checked.push({ address: formatIp(ip), family: ip.family });
       }
       return { addresses: checked };
     },
   };
+}
+
+/** `<where> → <host resolves to> <address> is <what> (<range>); allow it by adding "<entry>" …` */
+function refusal(where: string, name: string | undefined, ip: IpAddress, kind: Classification): string {
+  const shown = formatIp(ip);
+  const subject = name === undefined ? shown : `${name} resolves to ${shown}, which`;
+  const what = kind.embedded
+    ? `${kind.embedded.form} ${kind.embedded.ipv4}, ${kind.category}`
+    : kind.category === 'metadata'
+      ? 'a cloud metadata address'
+      : kind.category;
+  const entries = kind.category === 'metadata' ? `"${shown}"` : `"${shown}" or "${kind.category}"`;
+  return (
+    `${where} → ${subject} is ${what} (${kind.range}); ` +
+    `allow it by adding ${entries} to ${EGRESS_ALLOW_ENV} or the worker's egress.allow`
+  );
 }
 
 function describeRule(rule: Rule): string {
