@@ -4,7 +4,8 @@
  * a notification url and a callback URL is refused with EgressDenied after 1 attempt and the local
  * server receives nothing; a name resolving to 127.0.0.1 is refused; a redirect from an allowed
  * server to a refused address is refused at the hop; more than 5 redirects are refused; and the
- * worker's allow list (`egress.allow`, `PIPELINE_EGRESS_ALLOW`) opens exactly what it names.
+ * worker's allow list (`egress.allow`, `PIPELINE_EGRESS_ALLOW`) opens exactly what it names; a
+ * channel's webhook (worker configuration) is not checked, its redirects are.
  */
 import { lookup } from 'node:dns/promises';
 import { temporal } from '@temporalio/proto';
@@ -30,7 +31,11 @@ beforeAll(async () => {
   http = await startHttpRecorder();
   const base: ActivitiesConfig = { env: {}, callbackSecret: 'egress-test-secret' };
   [denying, naming, fromEnv] = await Promise.all([
-    startPipelineHarness({ ...base, egress: { allow: [], resolve } }),
+    startPipelineHarness({
+      ...base,
+      egress: { allow: [], resolve },
+      webhooks: { ops: http.url('/hooks/ops'), bounce: http.url('/hooks/bounce') },
+    }),
     startPipelineHarness({ ...base, egress: { allow: ['api.example.com', '*.corp.example'], resolve } }),
     startPipelineHarness({ ...base, env: { PIPELINE_EGRESS_ALLOW: '127.0.0.0/8, localhost' }, egress: {} }),
   ]);
@@ -226,4 +231,33 @@ test('PIPELINE_EGRESS_ALLOW in the worker env opens a CIDR range and a host name
   });
   expect(snapshot.callback).toMatchObject({ status: 'delivered', attempts: 1 });
   expect(http.requests.map((r) => r.path).sort()).toEqual(['/cidr', '/hook', '/name']);
+});
+
+test("a channel's webhook is the worker's configuration: not checked, but its redirects are", async () => {
+  http.route('/hooks/bounce', {
+    status: 307,
+    headers: { location: 'http://169.254.169.254/latest/meta-data/' },
+  });
+  const { snapshot } = await denying.run({
+    name: 'egress-channels',
+    steps: [
+      { id: 'ops', action: 'notification', params: { channel: 'ops', message: 'hi' } },
+      {
+        id: 'bounce',
+        action: 'notification',
+        params: { channel: 'bounce', message: 'hi' },
+        allow_failure: true,
+      },
+    ],
+  });
+  expect(snapshot.nodes.ops).toMatchObject({ status: 'completed', output: { delivered: true } });
+  expect(snapshot.nodes.bounce).toMatchObject({
+    status: 'failed',
+    attempts: 1,
+    error: { code: 'EgressDenied' },
+  });
+  expect(snapshot.nodes.bounce!.error!.message).toContain(
+    'redirect 1 to http://169.254.169.254/latest/meta-data/',
+  );
+  expect(http.requests.map((r) => r.path).sort()).toEqual(['/hooks/bounce', '/hooks/ops']);
 });
