@@ -71,6 +71,8 @@ async function main(): Promise<void> {
     activities: {
       providers: { openai: { baseURL: llm.baseURL, apiKey: 'test-key' } },
       callbackSecret: 'record-histories-secret',
+      // The recorded pipelines call the local recorder.
+      egress: { allow: ['loopback'] },
     },
   });
   const running = worker.run();

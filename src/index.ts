@@ -138,6 +138,7 @@ export { DEFAULT_MAX_CONCURRENT_STARTS, RunStarter } from './client/runStarter';
 export { StartLimiter } from './client/startLimiter';
 export { fairnessTag, MAX_FAIRNESS_KEY_BYTES } from './client/fairness';
 export { verifyCallbackSignature, type VerifyCallbackOptions } from './client/callbackSignature';
+export { DeliveryLog, type DeliveryLogOptions } from './client/deliveryLog';
 export {
   AlreadyExistsError,
   BudgetExceededError,

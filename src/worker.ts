@@ -26,6 +26,7 @@ export type { ActivitiesConfig };
 export type { RateLimitConfig } from './activities/config';
 export type { SecretResolver, SecretsOption } from './activities/secrets';
 import { ENCODED_FAILURES_MARKER } from './codec/failureConverter';
+export type { EgressOptions } from './activities/egress';
 import {
   createDataConverter,
   encodedFailureConverterPath,
@@ -74,6 +75,11 @@ export const WorkerEnv = z.object({
   PIPELINE_WEBHOOKS: jsonRecord(z.string().url()).optional(),
   /** A module whose exports include `defineAction(…)` values to register. */
   PIPELINE_ACTIONS_MODULE: z.string().optional(),
+  /**
+   * Where requests a definition causes may go besides public addresses, comma-separated host
+   * names, `*.domain`, IPs, CIDRs and groups (`loopback`, `private`, …); see `EgressOptions`.
+   */
+  PIPELINE_EGRESS_ALLOW: z.string().optional(),
   /** Signs end-of-run callbacks (`x-pipeline-signature`); unsigned when unset. */
   PIPELINE_CALLBACK_SECRET: z.string().min(1).optional(),
   /** Payload encryption and claim check (see `PayloadEnv`). */
@@ -288,6 +294,7 @@ export async function runWorkerFromEnv(env: NodeJS.ProcessEnv = process.env): Pr
     encryption: payloads.encryption ? `on (key ${payloads.encryption.currentKeyId})` : 'off',
     claimCheck: payloads.claimCheck ? 'on' : 'off',
     tracing: otlp ? `OTLP ${otlp}` : 'off',
+    egressAllow: config.PIPELINE_EGRESS_ALLOW ?? 'public addresses only',
   });
   // Worker.run resolves after SIGINT/SIGTERM: polling stops, in-flight activities get the grace
   // time to finish, then are cancelled and handed back to the server for another worker.

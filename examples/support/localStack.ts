@@ -17,8 +17,10 @@
  *   small offline model server that answers `echo: <prompt>`.
  * - Worker: in this process, on `TEMPORAL_TASK_QUEUE` or a task queue of its own, so examples run
  *   against one shared server never take each other's work. `WORKFLOW_BUNDLE_PATH` (a bundle
- *   `npm run build` wrote) skips bundling the workflow code at start. Worker logs are printed from
- *   `WORKER_LOG_LEVEL` up (default ERROR: the examples fail runs on purpose).
+ *   `npm run build` wrote) skips bundling the workflow code at start. Its egress policy allows
+ *   loopback (`egress: { allow: ['loopback'] }`): the examples call servers on this machine.
+ *   Worker logs are printed from `WORKER_LOG_LEVEL` up (default ERROR: the examples fail runs on
+ *   purpose).
  */
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
@@ -145,6 +147,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     cleanup.push(() => native.close());
     const activities: ActivitiesConfig = {
       ...options.activities,
+      // The examples call services on this machine: loopback is allowed explicitly.
+      egress: {
+        ...options.activities?.egress,
+        allow: ['loopback', ...(options.activities?.egress?.allow ?? [])],
+      },
       providers: {
         ...(model && { openai: { baseURL: model.baseURL, apiKey: 'offline' } }),
         ...options.activities?.providers,
@@ -164,7 +171,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await running.catch(() => undefined);
     });
-    log(`Worker: in this process, task queue ${taskQueue}`);
+    log(`Worker: in this process, task queue ${taskQueue}; egress allows loopback (local services)`);
 
     // The client knows the worker's own actions, so definitions using them validate before saving.
     const actions = options.activities?.actions;

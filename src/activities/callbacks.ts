@@ -3,14 +3,17 @@
  * with, signed when the worker has a callback secret. The secret lives only in the worker's
  * configuration; the workflow (and so its history) never sees it.
  */
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import {
+  CALLBACK_DELIVERY_HEADER,
   CALLBACK_SIGNATURE_HEADER,
+  type PipelineCallbackBody,
   type PipelineCallbackInput,
   type PipelineCallbackResult,
 } from '../pipeline/callbacks';
+import { createEgressPolicy, type EgressPolicy } from './egress';
 import { toNodeFailure } from './errors';
 import { redactUrl, sendHttp } from './httpRequest';
 import { makeTraceparent, type NodeContext, type NodeLogger } from './nodeActivity';
@@ -50,15 +53,29 @@ export function signCallback(secret: string, body: string, timestamp: number): s
 }
 
 /**
+ * The id of one callback delivery: a digest of the workflow run and the activity, so every
+ * attempt of a delivery carries the same id (a receiver drops the repeat of one it processed)
+ * and no two deliveries share one (a retried run, a reset run, another run with the same id).
+ */
+export function callbackDeliveryId(workflowId: string, runId: string, activityId: string): string {
+  return createHash('sha256').update(`${workflowId}\n${runId}\n${activityId}`).digest('hex').slice(0, 32);
+}
+
+/**
  * Builds the `pipelineCallback` activity.
  *
- * Each attempt POSTs `input.body` as JSON with `idempotency-key: <executionId>:callback` (retries
- * may deliver twice; receivers can drop duplicates), `traceparent`, and — with a `secret` — a
- * fresh `x-pipeline-signature`. A non-2xx answer fails the attempt: 408/409/429/5xx and network
- * errors are retried under the workflow's retry policy, other 4xx are not.
+ * Each attempt POSTs `input.body` plus its `deliveryId` as JSON, with the same id in
+ * `x-pipeline-delivery`, `idempotency-key: <executionId>:callback` (retries may deliver twice;
+ * receivers can drop duplicates), `traceparent`, and — with a `secret` — a fresh
+ * `x-pipeline-signature` over the body. The URL goes through the worker's egress policy (a
+ * refusal is `EgressDenied`, not retried). A non-2xx answer fails the attempt: 408/409/429/5xx
+ * and network errors are retried under the workflow's retry policy, other 4xx are not.
  */
-export function createCallbackActivity(options: { secret?: string } = {}): PipelineCallbackActivity {
+export function createCallbackActivity(
+  options: { secret?: string; egress?: EgressPolicy } = {},
+): PipelineCallbackActivity {
   const secret = options.secret === '' ? undefined : options.secret;
+  const egress = options.egress ?? createEgressPolicy();
   return async (input: PipelineCallbackInput): Promise<PipelineCallbackResult> => {
     const actx = Context.current();
     const attempt = actx.info.attempt;
@@ -75,16 +92,24 @@ export function createCallbackActivity(options: { secret?: string } = {}): Pipel
         details: [{ attempt }],
       });
     }
-    const body = JSON.stringify(input.body);
+    const run = actx.info.workflowExecution;
+    const deliveryId = callbackDeliveryId(
+      run?.workflowId ?? input.body.executionId,
+      run?.runId ?? '',
+      actx.info.activityId,
+    );
+    const payload: PipelineCallbackBody = { deliveryId, ...input.body };
+    const body = JSON.stringify(payload);
     const headers: Record<string, string> = {
       'content-type': 'application/json',
+      [CALLBACK_DELIVERY_HEADER]: deliveryId,
       'idempotency-key': `${input.body.executionId}:callback`,
     };
     if (secret !== undefined) {
       headers[CALLBACK_SIGNATURE_HEADER] = signCallback(secret, body, Math.floor(Date.now() / 1000));
     }
     const traceparent = makeTraceparent(input.traceId);
-    const attrs = { taskId: input.body.executionId, traceId: input.traceId, url: redactUrl(url) };
+    const attrs = { taskId: input.body.executionId, traceId: input.traceId, url: redactUrl(url), deliveryId };
     const ctx: NodeContext = {
       nodeId: 'callback',
       attempt,
@@ -109,6 +134,7 @@ export function createCallbackActivity(options: { secret?: string } = {}): Pipel
           timeoutMs: REQUEST_TIMEOUT_MS,
           maxResponseBytes: 0,
           discardBody: true,
+          egress,
         },
         ctx,
       );

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { ActionDefinition } from '../pipeline/actions';
 import { Duration } from '../pipeline/definition';
 import type { SecretsOption } from './secrets';
+import type { EgressOptions } from './egress';
 
 /**
  * A provider's rate limit, shared by every worker through one limiter workflow per model (or per
@@ -111,6 +112,14 @@ export interface ActivitiesConfig {
   secrets?: SecretsOption;
   /** Users' actions; each becomes an activity named after it. */
   actions?: ActionDefinition[];
+  /**
+   * Where requests a definition causes (api_call, a notification's `url`, end-of-run callbacks,
+   * and their redirects) may go besides public addresses: `{ allow: ['loopback', '10.0.0.0/8',
+   * 'api.internal', '*.corp.example'] }`, added to `PIPELINE_EGRESS_ALLOW` from `env`. Provider
+   * base URLs and channel webhooks are the worker's own configuration and are not checked.
+   * @default public addresses only
+   */
+  egress?: EgressOptions;
   /** Where provider keys (`apiKeyEnv`, `OPENAI_API_KEY`) and `PIPELINE_SECRET_<NAME>` are read. @default process.env */
   env?: NodeJS.ProcessEnv;
   /**

@@ -4,7 +4,8 @@
  */
 import { z } from 'zod';
 import { NodeError } from './errors';
-import { sendHttp, type HttpResponse } from './httpRequest';
+import type { EgressPolicy } from './egress';
+import { redactUrl, sendHttp, type HttpResponse } from './httpRequest';
 import type { NodeFn } from './nodeActivity';
 import { Duration } from '../pipeline/definition';
 import { durationToMs } from '../pipeline/duration';
@@ -74,7 +75,7 @@ function encodeBody(params: ApiCallParams): { body?: string; contentType?: strin
 }
 
 /** The `api_call` node implementation (wrap it with `wrapNodeActivity`). */
-export function createApiCallNode(): NodeFn {
+export function createApiCallNode(options: { egress: EgressPolicy }): NodeFn {
   return async (input, ctx) => {
     const params = parseParams('api_call', ApiCallParams, input.params);
     const url = buildUrl(params.url, params.query);
@@ -88,11 +89,13 @@ export function createApiCallNode(): NodeFn {
     const output: ApiCallOutput = await sendHttp(
       {
         url,
+        label: `api_call ${params.method} ${redactUrl(url)}`,
         method: params.method,
         headers,
         body,
         timeoutMs: params.timeout,
         maxResponseBytes: params.max_response_bytes,
+        egress: options.egress,
       },
       ctx,
     );

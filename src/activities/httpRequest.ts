@@ -2,9 +2,11 @@
  * One outgoing HTTP request with the activity's guarantees: the activity's cancellation signal
  * (plus an optional per-request timeout), the `traceparent` header, a streamed body read that
  * stops at a byte cap, and non-2xx answers thrown as `HttpStatusError` for `errors.ts`.
- * Uses Node's global fetch (undici).
+ * Every hop goes through the worker's egress policy (`egressFetch.ts`).
  */
 import { tracedCall } from '../tracing';
+import type { EgressPolicy } from './egress';
+import { fetchUnderPolicy } from './egressFetch';
 import { HttpStatusError, NodeError } from './errors';
 import type { NodeContext } from './nodeActivity';
 
@@ -22,6 +24,10 @@ export interface HttpRequest {
   label?: string;
   /** Do not read a 2xx body (`body` is `null`); for webhooks, whose answers nobody reads. */
   discardBody?: boolean;
+  /** Where the request may go (every redirect hop included). */
+  egress: EgressPolicy;
+  /** `url` is the worker's own configuration (a channel's webhook): only its redirects are checked. */
+  trustedUrl?: boolean;
 }
 
 export interface HttpResponse {
@@ -120,15 +126,18 @@ async function send(
   // Later entries win, case-insensitively: the node's own headers override the defaults.
   const headers = new Headers({ 'user-agent': 'temporal-pipelines', ...traceHeaders });
   for (const [name, value] of Object.entries(req.headers)) headers.set(name, value);
-  const res = await fetch(req.url, {
+  const where = req.label ?? `${req.method} ${redactUrl(req.url)}`;
+  const res = await fetchUnderPolicy({
+    url: req.url,
     method: req.method,
     headers,
     body: req.body,
     signal,
-    redirect: 'follow',
+    where,
+    policy: req.egress,
+    trustFirstHop: req.trustedUrl,
   });
   const contentType = res.headers.get('content-type') ?? '';
-  const where = req.label ?? `${req.method} ${redactUrl(req.url)}`;
 
   if (res.status < 200 || res.status > 299) {
     const { bytes } = await readCapped(res, ERROR_BODY_READ_BYTES);

@@ -10,6 +10,7 @@ import { createActionActivity } from './actions';
 import { ActivitiesDataConfig, type ActivitiesConfig } from './config';
 import { createCallbackActivity, type PipelineCallbackActivity } from './callbacks';
 import { createConcurrencyActivities, type ConcurrencyActivities } from './concurrency';
+import { createEgressPolicy, EGRESS_ALLOW_ENV, splitAllowList, type EgressPolicy } from './egress';
 import { createApiCallNode } from './http';
 import { createLlmNode } from './llm';
 import { wrapNodeActivity, type NodeActivity } from './nodeActivity';
@@ -46,7 +47,13 @@ export {
 } from './secrets';
 export { MIN_REDACTED_LENGTH, Redactor } from './redact';
 export { createActionActivity } from './actions';
-export { createCallbackActivity, signCallback, type PipelineCallbackActivity } from './callbacks';
+export { EGRESS_ALLOW_ENV, type EgressOptions } from './egress';
+export {
+  callbackDeliveryId,
+  createCallbackActivity,
+  signCallback,
+  type PipelineCallbackActivity,
+} from './callbacks';
 export type { LlmOutput } from './llm';
 export type { ApiCallOutput } from './http';
 export type { NotificationOutput, NotificationMessage } from './notify';
@@ -95,6 +102,15 @@ export function createActivities(config: ActivitiesConfig = {}): WorkerActivitie
   const providers = parsed.data.providers ?? {};
   const webhooks = parsed.data.webhooks ?? {};
   const { maxOutputBytes } = config;
+  let egress: EgressPolicy;
+  try {
+    egress = createEgressPolicy({
+      allow: [...(config.egress?.allow ?? []), ...splitAllowList(env[EGRESS_ALLOW_ENV])],
+      resolve: config.egress?.resolve,
+    });
+  } catch (err) {
+    throw new Error(`Invalid activities configuration: ${(err as Error).message}`, { cause: err });
+  }
 
   const activities: PipelineActivities = {
     llm: wrapNodeActivity(createLlmNode({ providers, env }), {
@@ -102,11 +118,11 @@ export function createActivities(config: ActivitiesConfig = {}): WorkerActivitie
       maxOutputBytes,
       streaming: parsed.data.streaming,
     }),
-    api_call: wrapNodeActivity(createApiCallNode(), { secrets, maxOutputBytes }),
-    notification: wrapNodeActivity(createNotificationNode({ webhooks }), { secrets, maxOutputBytes }),
+    api_call: wrapNodeActivity(createApiCallNode({ egress }), { secrets, maxOutputBytes }),
+    notification: wrapNodeActivity(createNotificationNode({ webhooks, egress }), { secrets, maxOutputBytes }),
   };
   const engineActivities = {
-    [PIPELINE_CALLBACK_ACTIVITY]: createCallbackActivity({ secret: config.callbackSecret }),
+    [PIPELINE_CALLBACK_ACTIVITY]: createCallbackActivity({ secret: config.callbackSecret, egress }),
     ...createConcurrencyActivities(),
     ...createSubPipelineActivities(),
   };

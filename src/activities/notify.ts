@@ -3,6 +3,7 @@
  * worker configured for its `channel`.
  */
 import { z } from 'zod';
+import type { EgressPolicy } from './egress';
 import { NodeError } from './errors';
 import { buildUrl } from './http';
 import { sendHttp } from './httpRequest';
@@ -41,7 +42,10 @@ export interface NotificationOutput {
 }
 
 /** The `notification` node implementation (wrap it with `wrapNodeActivity`). */
-export function createNotificationNode(options: { webhooks: Record<string, string> }): NodeFn {
+export function createNotificationNode(options: {
+  webhooks: Record<string, string>;
+  egress: EgressPolicy;
+}): NodeFn {
   return async (input, ctx) => {
     const params = parseParams('notification', NotificationParams, input.params);
     const target =
@@ -86,6 +90,9 @@ export function createNotificationNode(options: { webhooks: Record<string, strin
         body: JSON.stringify(message),
         maxResponseBytes: 0,
         discardBody: true,
+        egress: options.egress,
+        // A channel's webhook is the worker's configuration; a url from the definition is not.
+        trustedUrl: params.url === undefined,
       },
       ctx,
     );

@@ -426,11 +426,15 @@ export function buildProgram(): Command {
         dbFilename: options.db,
       });
       process.stdout.write(`Temporal ${server.address}, Web UI ${server.uiUrl}\n`);
+      // Local development calls local services: loopback is allowed here, and only here, by default.
+      const egressAllow = ['loopback', process.env.PIPELINE_EGRESS_ALLOW].filter(Boolean).join(',');
+      process.stdout.write(`Egress: PIPELINE_EGRESS_ALLOW=${egressAllow} (tpipe dev allows loopback)\n`);
       try {
         await workerModule().runWorkerFromEnv({
           ...process.env,
           TEMPORAL_ADDRESS: server.address,
           TEMPORAL_NAMESPACE: server.namespace,
+          PIPELINE_EGRESS_ALLOW: egressAllow,
         });
       } finally {
         await server.stop();

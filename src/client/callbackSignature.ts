@@ -20,7 +20,9 @@ export interface VerifyCallbackOptions {
  * Whether an end-of-run callback was signed with `secret`. The header is
  * `t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`; this recomputes the HMAC over
  * the raw body, compares it in constant time and checks that `t` is within `toleranceSeconds`
- * of `now`. Each delivery attempt is signed afresh, so retried deliveries pass too.
+ * of `now`. Each delivery attempt is signed afresh, so retried deliveries pass too; the body's
+ * `deliveryId` (signed with it) is the same on every attempt, so a receiver can drop a repeat
+ * within the window with a `DeliveryLog`.
  *
  * @example
  * // Express, with the raw body kept: app.use(express.raw({ type: 'application/json' }))

@@ -10,6 +10,9 @@ export const PIPELINE_CALLBACK_ACTIVITY = 'pipelineCallback';
 /** The header carrying the callback's signature: `t=<unix seconds>,v1=<hex HMAC-SHA256>`. */
 export const CALLBACK_SIGNATURE_HEADER = 'x-pipeline-signature';
 
+/** The header repeating the body's `deliveryId` (the signed copy is the one in the body). */
+export const CALLBACK_DELIVERY_HEADER = 'x-pipeline-delivery';
+
 /** Default number of delivery attempts of a callback. */
 export const DEFAULT_CALLBACK_MAX_ATTEMPTS = 5;
 /** Most delivery attempts a run may ask for. */
@@ -23,6 +26,13 @@ export type CallbackRunStatus = 'completed' | 'failed' | 'cancelled';
  * (status `failed` or `cancelled`).
  */
 export interface PipelineCallbackBody {
+  /**
+   * This delivery's id: the same on every attempt to deliver it, different for every run. The
+   * signature covers it, so a receiver that keeps the ids it has processed (for as long as a
+   * signature stays valid, 2 × 300 s) can drop a repeated request — a retry whose answer was
+   * lost, or a replay of a captured one. See `DeliveryLog`.
+   */
+  deliveryId: string;
   /** The run's workflow id (its `taskId`). */
   executionId: string;
   /** The pipeline's name. */
@@ -40,10 +50,13 @@ export interface PipelineCallbackBody {
   retryOf?: string;
 }
 
+/** The body as the workflow builds it; the worker's callback activity adds the `deliveryId`. */
+export type PipelineCallbackReport = Omit<PipelineCallbackBody, 'deliveryId'>;
+
 /** What the workflow passes to the callback activity. The signing secret is not here: only the worker has it. */
 export interface PipelineCallbackInput {
   url: string;
-  body: PipelineCallbackBody;
+  body: PipelineCallbackReport;
   /** The run's W3C trace id, sent on as `traceparent`. */
   traceId: string;
 }

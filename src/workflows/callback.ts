@@ -15,7 +15,7 @@ import {
 import {
   DEFAULT_CALLBACK_MAX_ATTEMPTS,
   PIPELINE_CALLBACK_ACTIVITY,
-  type PipelineCallbackBody,
+  type PipelineCallbackReport,
   type PipelineCallbackInput,
   type PipelineCallbackResult,
 } from '../pipeline/callbacks';
@@ -51,7 +51,7 @@ export async function sendRunCallback(
   const url = status === 'completed' ? input.callbacks?.onComplete : input.callbacks?.onFailure;
   if (url === undefined) return;
 
-  const body: PipelineCallbackBody = {
+  const body: PipelineCallbackReport = {
     executionId: workflowInfo().workflowId,
     pipelineId: input.plan.name,
     pipelineVersion: input.pipelineVersion ?? input.plan.definitionHash.slice(0, 12),

@@ -62,7 +62,10 @@ test('a completed run POSTs its outcome to onComplete, signed; the secret is not
   expect(request!.headers['idempotency-key']).toBe(`${handle.workflowId}:callback`);
   expect(request!.headers.traceparent).toMatch(new RegExp(`^00-${snapshot.traceId}-[0-9a-f]{16}-01$`));
   const body = request!.body as unknown as PipelineCallbackBody;
+  expect(body.deliveryId).toMatch(/^[0-9a-f]{32}$/);
+  expect(request!.headers['x-pipeline-delivery']).toBe(body.deliveryId);
   expect(body).toEqual({
+    deliveryId: body.deliveryId,
     executionId: handle.workflowId,
     pipelineId: 'callback-greeting',
     pipelineVersion: snapshot.definitionHash.slice(0, 12),
@@ -142,6 +145,17 @@ test('a receiver answering 500 twice then 200 gets the callback on the third att
     const header = r.headers['x-pipeline-signature'] as string;
     expect(verifyCallbackSignature({ body: r.rawBody, header, secret: SECRET })).toBe(true);
   }
+  // One delivery, one id: every attempt carries it (signed, in the body) so a receiver can drop repeats.
+  const ids = http.requestsTo('/done').map((r) => (r.body as unknown as PipelineCallbackBody).deliveryId);
+  expect(new Set(ids).size).toBe(1);
+  expect(http.requestsTo('/done').map((r) => r.headers['x-pipeline-delivery'])).toEqual(ids);
+
+  // Another run's delivery has another id.
+  http.reset();
+  await h.run(greeting, { callbacks: callbacks() });
+  const next = http.requestsTo('/done')[0]!.body as unknown as PipelineCallbackBody;
+  expect(next.deliveryId).toMatch(/^[0-9a-f]{32}$/);
+  expect(next.deliveryId).not.toBe(ids[0]);
 });
 
 test('a receiver that always fails never changes the run: still completed, callback failed, logged', async () => {

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { defineAction } from '../../src/pipeline';
 import { freePort } from '../support/freePort';
+import { startHttpRecorder } from '../support/httpRecorder';
 import { startPipelineHarness, sharedTestEnv, type PipelineHarness } from '../support/pipelineHarness';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -313,6 +314,7 @@ steps:
 
 test('tpipe dev serves a local server with its Web UI and a worker; runs complete on it; logs -f ends with the run', async () => {
   const [port, uiPort] = [await freePort(), await freePort()];
+  const local = await startHttpRecorder();
   const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', WORKER_LOG_LEVEL: 'WARN' };
   delete env.TEMPORAL_ADDRESS;
   delete env.TEMPORAL_TASK_QUEUE;
@@ -328,17 +330,21 @@ test('tpipe dev serves a local server with its Web UI and a worker; runs complet
     const deadline = Date.now() + 60_000;
     while (!out.includes('Web UI') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     expect(out).toContain(`Temporal 127.0.0.1:${port}, Web UI http://127.0.0.1:${uiPort}`);
+    expect(out).toContain('Egress: PIPELINE_EGRESS_ALLOW=loopback (tpipe dev allows loopback)');
     expect((await fetch(`http://127.0.0.1:${uiPort}`)).status).toBe(200);
     const cli = (...args: string[]) => runCli(['--address', `127.0.0.1:${port}`, ...args], env);
     const doc = write(
       'dev.yaml',
-      'name: on_dev\nsteps:\n  - id: two\n    action: transform\n    params: { expression: "1 + 1" }\n',
+      'name: on_dev\nsteps:\n  - id: two\n    action: transform\n    params: { expression: "1 + 1" }\n' +
+        `  - id: local\n    action: api_call\n    params: { url: "${local.url('/dev')}" }\n`,
     );
     const run = JSON.parse((await cli('--json', 'run', doc, '--wait')).stdout) as {
       taskId: string;
       outputs: unknown;
     };
-    expect(run.outputs).toEqual({ two: 2 });
+    // The dev worker reaches a service on this machine: loopback is allowed there.
+    expect(run.outputs).toMatchObject({ two: 2, local: { status: 200 } });
+    expect(local.requestsTo('/dev')).toHaveLength(1);
     const followed = await cli('executions', 'logs', '-f', run.taskId);
     expect(followed.code).toBe(0);
     expect(followed.stdout).toMatch(/two: step two completed in 0 ms/);
@@ -346,6 +352,7 @@ test('tpipe dev serves a local server with its Web UI and a worker; runs complet
     expect(await exited).toBe(0);
   } finally {
     if (dev.exitCode === null) dev.kill('SIGKILL');
+    await local.close();
   }
 }, 120_000);
 

@@ -11,7 +11,7 @@ import { createPipelineWorker } from '../../src/worker';
 import { eventually } from '../support/eventually';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fakeOpenAI';
 import { startHttpRecorder, type HttpRecorder } from '../support/httpRecorder';
-import { sharedTestEnv } from '../support/pipelineHarness';
+import { TEST_EGRESS, sharedTestEnv } from '../support/pipelineHarness';
 
 const exporter = new InMemorySpanExporter();
 let native: NativeConnection;
@@ -31,7 +31,7 @@ beforeAll(async () => {
     namespace: env.namespace,
     taskQueue,
     shutdownGraceTimeMs: 1000,
-    activities: { providers: { openai: { baseURL: llm.baseURL, apiKey: 'test-key' } } },
+    activities: { providers: { openai: { baseURL: llm.baseURL, apiKey: 'test-key' } }, egress: TEST_EGRESS },
     tracing: { spanProcessor: new SimpleSpanProcessor(exporter) },
   });
   running = worker.run();

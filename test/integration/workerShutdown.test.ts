@@ -9,7 +9,7 @@ import { startPipelineRun } from '../../src/client/startRun';
 import { createPipelineWorker } from '../../src/worker';
 import { statusQuery } from '../../src/workflows/messages';
 import { startHttpRecorder, type HttpRecorder } from '../support/httpRecorder';
-import { sharedTestEnv } from '../support/pipelineHarness';
+import { TEST_EGRESS, sharedTestEnv } from '../support/pipelineHarness';
 
 let http: HttpRecorder;
 let native: NativeConnection;
@@ -36,6 +36,7 @@ test('an in-flight node finishes during shutdown and a second worker completes t
       taskQueue,
       workflowBundle: { codePath: env.bundlePath },
       shutdownGraceTimeMs: 10_000,
+      activities: { egress: TEST_EGRESS },
     });
   http.route('/slow-charge', { delayMs: 1500, json: { charged: true } });
 

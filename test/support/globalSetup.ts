@@ -37,4 +37,7 @@ export default async function globalSetup(): Promise<void> {
     encodedFailuresBundlePath,
   };
   writeFileSync(SHARED_ENV_FILE, JSON.stringify(shared));
+  process.stdout.write(
+    '\nTest workers allow egress to loopback (pipelineHarness TEST_EGRESS): tests call local servers.\n',
+  );
 }

@@ -31,6 +31,12 @@ export interface RunOutcome {
   failure?: WorkflowFailedError;
 }
 
+/**
+ * Tests call servers they start on 127.0.0.1: the harness's workers allow loopback explicitly
+ * (globalSetup prints that). A test that passes its own `egress` gets exactly that instead.
+ */
+export const TEST_EGRESS = { allow: ['loopback'] };
+
 export function sharedTestEnv(): SharedTestEnv {
   return JSON.parse(readFileSync(SHARED_ENV_FILE, 'utf8')) as SharedTestEnv;
 }
@@ -63,7 +69,7 @@ export async function startPipelineHarness(
     connection: nativeConnection,
     namespace: env.namespace,
     taskQueue,
-    activities,
+    activities: { ...activities, egress: activities.egress ?? TEST_EGRESS },
     // An encrypting worker needs workflow code that encodes failure text too.
     workflowBundle: {
       codePath: workerOptions.payloads?.encryption ? env.encodedFailuresBundlePath : env.bundlePath,

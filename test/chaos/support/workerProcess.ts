@@ -46,6 +46,8 @@ export async function startWorkerProcess(options: WorkerProcessOptions): Promise
       TEMPORAL_TASK_QUEUE: options.taskQueue,
       WORKFLOW_BUNDLE_PATH: options.bundlePath,
       WORKER_LOG_LEVEL: 'INFO',
+      // Tests call servers they start on 127.0.0.1: loopback is allowed explicitly.
+      PIPELINE_EGRESS_ALLOW: 'loopback',
       ...options.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -16,7 +16,11 @@ afterAll(async () => {
 beforeEach(() => rec.reset());
 
 const SECRET = 'tok-9f8e7d-secret';
-const acts = createActivities({ env: {}, secrets: (name) => (name === 'API_TOKEN' ? SECRET : undefined) });
+const acts = createActivities({
+  env: {},
+  egress: { allow: ['loopback'] },
+  secrets: (name) => (name === 'API_TOKEN' ? SECRET : undefined),
+});
 const call = (params: Record<string, unknown>, attempt = 1) => {
   const { env } = mockEnv({ attempt });
   return runNode(env, acts.api_call!, nodeInput(params));
@@ -131,7 +135,9 @@ describe('api_call: failures', () => {
     const failure = await failureOf(call({ url: rec.url('/limited'), query: { key: 'sekrit' } }, 2));
     expect(failure).toMatchObject({ type: 'RateLimited', nonRetryable: false, nextRetryDelay: 2000 });
     expect(detailsOf(failure)).toEqual({ attempt: 2, status: 429, metrics: expect.any(Object) });
-    expect(failure.message).toBe(`GET ${rec.url('/limited')} → 429 Too Many Requests: {"error":"slow down"}`);
+    expect(failure.message).toBe(
+      `api_call GET ${rec.url('/limited')} → 429 Too Many Requests: {"error":"slow down"}`,
+    );
     expect(failure.message).not.toContain('sekrit');
   });
 

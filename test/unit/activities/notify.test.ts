@@ -17,6 +17,7 @@ beforeEach(() => rec.reset());
 const activities = () =>
   createActivities({
     env: {},
+    egress: { allow: ['loopback'] },
     webhooks: { ops: rec.url('/hooks/ops/T000/SECRETPATH') },
     secrets: (n) => (n === 'HOOK_TOKEN' ? 'hook-secret' : undefined),
   });
