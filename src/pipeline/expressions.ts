@@ -23,8 +23,15 @@
  */
 import type { ParseResult } from '@marcbachmann/cel-js';
 import { celShared } from './celShared';
-import { ExpressionError } from './errors';
-import { celEnvironment, EXPRESSION_LIMITS, structuralIssues, type ExpressionIssue } from './expressionRules';
+import { EvaluationLimitError, ExpressionError } from './errors';
+import { EvaluationMeter } from './evaluationMeter';
+import {
+  celEnvironment,
+  EXPRESSION_LIMITS,
+  meterSlot,
+  structuralIssues,
+  type ExpressionIssue,
+} from './expressionRules';
 import { collectReferences, type ExpressionReferences } from './references';
 import { fromCel, toCel } from './values';
 
@@ -227,12 +234,19 @@ function celContext(scope: ExpressionScope, references: ExpressionReferences): R
 
 /**
  * Evaluates an expression against a scope and returns plain JSON (ints as numbers, maps as objects).
+ * Its work and what it builds are weighed against `EVALUATION_LIMITS` as it runs, by `meter`
+ * when given (a step's templates share one), else by a meter of its own.
  *
  * @throws ExpressionError when the expression fails its checks, evaluation fails (missing key,
  *   no such overload, division by zero…) or the result cannot be represented in JSON.
+ * @throws EvaluationLimitError when it goes past one of `EVALUATION_LIMITS`.
  * @example evaluateExpression('steps.a.output.n + 1', { steps: { a: { status: 'completed', output: { n: 1 } } }, params: {}, inputs: {} }) // 2
  */
-export function evaluateExpression(source: string, scope: ExpressionScope): unknown {
+export function evaluateExpression(
+  source: string,
+  scope: ExpressionScope,
+  meter: EvaluationMeter = new EvaluationMeter(),
+): unknown {
   const { check, program } = compiled(source, false);
   if (!check.ok || !program) {
     throw new ExpressionError(
@@ -240,12 +254,23 @@ export function evaluateExpression(source: string, scope: ExpressionScope): unkn
       check.ok ? 'not compiled' : check.issues.map((i) => i.message).join(' '),
     );
   }
+  const slot = meterSlot();
+  const outer = slot.current;
   let result: unknown;
   try {
+    slot.current = meter;
     result = program(celContext(scope, check.references));
+    // The library evaluates the root node itself, without reporting it to the meter.
+    meter.yielded(program.ast.op, result);
+    // A limit passed inside `exists` or `all` may have been taken as an element's error value.
+    if (meter.failure) throw meter.failure;
     return fromCel(result);
   } catch (error) {
+    const limit = meter.failure ?? (error instanceof EvaluationLimitError ? error : undefined);
+    if (limit) throw new EvaluationLimitError(limit.limit, limit.max, limit.reason, source);
     throw new ExpressionError(source, firstLine(error), { cause: error });
+  } finally {
+    slot.current = outer;
   }
 }
 
@@ -253,8 +278,8 @@ export function evaluateExpression(source: string, scope: ExpressionScope): unkn
  * Evaluates a condition; the result must be a bool.
  * @throws ExpressionError as {@link evaluateExpression}, and when the result is not a bool.
  */
-export function evaluateCondition(source: string, scope: ExpressionScope): boolean {
-  const result = evaluateExpression(source, scope);
+export function evaluateCondition(source: string, scope: ExpressionScope, meter?: EvaluationMeter): boolean {
+  const result = evaluateExpression(source, scope, meter);
   if (typeof result !== 'boolean') {
     throw new ExpressionError(
       source,

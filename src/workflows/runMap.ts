@@ -44,13 +44,23 @@ import { mapProgressQuery } from './mapMessages';
 import { attemptEventSignal, streamDeltasSignal } from './messages';
 import { runStep, type NodeOutcome, type StepRunEnv } from './runNode';
 import { childFailure, executeChildRun, resolveSavedPipelineActivity } from './subPipeline';
+import { asRunFailure, stepErrorCode } from './failures';
 
 /** Continue as new past this many history events: items cost few events, so this is reached often. */
 const DEFAULT_CONTINUE_AS_NEW_AFTER_EVENTS = 4_000;
 /** …or past this many bytes of history (the items' inputs and outputs are in it). */
 const CONTINUE_AS_NEW_AFTER_BYTES = 4 * 1024 * 1024;
 
+/** The map workflow; an error of the engine's own code fails it (see failures.ts), never its task. */
 export async function runMap(input: RunMapInput): Promise<RunMapResult> {
+  try {
+    return await mapItems(input);
+  } catch (err) {
+    throw asRunFailure(err, `map step '${input.stepId}'`);
+  }
+}
+
+async function mapItems(input: RunMapInput): Promise<RunMapResult> {
   const carried = input.carried;
   const results: unknown[] = carried ? carried.results : [];
   const errors: MapItemError[] = carried ? carried.errors : [];
@@ -135,7 +145,7 @@ export async function runMap(input: RunMapInput): Promise<RunMapResult> {
       return {
         status: 'failed',
         attempts: 1,
-        error: { code: 'TemplateError', message: (err as Error).message },
+        error: { code: stepErrorCode(err, 'TemplateError'), message: (err as Error).message },
       };
     }
     const checkedParams = resolveRunParams(childPlan!.params, params);
