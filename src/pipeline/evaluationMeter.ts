@@ -34,6 +34,9 @@ export const EVALUATION_LIMITS = {
   maxRenderedBytes: MAX_CLAIM_CHECKED_INPUT_BYTES,
 } as const;
 
+/** The bounds a meter applies (tests use smaller ones). */
+export type EvaluationLimits = { readonly [K in keyof typeof EVALUATION_LIMITS]: number };
+
 /** Characters of a yielded string that cost one operation. */
 export const CHARS_PER_OPERATION = 8;
 
@@ -112,7 +115,7 @@ export class EvaluationMeter {
   /** The first limit passed, if any. */
   failure: EvaluationLimitError | undefined;
 
-  constructor(readonly limits: typeof EVALUATION_LIMITS = EVALUATION_LIMITS) {}
+  constructor(readonly limits: EvaluationLimits = EVALUATION_LIMITS) {}
 
   /** Operations spent so far. */
   get spent(): number {
@@ -124,10 +127,13 @@ export class EvaluationMeter {
     if (this.failure) throw this.failure;
   }
 
-  /** A CEL node of kind `op` yielded `value`. */
-  yielded(op: string, value: unknown): void {
+  /**
+   * A CEL node of kind `op` yielded `value`. `root`: it is the whole expression, whose value is
+   * handed out, not scanned (`{{ inputs.doc }}` costs one operation, whatever the size of the doc).
+   */
+  yielded(op: string, value: unknown, root = false): void {
     let cost = 1;
-    if (!PASSING_NODES.has(op)) {
+    if (!root && !PASSING_NODES.has(op)) {
       if (typeof value === 'string') cost += Math.floor(value.length / CHARS_PER_OPERATION);
       else if (Array.isArray(value)) cost += value.length;
     }

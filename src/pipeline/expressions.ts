@@ -261,7 +261,7 @@ export function evaluateExpression(
     slot.current = meter;
     result = program(celContext(scope, check.references));
     // The library evaluates the root node itself, without reporting it to the meter.
-    meter.yielded(program.ast.op, result);
+    meter.yielded(program.ast.op, result, true);
     // A limit passed inside `exists` or `all` may have been taken as an element's error value.
     if (meter.failure) throw meter.failure;
     return fromCel(result);
