@@ -101,6 +101,18 @@ export function weigh(value: unknown, stop: number = EVALUATION_LIMITS.maxValueB
  */
 const PASSING_NODES: ReadonlySet<string> = new Set(['?:', 'accuValue', 'accuPush', 'comprehension']);
 
+/**
+ * Operations spent by every meter of this module instance. In a workflow that is one run's (each
+ * run loads its own copy of this module), and evaluation is deterministic, so the interpreter can
+ * read it to end a workflow task before the inline work in it adds up (see runPipeline.ts).
+ */
+let spentByAll = 0;
+
+/** Operations every meter has spent so far (see above). */
+export function operationsSpent(): number {
+  return spentByAll;
+}
+
 /** CEL nodes whose result is a new value (the rest read data or pass a value on). */
 const BUILDING_NODES: ReadonlySet<string> = new Set(['+', 'list', 'map', 'call', 'rcall']);
 
@@ -145,6 +157,7 @@ export class EvaluationMeter {
   /** Adds `cost` operations. @throws EvaluationLimitError past `maxOperations`. */
   spend(cost: number): void {
     this.operations += cost;
+    spentByAll += cost;
     if (this.operations > this.limits.maxOperations) {
       this.fail(
         'maxOperations',

@@ -45,6 +45,7 @@ import { attemptEventSignal, streamDeltasSignal } from './messages';
 import { runStep, type NodeOutcome, type StepRunEnv } from './runNode';
 import { childFailure, executeChildRun, resolveSavedPipelineActivity } from './subPipeline';
 import { asRunFailure, stepErrorCode } from './failures';
+import { TaskWorkBudget } from './workBudget';
 
 /** Continue as new past this many history events: items cost few events, so this is reached often. */
 const DEFAULT_CONTINUE_AS_NEW_AFTER_EVENTS = 4_000;
@@ -244,15 +245,23 @@ async function mapItems(input: RunMapInput): Promise<RunMapResult> {
     if (details !== shown) setCurrentDetails((shown = details));
   };
 
+  const taskWork = new TaskWorkBudget();
+  /** An error the engine's own code threw while settling an item: the loop fails the map with it. */
+  let engineError: Error | undefined;
+  const failIfBroken = (): void => {
+    if (engineError) throw engineError;
+  };
   try {
     for (;;) {
+      failIfBroken();
       if (!draining && started > 0 && historyIsLong()) draining = true;
       while (
         !failure &&
         tooLarge === undefined &&
         !draining &&
         running < input.concurrency &&
-        started < input.items.length
+        started < input.items.length &&
+        !taskWork.spent()
       ) {
         const position = started++;
         const index = input.offset + position;
@@ -266,10 +275,21 @@ async function mapItems(input: RunMapInput): Promise<RunMapResult> {
               settle(index, { status: 'cancelled' });
             },
           )
+          // Nothing awaits `work`: a rejection would fail the workflow task on every retry.
+          .catch((err: unknown) => {
+            engineError ??= err instanceof Error ? err : new Error(String(err));
+            changes++;
+          })
           .finally(() => inFlight.delete(work));
         inFlight.add(work);
       }
       showProgress();
+      failIfBroken();
+      if (taskWork.spent() && started < input.items.length) {
+        // Enough inline work for one workflow task: the rest goes on in the next one.
+        await taskWork.yield();
+        continue;
+      }
       if (running === 0) break;
       const seen = changes;
       await condition(() => changes !== seen);

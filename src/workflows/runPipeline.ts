@@ -43,6 +43,7 @@ import { RunSlot } from './runSlot';
 import { isTerminal, RunState } from './runState';
 import { ExpressionScopeBuilder } from './scope';
 import { asRunFailure } from './failures';
+import { TaskWorkBudget } from './workBudget';
 
 const DEFAULT_MAX_PARALLELISM = 32;
 /** Continue as new past this many history events (Temporal warns at 10,240). */
@@ -227,12 +228,19 @@ async function interpret(input: RunPipelineInput): Promise<RunPipelineResult> {
    * recorded histories ran; but a chain of pure steps costs no promise and no wake-up per step.
    * A step skipped or failed by its verdict makes its dependents candidates in the same pass.
    */
+  const taskWork = new TaskWorkBudget();
+  const overWorkBudget = () => taskWork.spent();
   const settlePending = (): void => {
     for (;;) {
+      if (overWorkBudget()) return;
       const settledInline: Array<[PlanNode, NodeOutcome]> = [];
       const notYet: number[] = [];
       for (let i = ready.pop(); i !== undefined; i = ready.pop()) {
         if (failFastTriggered) break;
+        if (overWorkBudget()) {
+          notYet.push(i);
+          break;
+        }
         const node = plan.nodes[i]!;
         if (state.status(node.id) !== 'pending') continue;
         const verdict = readiness(node, state, scope);
@@ -337,6 +345,11 @@ async function interpret(input: RunPipelineInput): Promise<RunPipelineResult> {
         }
         settlePending();
         showProgress();
+        if (overWorkBudget()) {
+          // Enough inline work for one workflow task: the rest goes on in the next one.
+          await taskWork.yield();
+          continue;
+        }
         if (inFlight.size === 0) break;
         const seen = changes;
         await condition(() => changes !== seen);

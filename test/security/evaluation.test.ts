@@ -194,6 +194,33 @@ test('a condition past a limit fails its step (fail_fast cancels the rest)', asy
   expect(outcome.snapshot.nodes.slow!.status).toBe('cancelled');
 });
 
+test('many steps each just under the limit do not add up in one workflow task: the run yields with a timer and completes', async () => {
+  // Each transform scans a 100 KB string 70 times: ~1.75 million operations, under its own limit;
+  // 40 of them are 70 million, past what one workflow task may do (10 million).
+  const steps: unknown[] = [input('l', 'array'), input('s', 'string')];
+  for (let i = 0; i < 40; i++) {
+    steps.push({
+      id: `scan_${i}`,
+      action: 'transform',
+      params: { expression: "inputs.l.exists(x, inputs.s.lowerAscii() == 'y')" },
+    });
+  }
+  const outcome = await h.run(
+    { name: 'many-scans', steps },
+    { inputs: { l: range(70), s: 'x'.repeat(100_000) } },
+  );
+  expect(outcome.snapshot.status).toBe('completed');
+  for (let i = 0; i < 40; i++) expect(outcome.snapshot.nodes[`scan_${i}`]).toMatchObject({ output: false });
+  const events = (await outcome.handle.fetchHistory()).events ?? [];
+  const timers = events.filter((e) => e.timerStartedEventAttributes).length;
+  expect(timers).toBeGreaterThanOrEqual(5);
+  const tasks = await workflowTasks(outcome);
+  expect(tasks.failedOrTimedOut).toBe(0);
+  timings.push(
+    `40 steps × 1.75 M operations: ${timers} yields, longest workflow task ${tasks.longestMs.toFixed(0)} ms`,
+  );
+});
+
 /** Latency percentiles of `n` ordinary runs started together, ms. */
 async function ordinaryRuns(n: number, during: Promise<unknown> = Promise.resolve()) {
   const document = {
