@@ -32,6 +32,11 @@ export const EVALUATION_LIMITS = {
   maxValueBytes: 1024 * 1024,
   /** The most one step's rendered templates may weigh together, data passed through included. */
   maxRenderedBytes: MAX_CLAIM_CHECKED_INPUT_BYTES,
+  /**
+   * Operations of inline work (every evaluation's together) one workflow task may do before the
+   * workflow ends the task with a 1 ms timer and goes on in the next (see workflows/workBudget.ts).
+   */
+  operationsPerWorkflowTask: 10_000_000,
 } as const;
 
 /** The bounds a meter applies (tests use smaller ones). */

@@ -7,21 +7,21 @@
  * timed, and the count only resets at the workflow's own timers.
  */
 import { sleep } from '@temporalio/workflow';
-import { operationsSpent } from '../pipeline/evaluationMeter';
+import { EVALUATION_LIMITS, operationsSpent } from '../pipeline/evaluationMeter';
 
 /**
- * Operations one workflow task may spend. Measured in the workflow sandbox on a loaded 2-core
- * machine: 10 million operations took ~0.5 s. Runs recorded before never came near it, so their
- * histories replay unchanged.
+ * Operations one workflow task may spend (`EVALUATION_LIMITS.operationsPerWorkflowTask`). Measured
+ * in the workflow sandbox on a loaded 2-core machine: 10 million operations took ~0.5 s. Runs
+ * recorded before never came near it, so their histories replay unchanged.
  */
-export const INLINE_OPERATIONS_PER_TASK = 10_000_000;
+const OPERATIONS_PER_TASK = EVALUATION_LIMITS.operationsPerWorkflowTask;
 
 export class TaskWorkBudget {
   private baseline = operationsSpent();
 
   /** Whether the work since the last yield is past the budget: start no more inline work. */
   spent(): boolean {
-    return operationsSpent() - this.baseline > INLINE_OPERATIONS_PER_TASK;
+    return operationsSpent() - this.baseline > OPERATIONS_PER_TASK;
   }
 
   /** Ends the workflow task (a 1 ms timer), so the work goes on in a fresh one. */
