@@ -170,8 +170,8 @@ export interface StepScope {
 }
 
 /**
- * What expressions and templates can read. Treat a scope as immutable once it has been passed
- * in: its CEL conversion is memoised per scope object.
+ * What expressions and templates can read. Treat a scope, and the step views, params and inputs
+ * in it, as immutable once it has been passed in: their CEL conversions are memoised per object.
  */
 export interface ExpressionScope {
   steps: Record<string, StepScope | undefined>;
@@ -189,6 +189,21 @@ interface ConvertedScope {
   item?: unknown;
 }
 const converted = new WeakMap<ExpressionScope, ConvertedScope>();
+/**
+ * Conversions of the parts a scope is made of (a step's view, params, inputs), which outlive
+ * scopes: a run's inputs are converted once, not again after every step (with large inputs that
+ * would be work no evaluation limit counts, repeated for each step of a chain).
+ */
+const convertedParts = new WeakMap<object, unknown>();
+
+function convertPart(part: object, convert: () => unknown): unknown {
+  let value = convertedParts.get(part);
+  if (value === undefined) {
+    value = convert();
+    convertedParts.set(part, value);
+  }
+  return value;
+}
 
 /** Why `item` / `index` cannot be read here (a hand-written plan, or a scope without them). */
 export const onlyPerItem = (name: string): string =>
@@ -206,18 +221,22 @@ function celContext(scope: ExpressionScope, references: ExpressionReferences): R
     let value = memo.steps.get(stepId);
     if (value === undefined) {
       const state = Object.hasOwn(scope.steps, stepId) ? scope.steps[stepId] : undefined;
-      value = toCel({
-        status: state?.status ?? 'pending',
-        output: state?.output ?? null,
-        error: state?.error ?? null,
-        attempts: state?.attempts ?? 0,
-      });
+      const view = () =>
+        toCel({
+          status: state?.status ?? 'pending',
+          output: state?.output ?? null,
+          error: state?.error ?? null,
+          attempts: state?.attempts ?? 0,
+        });
+      value = state ? convertPart(state, view) : view();
       memo.steps.set(stepId, value);
     }
     steps[stepId] = value;
   }
-  memo.params ??= toCel(scope.params ?? {});
-  memo.inputs ??= toCel(scope.inputs ?? {});
+  const params = scope.params ?? {};
+  const inputs = scope.inputs ?? {};
+  memo.params ??= convertPart(params, () => toCel(params));
+  memo.inputs ??= convertPart(inputs, () => toCel(inputs));
   const context: Record<string, unknown> = { steps, params: memo.params, inputs: memo.inputs };
   for (const { name } of references.item) {
     if (name === 'item') {
