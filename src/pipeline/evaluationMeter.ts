@@ -139,16 +139,13 @@ export class EvaluationMeter {
     return this.operations;
   }
 
-  /** Before a CEL node is evaluated: throws the limit already passed, if any. */
-  enter(): void {
-    if (this.failure) throw this.failure;
-  }
-
   /**
    * A CEL node of kind `op` yielded `value`. `root`: it is the whole expression, whose value is
    * handed out, not scanned (`{{ inputs.doc }}` costs one operation, whatever the size of the doc).
    */
   yielded(op: string, value: unknown, root = false): void {
+    // Numbers and bools (most results) cost one operation and build nothing worth weighing.
+    if (typeof value !== 'object' && typeof value !== 'string') return this.spend(1);
     let cost = 1;
     if (!root && !PASSING_NODES.has(op)) {
       if (typeof value === 'string') cost += Math.floor(value.length / CHARS_PER_OPERATION);

@@ -88,8 +88,8 @@ function loadedCel(): LoadedCel {
 function meterEvaluation(env: Environment): MeterSlot {
   const slot: MeterSlot = { current: undefined };
   type Evaluator = {
-    run(ast: ASTNode, ctx: unknown): unknown;
-    tryEval(ast: ASTNode, ctx: unknown): unknown;
+    run: (this: Evaluator, ast: ASTNode, ctx: unknown) => unknown;
+    tryEval: (this: Evaluator, ast: ASTNode, ctx: unknown) => unknown;
   };
   let evaluator: Evaluator | undefined;
   const probe = env.parse('0');
@@ -112,12 +112,12 @@ function meterEvaluation(env: Environment): MeterSlot {
     if (failure) throw failure;
     return value;
   };
-  const run = evaluator.run.bind(evaluator);
-  evaluator.run = (ast, ctx) => {
+  const run = evaluator.run;
+  evaluator.run = function (this: Evaluator, ast, ctx) {
     const meter = slot.current;
-    if (meter === undefined) return run(ast, ctx);
-    meter.enter();
-    const value = run(ast, ctx);
+    if (meter === undefined) return run.call(this, ast, ctx);
+    if (meter.failure) throw meter.failure;
+    const value = run.call(this, ast, ctx);
     meter.yielded(ast.op, value);
     return value;
   };
