@@ -19,7 +19,8 @@
  *
  * The numbers were measured on a 2-core machine (Node 20): a CEL node costs 30–60 ns and
  * scanning a string (`lowerAscii`, a worst-case `contains`) up to 8 ns a character, so an
- * evaluation that spends its whole operation budget takes ~100 ms.
+ * evaluation that spends its whole operation budget takes ~0.1 s (up to ~0.5 s in a workflow
+ * task on a machine busy with other work).
  */
 import { EvaluationLimitError, type EvaluationLimitName } from './errors';
 import { formatBytes, MAX_CLAIM_CHECKED_INPUT_BYTES } from './limits';

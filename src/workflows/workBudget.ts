@@ -11,7 +11,7 @@ import { EVALUATION_LIMITS, operationsSpent } from '../pipeline/evaluationMeter'
 
 /**
  * Operations one workflow task may spend (`EVALUATION_LIMITS.operationsPerWorkflowTask`). Measured
- * in the workflow sandbox on a loaded 2-core machine: 10 million operations took ~0.5 s. Runs
+ * in the workflow sandbox on a loaded 2-core machine: a task that spent 10 million took 0.5–0.7 s. Runs
  * recorded before never came near it, so their histories replay unchanged.
  */
 const OPERATIONS_PER_TASK = EVALUATION_LIMITS.operationsPerWorkflowTask;
