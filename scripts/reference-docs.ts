@@ -18,9 +18,10 @@ import { BudgetConfig } from '../src/pipeline/definition';
 import { EXPRESSION_LIMITS, FORBIDDEN_MEMBERS } from '../src/pipeline/expressionRules';
 import { MAX_DOCUMENT_DEPTH } from '../src/pipeline/compiler';
 import { DURATION_LIMITS, formatDurationLimit } from '../src/pipeline/duration';
-import { MAX_STEPS } from '../src/pipeline/limits';
 import { MAX_RUN_VALUE_DEPTH, MAX_RUN_VALUE_NODES } from '../src/pipeline/valueShape';
 import { VALUE_LIMITS } from '../src/pipeline/values';
+import { formatBytes, MAX_STEPS } from '../src/pipeline/limits';
+import { CHARS_PER_OPERATION, EVALUATION_LIMITS } from '../src/pipeline/evaluationMeter';
 import { defaultRetryPolicy } from '../src/pipeline/planWire';
 
 const DOCS = path.join(__dirname, '..', 'docs');
@@ -183,6 +184,10 @@ export function expressionLimits(): string {
     `| comprehension macros (\`all\`, \`exists\`, \`exists_one\`, \`map\`, \`filter\`) and \`cel.bind\` | ${EXPRESSION_LIMITS.maxMacros} per expression |`,
     `| member names refused | ${[...FORBIDDEN_MEMBERS].map((m) => `\`${m}\``).join(', ')} |`,
     `| a value read or built (data, results) | ${VALUE_LIMITS.maxDepth} levels deep, ${VALUE_LIMITS.maxNodes.toLocaleString('en')} elements |`,
+    `| a value an expression builds or a template interpolates (strings by UTF-8 bytes, lists and maps by their members) | ${EVALUATION_LIMITS.maxValueBytes} bytes (${formatBytes(EVALUATION_LIMITS.maxValueBytes)}) |`,
+    `| work of one evaluation (1 per CEL node evaluated, plus 1 per ${CHARS_PER_OPERATION} characters of a string and per element of a list it reads or builds; one step's templates share it) | ${EVALUATION_LIMITS.maxOperations} operations |`,
+    `| one step's rendered templates together, data passed through included | ${EVALUATION_LIMITS.maxRenderedBytes} bytes (${formatBytes(EVALUATION_LIMITS.maxRenderedBytes)}) |`,
+    `| inline work in one workflow task, every evaluation together (then the run goes on in the next task, after a 1 ms timer) | ${EVALUATION_LIMITS.operationsPerWorkflowTask} operations |`,
   ].join('\n');
 }
 

@@ -109,6 +109,38 @@ export class MissingSecretError extends PipelineError {
   }
 }
 
+/** Which bound of `EVALUATION_LIMITS` an evaluation went past. */
+export type EvaluationLimitName = 'maxOperations' | 'maxValueBytes' | 'maxRenderedBytes';
+
+/**
+ * Evaluating an expression or rendering a template went past one of `EVALUATION_LIMITS`: it did
+ * too much work, built too large a value, or rendered too much. Never retried (the same
+ * definition and data would pass it again); a step fails with the code `EvaluationLimit`.
+ */
+export class EvaluationLimitError extends PipelineError {
+  static readonly CODE = 'evaluation_limit';
+  readonly code = 'evaluation_limit' as const;
+  /** The limit passed, e.g. `maxValueBytes`. */
+  readonly limit: EvaluationLimitName;
+  /** Its value (operations or bytes). */
+  readonly max: number;
+  /** Why, in words: `it builds a value larger than 1.0 MiB`. */
+  readonly reason: string;
+  /** The expression or template being evaluated, when known. */
+  readonly expression?: string;
+
+  constructor(limit: EvaluationLimitName, max: number, reason: string, expression?: string) {
+    super(
+      `${expression === undefined ? 'Evaluation' : `Expression ${JSON.stringify(truncate(expression, 200))}`} ` +
+        `went past the evaluation limit ${limit} (${max}): ${reason}`,
+    );
+    this.limit = limit;
+    this.max = max;
+    this.reason = reason;
+    if (expression !== undefined) this.expression = expression;
+  }
+}
+
 function truncate(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max)}…`;
 }

@@ -7,6 +7,7 @@ import type { ASTNode, Environment } from '@marcbachmann/cel-js';
 import type { PipelineIssueCode } from './plan';
 import { celChildren } from './celAst';
 import { celShared } from './celShared';
+import type { EvaluationMeter } from './evaluationMeter';
 import { COMPREHENSION_MACROS, SCOPE_VARIABLES } from './references';
 
 /** Structural limits applied to every expression. */
@@ -35,7 +36,16 @@ export function celEnvironment(): Environment {
   return loadedCel().env;
 }
 
-type LoadedCel = { env: Environment; known: { functions: Set<string>; methods: Set<string> } };
+/** Where evaluation finds the meter of the evaluation under way (one at a time: evaluation is synchronous). */
+export interface MeterSlot {
+  current: EvaluationMeter | undefined;
+}
+
+type LoadedCel = {
+  env: Environment;
+  known: { functions: Set<string>; methods: Set<string> };
+  meter: MeterSlot;
+};
 let cel: LoadedCel | undefined;
 
 /** The environment, built on first use; on a worker, once for every run (see `celShared`). */
@@ -66,9 +76,59 @@ function loadedCel(): LoadedCel {
   }
   // The library has no int(uint); its range check is in celOverflow.ts.
   env.registerFunction('int(uint): int', (v: { valueOf(): bigint }) => v.valueOf());
-  cel = { env, known: knownFunctions(env) };
+  cel = { env, known: knownFunctions(env), meter: meterEvaluation(env) };
   celShared.environment.set('environment', cel);
   return cel;
+}
+
+/**
+ * The slot the environment's evaluator reports every CEL node to (see evaluationMeter.ts). The
+ * library evaluates each sub-expression through its evaluator's `run(ast, ctx)`; the evaluator is
+ * private, but the root node of a program receives it, so a probe program hands it over once and
+ * its `run` is wrapped. With no meter in the slot, evaluation is as before.
+ */
+function meterEvaluation(env: Environment): MeterSlot {
+  const slot: MeterSlot = { current: undefined };
+  type Evaluator = {
+    run: (this: Evaluator, ast: ASTNode, ctx: unknown) => unknown;
+    tryEval: (this: Evaluator, ast: ASTNode, ctx: unknown) => unknown;
+  };
+  let evaluator: Evaluator | undefined;
+  const probe = env.parse('0');
+  Object.defineProperty(probe.ast, 'evaluate', {
+    value: (ev: Evaluator) => {
+      evaluator = ev;
+      return 0n;
+    },
+  });
+  probe({});
+  if (!evaluator || typeof evaluator.run !== 'function' || typeof evaluator.tryEval !== 'function') {
+    throw new Error('cannot meter CEL evaluation: the library no longer evaluates through run()');
+  }
+  // `exists`, `all`, `||` and `&&` evaluate through tryEval, which turns an error into a value and
+  // goes on: a limit must stop them at once, not be thrown again by every element left.
+  const tryEval = evaluator.tryEval.bind(evaluator);
+  evaluator.tryEval = (ast, ctx) => {
+    const value = tryEval(ast, ctx);
+    const failure = slot.current?.failure;
+    if (failure) throw failure;
+    return value;
+  };
+  const run = evaluator.run;
+  evaluator.run = function (this: Evaluator, ast, ctx) {
+    const meter = slot.current;
+    if (meter === undefined) return run.call(this, ast, ctx);
+    if (meter.failure) throw meter.failure;
+    const value = run.call(this, ast, ctx);
+    meter.yielded(ast.op, value);
+    return value;
+  };
+  return slot;
+}
+
+/** The slot evaluation reports to (see {@link meterEvaluation}). */
+export function meterSlot(): MeterSlot {
+  return loadedCel().meter;
 }
 
 const MIXED_ARITHMETIC: Record<'+' | '-' | '*' | '/', (a: number, b: number) => number> = {

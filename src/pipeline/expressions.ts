@@ -24,8 +24,15 @@
 import type { ParseResult } from '@marcbachmann/cel-js';
 import { celShared } from './celShared';
 import { guardOverflow } from './celOverflow';
-import { ExpressionError } from './errors';
-import { celEnvironment, EXPRESSION_LIMITS, structuralIssues, type ExpressionIssue } from './expressionRules';
+import { EvaluationLimitError, ExpressionError } from './errors';
+import { EvaluationMeter } from './evaluationMeter';
+import {
+  celEnvironment,
+  EXPRESSION_LIMITS,
+  meterSlot,
+  structuralIssues,
+  type ExpressionIssue,
+} from './expressionRules';
 import { collectReferences, type ExpressionReferences } from './references';
 import { fromCel, toCel } from './values';
 
@@ -165,8 +172,8 @@ export interface StepScope {
 }
 
 /**
- * What expressions and templates can read. Treat a scope as immutable once it has been passed
- * in: its CEL conversion is memoised per scope object.
+ * What expressions and templates can read. Treat a scope, and the step views, params and inputs
+ * in it, as immutable once it has been passed in: their CEL conversions are memoised per object.
  */
 export interface ExpressionScope {
   steps: Record<string, StepScope | undefined>;
@@ -184,6 +191,21 @@ interface ConvertedScope {
   item?: unknown;
 }
 const converted = new WeakMap<ExpressionScope, ConvertedScope>();
+/**
+ * Conversions of the parts a scope is made of (a step's view, params, inputs), which outlive
+ * scopes: a run's inputs are converted once, not again after every step (with large inputs that
+ * would be work no evaluation limit counts, repeated for each step of a chain).
+ */
+const convertedParts = new WeakMap<object, unknown>();
+
+function convertPart(part: object, convert: () => unknown): unknown {
+  let value = convertedParts.get(part);
+  if (value === undefined) {
+    value = convert();
+    convertedParts.set(part, value);
+  }
+  return value;
+}
 
 /** Why `item` / `index` cannot be read here (a hand-written plan, or a scope without them). */
 export const onlyPerItem = (name: string): string =>
@@ -201,18 +223,22 @@ function celContext(scope: ExpressionScope, references: ExpressionReferences): R
     let value = memo.steps.get(stepId);
     if (value === undefined) {
       const state = Object.hasOwn(scope.steps, stepId) ? scope.steps[stepId] : undefined;
-      value = toCel({
-        status: state?.status ?? 'pending',
-        output: state?.output ?? null,
-        error: state?.error ?? null,
-        attempts: state?.attempts ?? 0,
-      });
+      const view = () =>
+        toCel({
+          status: state?.status ?? 'pending',
+          output: state?.output ?? null,
+          error: state?.error ?? null,
+          attempts: state?.attempts ?? 0,
+        });
+      value = state ? convertPart(state, view) : view();
       memo.steps.set(stepId, value);
     }
     steps[stepId] = value;
   }
-  memo.params ??= toCel(scope.params ?? {});
-  memo.inputs ??= toCel(scope.inputs ?? {});
+  const params = scope.params ?? {};
+  const inputs = scope.inputs ?? {};
+  memo.params ??= convertPart(params, () => toCel(params));
+  memo.inputs ??= convertPart(inputs, () => toCel(inputs));
   const context: Record<string, unknown> = { steps, params: memo.params, inputs: memo.inputs };
   for (const { name } of references.item) {
     if (name === 'item') {
@@ -229,12 +255,19 @@ function celContext(scope: ExpressionScope, references: ExpressionReferences): R
 
 /**
  * Evaluates an expression against a scope and returns plain JSON (ints as numbers, maps as objects).
+ * Its work and what it builds are weighed against `EVALUATION_LIMITS` as it runs, by `meter`
+ * when given (a step's templates share one), else by a meter of its own.
  *
  * @throws ExpressionError when the expression fails its checks, evaluation fails (missing key,
  *   no such overload, division by zero…) or the result cannot be represented in JSON.
+ * @throws EvaluationLimitError when it goes past one of `EVALUATION_LIMITS`.
  * @example evaluateExpression('steps.a.output.n + 1', { steps: { a: { status: 'completed', output: { n: 1 } } }, params: {}, inputs: {} }) // 2
  */
-export function evaluateExpression(source: string, scope: ExpressionScope): unknown {
+export function evaluateExpression(
+  source: string,
+  scope: ExpressionScope,
+  meter: EvaluationMeter = new EvaluationMeter(),
+): unknown {
   const { check, program } = compiled(source, false);
   if (!check.ok || !program) {
     throw new ExpressionError(
@@ -242,12 +275,23 @@ export function evaluateExpression(source: string, scope: ExpressionScope): unkn
       check.ok ? 'not compiled' : check.issues.map((i) => i.message).join(' '),
     );
   }
+  const slot = meterSlot();
+  const outer = slot.current;
   let result: unknown;
   try {
+    slot.current = meter;
     result = program(celContext(scope, check.references));
+    // The library evaluates the root node itself, without reporting it to the meter.
+    meter.yielded(program.ast.op, result, true);
+    // A limit passed inside `exists` or `all` may have been taken as an element's error value.
+    if (meter.failure) throw meter.failure;
     return fromCel(result);
   } catch (error) {
+    const limit = meter.failure ?? (error instanceof EvaluationLimitError ? error : undefined);
+    if (limit) throw new EvaluationLimitError(limit.limit, limit.max, limit.reason, source);
     throw new ExpressionError(source, firstLine(error), { cause: error });
+  } finally {
+    slot.current = outer;
   }
 }
 
@@ -255,8 +299,8 @@ export function evaluateExpression(source: string, scope: ExpressionScope): unkn
  * Evaluates a condition; the result must be a bool.
  * @throws ExpressionError as {@link evaluateExpression}, and when the result is not a bool.
  */
-export function evaluateCondition(source: string, scope: ExpressionScope): boolean {
-  const result = evaluateExpression(source, scope);
+export function evaluateCondition(source: string, scope: ExpressionScope, meter?: EvaluationMeter): boolean {
+  const result = evaluateExpression(source, scope, meter);
   if (typeof result !== 'boolean') {
     throw new ExpressionError(
       source,

@@ -81,12 +81,15 @@ export {
   type ActionSpec,
 } from './actions';
 export {
+  EvaluationLimitError,
+  type EvaluationLimitName,
   ExpressionError,
   formatIssuePath,
   MissingSecretError,
   PipelineError,
   PipelineValidationError,
 } from './errors';
+export { EVALUATION_LIMITS, EvaluationMeter, type EvaluationLimits } from './evaluationMeter';
 export * from './searchAttributes';
 export * from './callbacks';
 export { ALL_PARAMS, changedParams, paramsReadBy, reusableSteps } from './resume';

@@ -15,7 +15,8 @@
  * resolves real references — data can never name a secret.
  */
 import { isTemplateParam, PARAM_ROLES } from './paramRoles';
-import { ExpressionError, MissingSecretError } from './errors';
+import { EvaluationLimitError, ExpressionError, MissingSecretError } from './errors';
+import { EvaluationMeter, utf8Bytes, weigh } from './evaluationMeter';
 import {
   checkExpression,
   evaluateExpression,
@@ -170,6 +171,11 @@ export function checkTemplate(text: string): TemplateCheck {
 export interface RenderOptions {
   /** Escape `{{` in data as `{{'{{'}}` (for params an activity passes through {@link resolveSecrets}). */
   escapeData?: boolean;
+  /**
+   * What the rendering may spend (`EVALUATION_LIMITS`), shared by every template of the value.
+   * @default a new meter for each call
+   */
+  meter?: EvaluationMeter;
 }
 
 const secretText = (name: string) => `{{ secrets.${name} }}`;
@@ -195,30 +201,54 @@ function interpolate(value: unknown): string {
 
 /**
  * Renders one string. A single `{{ expr }}` returns the expression's value with its type; mixed
- * text returns a string. `{{ secrets.NAME }}` stays as written.
+ * text returns a string. `{{ secrets.NAME }}` stays as written. What it renders is weighed
+ * against `EVALUATION_LIMITS` as it is built: interpolated text by its UTF-8 bytes.
  *
  * @throws ExpressionError when the template is malformed or an expression fails.
+ * @throws EvaluationLimitError when rendering goes past one of `EVALUATION_LIMITS`.
  */
 export function renderTemplate(text: string, scope: ExpressionScope, options: RenderOptions = {}): unknown {
   const result = parseTemplate(text);
   if (!result.ok) throw new ExpressionError(text, result.message);
   const { parts, single } = result.template;
+  const meter = options.meter ?? new EvaluationMeter();
   const data = (value: unknown) => (options.escapeData ? escapeStrings(value) : value);
-  if (single) {
-    const part = parts[0]!;
-    if (part.type === 'secret') return secretText(part.name);
-    if (part.type === 'expression') return data(evaluateExpression(part.source, scope));
-  }
-  let out = '';
-  for (const part of parts) {
-    if (part.type === 'text') out += part.text;
-    else if (part.type === 'secret') out += secretText(part.name);
-    else {
-      const text = interpolate(evaluateExpression(part.source, scope));
-      out += options.escapeData ? escapeText(text) : text;
+  try {
+    if (single) {
+      const part = parts[0]!;
+      if (part.type === 'secret') return secretText(part.name);
+      if (part.type === 'expression') {
+        const value = evaluateExpression(part.source, scope, meter);
+        meter.renderedValue(value);
+        return data(value);
+      }
     }
+    let out = '';
+    let bytes = 0;
+    const append = (piece: string) => {
+      bytes += utf8Bytes(piece, meter.limits.maxValueBytes - bytes);
+      meter.interpolated(bytes);
+      out += piece;
+    };
+    for (const part of parts) {
+      if (part.type === 'text') append(part.text);
+      else if (part.type === 'secret') append(secretText(part.name));
+      else {
+        const value = evaluateExpression(part.source, scope, meter);
+        // Weighed before it is turned into text: JSON of a large value is itself large.
+        meter.interpolated(bytes + weigh(value, meter.limits.maxValueBytes - bytes));
+        const piece = interpolate(value);
+        append(options.escapeData ? escapeText(piece) : piece);
+      }
+    }
+    meter.renderedValue(out);
+    return out;
+  } catch (error) {
+    if (error instanceof EvaluationLimitError && error.expression === undefined) {
+      throw new EvaluationLimitError(error.limit, error.max, error.reason, text);
+    }
+    throw error;
   }
-  return out;
 }
 
 /**
@@ -228,6 +258,7 @@ export function renderTemplate(text: string, scope: ExpressionScope, options: Re
  * @throws ExpressionError when a template is malformed or an expression fails.
  */
 export function renderValue(value: unknown, scope: ExpressionScope, options: RenderOptions = {}): unknown {
+  if (options.meter === undefined) options = { ...options, meter: new EvaluationMeter() };
   if (typeof value === 'string') return hasTemplate(value) ? renderTemplate(value, scope, options) : value;
   if (Array.isArray(value)) return value.map((item: unknown) => renderValue(item, scope, options));
   if (typeof value === 'object' && value !== null) {
@@ -254,13 +285,14 @@ export function renderActivityParams(
  * and activity params get data-borne `{{` escaped. This is what the interpreter should call.
  *
  * @throws ExpressionError when a template fails.
+ * @throws EvaluationLimitError when the step's templates go past one of `EVALUATION_LIMITS`.
  */
 export function renderNodeParams(
   node: Pick<PlanNode, 'kind' | 'execution' | 'params'>,
   scope: ExpressionScope,
 ): Record<string, unknown> {
   const roles = PARAM_ROLES[node.kind];
-  const options: RenderOptions = { escapeData: node.execution === 'activity' };
+  const options: RenderOptions = { escapeData: node.execution === 'activity', meter: new EvaluationMeter() };
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(node.params)) {
     setOwn(out, key, isTemplateParam(roles, key) ? renderValue(value, scope, options) : value);

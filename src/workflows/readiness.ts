@@ -11,6 +11,7 @@ import type { PlanNode } from '../pipeline/plan';
 import type { RunState } from './runState';
 import { isTerminal } from './runState';
 import type { ExpressionScopeBuilder } from './scope';
+import { stepErrorCode } from './failures';
 
 export type Readiness =
   | { kind: 'wait' }
@@ -41,7 +42,7 @@ export function readiness(node: PlanNode, state: RunState, scope: ExpressionScop
     } catch (err) {
       return {
         kind: 'fail',
-        code: 'ConditionError',
+        code: stepErrorCode(err, 'ConditionError'),
         message: `condition failed to evaluate: ${(err as Error).message}`,
       };
     }

@@ -44,13 +44,24 @@ import { mapProgressQuery } from './mapMessages';
 import { attemptEventSignal, streamDeltasSignal } from './messages';
 import { runStep, type NodeOutcome, type StepRunEnv } from './runNode';
 import { childFailure, executeChildRun, resolveSavedPipelineActivity } from './subPipeline';
+import { asRunFailure, stepErrorCode } from './failures';
+import { TaskWorkBudget } from './workBudget';
 
 /** Continue as new past this many history events: items cost few events, so this is reached often. */
 const DEFAULT_CONTINUE_AS_NEW_AFTER_EVENTS = 4_000;
 /** …or past this many bytes of history (the items' inputs and outputs are in it). */
 const CONTINUE_AS_NEW_AFTER_BYTES = 4 * 1024 * 1024;
 
+/** The map workflow; an error of the engine's own code fails it (see failures.ts), never its task. */
 export async function runMap(input: RunMapInput): Promise<RunMapResult> {
+  try {
+    return await mapItems(input);
+  } catch (err) {
+    throw asRunFailure(err, `map step '${input.stepId}'`);
+  }
+}
+
+async function mapItems(input: RunMapInput): Promise<RunMapResult> {
   const carried = input.carried;
   const results: unknown[] = carried ? carried.results : [];
   const errors: MapItemError[] = carried ? carried.errors : [];
@@ -135,7 +146,7 @@ export async function runMap(input: RunMapInput): Promise<RunMapResult> {
       return {
         status: 'failed',
         attempts: 1,
-        error: { code: 'TemplateError', message: (err as Error).message },
+        error: { code: stepErrorCode(err, 'TemplateError'), message: (err as Error).message },
       };
     }
     const checkedParams = resolveRunParams(childPlan!.params, params);
@@ -234,15 +245,23 @@ export async function runMap(input: RunMapInput): Promise<RunMapResult> {
     if (details !== shown) setCurrentDetails((shown = details));
   };
 
+  const taskWork = new TaskWorkBudget();
+  /** An error the engine's own code threw while settling an item: the loop fails the map with it. */
+  let engineError: Error | undefined;
+  const failIfBroken = (): void => {
+    if (engineError) throw engineError;
+  };
   try {
     for (;;) {
+      failIfBroken();
       if (!draining && started > 0 && historyIsLong()) draining = true;
       while (
         !failure &&
         tooLarge === undefined &&
         !draining &&
         running < input.concurrency &&
-        started < input.items.length
+        started < input.items.length &&
+        !taskWork.spent()
       ) {
         const position = started++;
         const index = input.offset + position;
@@ -256,10 +275,21 @@ export async function runMap(input: RunMapInput): Promise<RunMapResult> {
               settle(index, { status: 'cancelled' });
             },
           )
+          // Nothing awaits `work`: a rejection would fail the workflow task on every retry.
+          .catch((err: unknown) => {
+            engineError ??= err instanceof Error ? err : new Error(String(err));
+            changes++;
+          })
           .finally(() => inFlight.delete(work));
         inFlight.add(work);
       }
       showProgress();
+      failIfBroken();
+      if (taskWork.spent() && started < input.items.length) {
+        // Enough inline work for one workflow task: the rest goes on in the next one.
+        await taskWork.yield();
+        continue;
+      }
       if (running === 0) break;
       const seen = changes;
       await condition(() => changes !== seen);

@@ -39,6 +39,7 @@ import type { MapRun } from '../pipeline/mapItems';
 import type { EventWaits } from './eventWaits';
 import type { NodeError } from './messages';
 import type { ExpressionScopeBuilder } from './scope';
+import { stepErrorCode } from './failures';
 import { runMapNode } from './mapStep';
 import { runSubPipelineNode } from './subPipeline';
 
@@ -137,7 +138,7 @@ function renderParams(
       failed: {
         status: 'failed',
         attempts: 1,
-        error: { code: 'TemplateError', message: (err as Error).message },
+        error: { code: stepErrorCode(err, 'TemplateError'), message: (err as Error).message },
       },
     };
   }
@@ -148,7 +149,7 @@ function inlineFailure(err: unknown): NodeOutcome {
     status: 'failed',
     attempts: 1,
     error: {
-      code: err instanceof InlineNodeError ? err.code : 'ExpressionError',
+      code: err instanceof InlineNodeError ? err.code : stepErrorCode(err, 'ExpressionError'),
       message: (err as Error).message,
     },
   };

@@ -7,12 +7,14 @@ import {
   ApplicationFailure,
   CancellationScope,
   condition,
+  ContinueAsNew,
   continueAsNew,
   isCancellation,
   log,
   patched,
   setCurrentDetails,
   setHandler,
+  TemporalFailure,
   workflowInfo,
 } from '@temporalio/workflow';
 import { checkLlmBudget, formatUsd, mergeBudgets } from '../pipeline/budget';
@@ -41,6 +43,8 @@ import { ReadyQueue } from './readyQueue';
 import { RunSlot } from './runSlot';
 import { isTerminal, RunState } from './runState';
 import { ExpressionScopeBuilder } from './scope';
+import { asRunFailure } from './failures';
+import { TaskWorkBudget } from './workBudget';
 
 const DEFAULT_MAX_PARALLELISM = 32;
 /** Continue as new past this many history events (Temporal warns at 10,240). */
@@ -50,7 +54,19 @@ const CONTINUE_AS_NEW_AFTER_BYTES = 8 * 1024 * 1024;
 /** Marks runs that continue as new when their history is long (runs recorded before never did). */
 const CONTINUE_AS_NEW_PATCH = 'continue-as-new-when-history-is-long';
 
+/**
+ * The interpreter workflow. An error of the engine's own code fails the run with `EngineError`
+ * (see failures.ts) instead of failing its workflow task again and again.
+ */
 export async function runPipeline(input: RunPipelineInput): Promise<RunPipelineResult> {
+  try {
+    return await interpret(input);
+  } catch (err) {
+    throw asRunFailure(err, 'the run');
+  }
+}
+
+async function interpret(input: RunPipelineInput): Promise<RunPipelineResult> {
   // A schedule starts every run with the same input: its runs leave the trace id empty and each
   // takes its own from the first run id of its chain (a UUID is 32 hex digits without dashes).
   if (!input.traceId) input = { ...input, traceId: workflowInfo().firstExecutionRunId.replace(/-/g, '') };
@@ -107,6 +123,8 @@ export async function runPipeline(input: RunPipelineInput): Promise<RunPipelineR
   const inFlight = new Map<string, Promise<void>>();
   let failFastTriggered = false;
   let changes = 0;
+  /** An error the engine's own code threw while settling a step: the main loop fails the run with it. */
+  let engineError: Error | undefined;
   /**
    * The history is long: start no more activity or timer steps, let the ones in flight finish,
    * then continue as new with the run's state (pure steps still settle: they write no history).
@@ -176,16 +194,24 @@ export async function runPipeline(input: RunPipelineInput): Promise<RunPipelineR
     stepsStarted++;
     state.start(node);
     scope.invalidate(node.id);
+    const settle = (done: () => void) => {
+      inFlight.delete(node.id);
+      try {
+        done();
+      } catch (err) {
+        engineError ??= err instanceof Error ? err : new Error(String(err));
+        changes++;
+      }
+    };
+    // Nothing awaits `work`: an error thrown here would be an unhandled rejection, which fails
+    // the workflow task (and every retry of it). The main loop rethrows it instead.
     const work = runInNodesScope(node, budget).then(
-      (outcome) => {
-        inFlight.delete(node.id);
-        record(node, outcome);
-      },
-      (err: unknown) => {
-        inFlight.delete(node.id);
-        if (!isCancellation(err)) throw err;
-        record(node, { status: 'cancelled' });
-      },
+      (outcome) => settle(() => record(node, outcome)),
+      (err: unknown) =>
+        settle(() => {
+          if (!isCancellation(err)) throw err;
+          record(node, { status: 'cancelled' });
+        }),
     );
     inFlight.set(node.id, work);
   };
@@ -203,12 +229,19 @@ export async function runPipeline(input: RunPipelineInput): Promise<RunPipelineR
    * recorded histories ran; but a chain of pure steps costs no promise and no wake-up per step.
    * A step skipped or failed by its verdict makes its dependents candidates in the same pass.
    */
+  const taskWork = new TaskWorkBudget();
+  const overWorkBudget = () => taskWork.spent();
   const settlePending = (): void => {
     for (;;) {
+      if (overWorkBudget()) return;
       const settledInline: Array<[PlanNode, NodeOutcome]> = [];
       const notYet: number[] = [];
       for (let i = ready.pop(); i !== undefined; i = ready.pop()) {
         if (failFastTriggered) break;
+        if (overWorkBudget()) {
+          notYet.push(i);
+          break;
+        }
         const node = plan.nodes[i]!;
         if (state.status(node.id) !== 'pending') continue;
         const verdict = readiness(node, state, scope);
@@ -313,9 +346,15 @@ export async function runPipeline(input: RunPipelineInput): Promise<RunPipelineR
         }
         settlePending();
         showProgress();
+        if (overWorkBudget()) {
+          // Enough inline work for one workflow task: the rest goes on in the next one.
+          await taskWork.yield();
+          continue;
+        }
         if (inFlight.size === 0) break;
         const seen = changes;
         await condition(() => changes !== seen);
+        if (engineError !== undefined) throw engineError;
       }
       if (!draining || !plan.nodes.some((node) => state.status(node.id) === 'pending')) break;
       const next = continuationInput(input, plan, state, failures);
@@ -335,7 +374,15 @@ export async function runPipeline(input: RunPipelineInput): Promise<RunPipelineR
       }
     }
   } catch (err) {
-    if (!isCancellation(err)) throw err;
+    if (!isCancellation(err)) {
+      if (err instanceof TemporalFailure || err instanceof ContinueAsNew) throw err;
+      // The engine's own code broke: the run fails, says why, and gives its concurrency slot back.
+      const failure = asRunFailure(err, 'the run');
+      state.end('failed', collectOutputs(plan.nodes, state), { message: (failure as Error).message });
+      if (slot) await CancellationScope.nonCancellable(() => slot.release());
+      await sendRunCallback(input, state, runLog);
+      throw failure;
+    }
     // The run was cancelled: in-flight activities were asked to stop (they see it via heartbeats);
     // wait for them, then mark whatever did not finish as cancelled.
     await CancellationScope.nonCancellable(() => Promise.allSettled([...inFlight.values()]));
