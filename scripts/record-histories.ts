@@ -6,7 +6,7 @@
  * writes the run's full history in Temporal's JSON history format (the one `temporal workflow
  * show --output json` writes and `Worker.runReplayHistories` reads).
  *
- * Re-record only for a deliberate, drained breaking change (README, Development): a change that
+ * Re-record only for a deliberate, drained breaking change (docs/development.md, "Replay safety"): a change that
  * fails `test/integration/replay.test.ts` otherwise needs `patched()`. To add a new scenario
  * without touching the others, name the fixtures to write:
  * `npm run record-histories -- llm-retried-attempts` (every scenario still runs).

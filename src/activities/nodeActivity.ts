@@ -192,7 +192,7 @@ function checkResultSize(result: NodeActivityResult, maxBytes: number): void {
   if (size > maxBytes) {
     throw new NodeError(
       'OutputTooLarge',
-      `The node's output is ${formatBytes(size)} (${size} bytes); without a claim check a node's result may be at most ${formatBytes(maxBytes)} (${maxBytes} bytes). Configure a claim check on the worker and clients (README: "Payload encryption and large payloads") or return a reference (a URL or object key).`,
+      `The node's output is ${formatBytes(size)} (${size} bytes); without a claim check a node's result may be at most ${formatBytes(maxBytes)} (${maxBytes} bytes). Configure a claim check on the worker and clients (docs/payloads.md) or return a reference (a URL or object key).`,
     );
   }
 }

@@ -408,7 +408,7 @@ export function buildProgram(): Command {
 
   program
     .command('worker')
-    .description('run a worker configured from the environment (README: "Run a worker") until Ctrl-C')
+    .description('run a worker configured from the environment (docs/workers.md) until Ctrl-C')
     .action(async () => {
       await workerModule().runWorkerFromEnv();
     });

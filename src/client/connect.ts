@@ -79,7 +79,7 @@ export interface ConnectOptions {
   actions?: ReadonlyArray<ActionDefinition | string>;
   /**
    * Payload encryption and the claim check for large payloads; give the worker the same value.
-   * See README "Payload encryption and large payloads".
+   * See docs/payloads.md.
    * @default from env PIPELINE_ENCRYPTION_KEYS, PIPELINE_ENCRYPTION_KEY_ID, PIPELINE_CLAIM_CHECK_DIR,
    * PIPELINE_CLAIM_CHECK_THRESHOLD_BYTES; off when they are unset
    */

@@ -416,7 +416,7 @@ export function inputSizeIssues(input: RunPipelineInput, maxBytes: number): Pipe
     { path: ['steps'], what: 'The pipeline plan', size: jsonBytes(input.plan) },
   ].sort((a, b) => b.size - a.size);
   const hint =
-    'Pass a reference (a URL or object key) instead, or configure a claim check (README: "Payload encryption and large payloads").';
+    'Pass a reference (a URL or object key) instead, or configure a claim check (docs/payloads.md).';
   const oversize = parts.filter((p) => p.size > maxBytes);
   if (oversize.length > 0) {
     return oversize.map((p) => ({

@@ -2,7 +2,7 @@
  * Replay safety (issue 6 item 4): the histories of representative runs, recorded by
  * `npm run record-histories` into `test/fixtures/histories/`, must replay against the current
  * workflow code. A failure here means runs in flight would break on deploy: guard the change with
- * `patched()` instead of re-recording (README, Development).
+ * `patched()` instead of re-recording (docs/development.md, "Replay safety").
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';

@@ -1,5 +1,5 @@
 /**
- * The README's builder snippet, compiled by `npm run typecheck` so the documentation cannot drift
+ * The builder snippet of docs/builder.md, compiled by `npm run typecheck` so the documentation cannot drift
  * from the API (never run).
  */
 import { connect, NotFoundError, Pipeline, template } from '../../src';

@@ -1,5 +1,5 @@
 /**
- * The README's "Payload encryption and large payloads" snippets, compiled by `npm run typecheck`
+ * The "Payload encryption and large payloads" snippets of docs/payloads.md, compiled by `npm run typecheck`
  * so the documentation cannot drift from the API (never run). The S3 sketch is shown with a
  * stand-in for the AWS SDK, which is not a dependency.
  */

@@ -1,5 +1,5 @@
 /**
- * The README's "Stream a run" snippets, compiled by `npm run typecheck` so the documentation cannot
+ * The "Stream a run" snippets of docs/streaming.md, compiled by `npm run typecheck` so the documentation cannot
  * drift from the API (never run).
  */
 import { connect, Pipeline, sseResponse, type RunStreamChunk } from '../../src';
