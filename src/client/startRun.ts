@@ -28,7 +28,7 @@ import {
   type RunBudgetOptions,
 } from '../pipeline';
 import { hasClaimCheck } from '../codec/payloadOptions';
-import { runDetails, versionLabel } from './webUi';
+import { runDetails, userValuesFirst, versionLabel } from './webUi';
 import { activeTraceId, withRunTrace } from '../tracing';
 import { KIND_DEFAULTS } from '../pipeline/catalog';
 import { packPlan } from '../pipeline/planWire';
@@ -471,7 +471,7 @@ export function runStartFields(
   ];
   return {
     taskQueue: options.taskQueue ?? 'pipelines',
-    args: [input] as [RunPipelineInput],
+    args: [userValuesFirst(input)] as [RunPipelineInput],
     staticSummary: `${plan.name} · ${versionLabel(options.pipelineVersion, plan.definitionHash)}`,
     staticDetails: runDetails(input, options.pipelineVersion),
     ...(options.timeout !== undefined && { workflowExecutionTimeout: options.timeout }),

@@ -74,9 +74,19 @@ export function runDetails(input: RunPipelineInput, pipelineVersion: string | un
     '',
     jsonBlock(input.params),
     '',
-    `${plan.nodes.length} steps; the compiled plan is the \`plan\` field of the Input below.`,
+    `${plan.nodes.length} steps; the compiled plan is the \`plan\` field of the workflow's Input.`,
   ];
   return lines.join('\n');
+}
+
+/**
+ * The run's input with the user's `inputs` and `params` as its first keys, so the run page's Input
+ * opens on them rather than on the compiled plan. The same object (JSON keeps key order; the
+ * workflow reads fields by name): the argument shape, and so replay, is unchanged.
+ */
+export function userValuesFirst(input: RunPipelineInput): RunPipelineInput {
+  const { inputs, params, ...rest } = input;
+  return { inputs, params, ...rest };
 }
 
 /** A registry entity's static summary: what it is, in the list and on its page. */

@@ -83,6 +83,13 @@ test('an unsaved run: summary `<name> · unsaved · <hash>`, details with its in
   expect(details.slice(paramsAt)).toContain('"tone": "calm"');
 
   expect(await currentDetails(run.taskId)).toBe('100% · 5 of 7 done · 2 skipped');
+
+  // The recorded input (the run page's Input) opens on the user's values, then the plan.
+  const history = await client.temporal.workflow.getHandle(run.taskId).fetchHistory();
+  const payload = history.events![0].workflowExecutionStartedEventAttributes!.input!.payloads![0];
+  const recorded = JSON.parse(Buffer.from(payload.data!).toString('utf8')) as Record<string, unknown>;
+  expect(Object.keys(recorded).slice(0, 3)).toEqual(['inputs', 'params', 'plan']);
+  expect(recorded.inputs).toEqual({ ticket: 'Checkout is down ```for everyone```' });
 });
 
 test('a failed step is counted in the current details', async () => {
