@@ -86,7 +86,7 @@ test('an unsaved run: summary `<name> · unsaved · <hash>`, details with its in
 
   // The recorded input (the run page's Input) opens on the user's values, then the plan.
   const history = await client.temporal.workflow.getHandle(run.taskId).fetchHistory();
-  const payload = history.events![0].workflowExecutionStartedEventAttributes!.input!.payloads![0];
+  const payload = history.events![0]!.workflowExecutionStartedEventAttributes!.input!.payloads![0]!;
   const recorded = JSON.parse(Buffer.from(payload.data!).toString('utf8')) as Record<string, unknown>;
   expect(Object.keys(recorded).slice(0, 3)).toEqual(['inputs', 'params', 'plan']);
   expect(recorded.inputs).toEqual({ ticket: 'Checkout is down ```for everyone```' });
