@@ -100,6 +100,7 @@ export function registryDetails(name: string): string {
     `**Saved pipeline ${inlineCode(name)}**: the entity workflow that keeps its versions and which one is deployed.`,
     '',
     'It stays Running while the pipeline exists (it waits for saves, deploys and deletes) and is not a run.',
+    '',
     `Runs of this pipeline: ${inlineCode(`${RUNS_QUERY} AND PipelineName = ${JSON.stringify(name)}`)}.`,
   ].join('\n');
 }
