@@ -27,6 +27,7 @@ import { createServer } from 'node:net';
 import { DefaultLogger, NativeConnection, Runtime, type LogLevel } from '@temporalio/worker';
 import { connect, type PipelinesClient } from '../../src';
 import type { ActivitiesConfig } from '../../src/activities';
+import { runsListUrl, runUrl } from '../../src/client/webUi';
 import { freePort, startLocalServer, type LocalServer } from '../../src/dev/localServer';
 import { createPipelineWorker } from '../../src/worker';
 import { startFakeOpenAI, type FakeOpenAI, type FakeOpenAIOptions } from '../../test/support/fakeOpenAI';
@@ -117,7 +118,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       address = server.address;
       namespace = server.namespace;
       log(
-        `Temporal: local dev server on ${address}, Web UI ${server.uiUrl}` +
+        `Temporal: local dev server on ${address}, Web UI (pipeline runs) ${server.uiUrl && runsListUrl(server.uiUrl, namespace)}` +
           (defaultPorts ? '' : ` (port ${LOCAL_PORT} is taken, so on free ports)`),
       );
     }
@@ -186,7 +187,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       address,
       taskQueue,
       uiUrl,
-      runUrl: (taskId) => uiUrl && `${uiUrl}/namespaces/${namespace}/workflows/${encodeURIComponent(taskId)}`,
+      runUrl: (taskId) => uiUrl && runUrl(uiUrl, namespace, taskId),
       modelName: (preferred) => env.OPENAI_MODEL ?? preferred,
       pipelineName: (base) => (privateQueueOnSharedServer ? `${base}_${queueSuffix}` : base),
       close: closeAll,

@@ -9,6 +9,7 @@ import { existsSync, statSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { connect, type PipelinesClient } from '../client/connect';
 import { NotFoundError, PipelineError, PipelineValidationError } from '../client/errors';
+import { runsListUrl } from '../client/webUi';
 import { actionsByName, type ActionSpec } from '../pipeline/actions';
 import { compile } from '../pipeline/compiler';
 import { startLocalServer } from '../dev/localServer';
@@ -425,7 +426,9 @@ export function buildProgram(): Command {
         uiPort: optionalInt(options.uiPort, '--ui-port'),
         dbFilename: options.db,
       });
-      process.stdout.write(`Temporal ${server.address}, Web UI ${server.uiUrl}\n`);
+      process.stdout.write(
+        `Temporal ${server.address}, Web UI ${server.uiUrl && runsListUrl(server.uiUrl, server.namespace)}\n`,
+      );
       // Local development calls local services: loopback is allowed here, and only here, by default.
       const egressAllow = ['loopback', process.env.PIPELINE_EGRESS_ALLOW].filter(Boolean).join(',');
       process.stdout.write(`Egress: PIPELINE_EGRESS_ALLOW=${egressAllow} (tpipe dev allows loopback)\n`);

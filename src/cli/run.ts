@@ -8,6 +8,7 @@ import { SingleBar } from 'cli-progress';
 import type { PipelinesClient } from '../client/connect';
 import type { RunHandle } from '../client/runHandle';
 import type { StartRunOptions } from '../client/startRun';
+import { runUrl } from '../client/webUi';
 import { compileOrThrow, type CompileOptions } from '../pipeline/compiler';
 import type { ParamType } from '../pipeline/definition';
 import type { ExecutionPlan } from '../pipeline/plan';
@@ -90,9 +91,7 @@ export async function runCommand(
   const run = saved
     ? await client.startSaved(saved.name, { ...startOptions, version: saved.version })
     : await client.start(document, startOptions);
-  const link = options.uiUrl
-    ? `${options.uiUrl}/namespaces/${client.namespace}/workflows/${encodeURIComponent(run.taskId)}`
-    : undefined;
+  const link = options.uiUrl ? runUrl(options.uiUrl, client.namespace, run.taskId) : undefined;
   if (!options.wait && !options.stream) {
     if (options.json) printJson({ taskId: run.taskId, runId: run.runId, traceId: run.traceId, link });
     else {

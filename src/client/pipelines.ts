@@ -19,6 +19,7 @@ import {
   type SaveResult,
 } from '../workflows/registryMessages';
 import { AlreadyExistsError, NotFoundError, translateError } from './errors';
+import { registryDetails, registrySummary } from './webUi';
 
 export type { PipelineVersion, RegistryState, SaveResult };
 
@@ -118,7 +119,8 @@ export class PipelineRegistry {
           taskQueue: this.taskQueue,
           workflowIdConflictPolicy: 'USE_EXISTING',
           args: [initial],
-          staticSummary: `pipeline registry · ${options.name}`,
+          staticSummary: registrySummary(options.name),
+          staticDetails: registryDetails(options.name),
         }),
       });
     } catch (err) {
@@ -214,7 +216,8 @@ export class PipelineRegistry {
         taskQueue: this.taskQueue,
         workflowIdConflictPolicy: 'FAIL',
         args: [{ ...state, name: to, updatedAt: new Date().toISOString() }],
-        staticSummary: `pipeline registry · ${to}`,
+        staticSummary: registrySummary(to),
+        staticDetails: registryDetails(to),
       });
       await this.temporal.workflow
         .getHandle(registryWorkflowId(from))

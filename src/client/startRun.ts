@@ -28,6 +28,7 @@ import {
   type RunBudgetOptions,
 } from '../pipeline';
 import { hasClaimCheck } from '../codec/payloadOptions';
+import { runDetails, userValuesFirst, versionLabel } from './webUi';
 import { activeTraceId, withRunTrace } from '../tracing';
 import { KIND_DEFAULTS } from '../pipeline/catalog';
 import { packPlan } from '../pipeline/planWire';
@@ -459,6 +460,7 @@ export function runStartFields(
   memo: Record<string, unknown> = {},
 ) {
   const { plan } = input;
+  // The search attribute keeps a bare hash (an exact Keyword to query by); the summary says `unsaved · <hash>`.
   const version = options.pipelineVersion ?? plan.definitionHash.slice(0, 12);
   // A fairness key also tags the run, so runs can be listed by tenant.
   const tags = [
@@ -469,8 +471,9 @@ export function runStartFields(
   ];
   return {
     taskQueue: options.taskQueue ?? 'pipelines',
-    args: [input] as [RunPipelineInput],
-    staticSummary: `${plan.name} · ${version}`,
+    args: [userValuesFirst(input)] as [RunPipelineInput],
+    staticSummary: `${plan.name} · ${versionLabel(options.pipelineVersion, plan.definitionHash)}`,
+    staticDetails: runDetails(input, options.pipelineVersion),
     ...(options.timeout !== undefined && { workflowExecutionTimeout: options.timeout }),
     ...(hasTaskPriority(options) && { priority: taskPriority(options) }),
     memo: { ...runMemo(input), ...memo },

@@ -321,8 +321,12 @@ async function interpret(input: RunPipelineInput): Promise<RunPipelineResult> {
     const list = (ids: string[]) =>
       ids.slice(0, 5).join(', ') + (ids.length > 5 ? ` and ${ids.length - 5} more` : '');
     const snap = state.snapshot;
+    const settled = state.settled;
     const details =
-      `${snap.progress}% · ${snap.completedSteps} of ${snap.totalSteps} steps completed` +
+      `${snap.progress}% · ${settled.completed} of ${snap.totalSteps} done` +
+      (settled.skipped > 0 ? ` · ${settled.skipped} skipped` : '') +
+      (settled.failed > 0 ? ` · ${settled.failed} failed` : '') +
+      (settled.cancelled > 0 ? ` · ${settled.cancelled} cancelled` : '') +
       (running.length > 0 ? ` · running: ${list(running)}` : '') +
       (waiting.length > 0 ? ` · waiting for an event: ${list(waiting)}` : '');
     if (details !== shownProgress) setCurrentDetails((shownProgress = details));

@@ -48,6 +48,8 @@ export class RunState {
 
   private readonly terminalIds = new Set<string>();
   private readonly completedIds = new Set<string>();
+  private readonly skippedIds = new Set<string>();
+  private readonly failedIds = new Set<string>();
 
   /** The run's budget was used up and the log said so. */
   private budgetReachedLogged = false;
@@ -422,8 +424,20 @@ export class RunState {
     this.terminalIds.add(id);
     if (status === 'completed') this.completedIds.add(id);
     else this.completedIds.delete(id);
+    if (status === 'skipped') this.skippedIds.add(id);
+    else this.skippedIds.delete(id);
+    if (status === 'failed') this.failedIds.add(id);
+    else this.failedIds.delete(id);
     this.snapshot.completedSteps = this.completedIds.size;
     this.snapshot.progress = Math.floor((100 * this.terminalIds.size) / this.snapshot.totalSteps);
+  }
+
+  /** Settled steps by outcome (kept incrementally, like the snapshot's counts). */
+  get settled(): { completed: number; skipped: number; failed: number; cancelled: number } {
+    const completed = this.completedIds.size;
+    const skipped = this.skippedIds.size;
+    const failed = this.failedIds.size;
+    return { completed, skipped, failed, cancelled: this.terminalIds.size - completed - skipped - failed };
   }
 
   /** The `seq` of the newest log record. */

@@ -1,8 +1,10 @@
 /**
  * The Temporal Web UI (issue 7 item 3), in a real browser: Debian's Chromium driven headless by
  * playwright-core, against a local server's own Web UI. A finished run is found by its search
- * attributes; its page shows the static summary `<pipeline> · <version>` and each node activity
- * as `<step id> · <kind>`; a running run shows its progress in "Current Details". Slow (a server
+ * attributes; its page shows the static summary `<pipeline> · unsaved · <hash>`, its inputs in the
+ * static details, and each node activity as `<step id> · <kind>`; a running run shows its progress
+ * in "Current Details"; the runs-only list the CLI links to leaves out a saved pipeline's Running
+ * registry entity. Slow (a server
  * with its UI, a browser), so it lives with the chaos tests. Needs `chromium` (`.ci/run` installs it).
  */
 import { randomBytes } from 'node:crypto';
@@ -11,9 +13,12 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { z } from 'zod';
+import { PipelineRegistry } from '../../src/client/pipelines';
 import { startPipelineRun } from '../../src/client/startRun';
+import { runsListUrl } from '../../src/client/webUi';
 import { startLocalServer, type LocalServer } from '../../src/dev/localServer';
 import { defineAction } from '../../src/pipeline';
+import { registryWorkflowId } from '../../src/workflows/registryMessages';
 import { createPipelineWorker } from '../../src/worker';
 import { prepareChaosScratch, type ChaosScratch } from './support/chaosEnv';
 
@@ -89,10 +94,11 @@ test('a run is found in the Web UI by its search attributes, with its summary, n
       taskQueue,
       tags: [tag],
       actions: { echo },
+      inputs: { note: 'shown first' },
     });
     await finished.result();
-    const version = (await (await finished.describe()).staticSummary())?.split(' · ')[1];
-    expect(version).toMatch(/^[0-9a-f]{12}$/);
+    const version = (await (await finished.describe()).staticSummary())?.split(' · ').slice(1).join(' · ');
+    expect(version).toMatch(/^unsaved · [0-9a-f]{12}$/);
 
     // The list, filtered by the engine's search attributes.
     const query = encodeURIComponent(`PipelineName = "web_ui_check" AND PipelineTags = "${tag}"`);
@@ -109,6 +115,7 @@ test('a run is found in the Web UI by its search attributes, with its summary, n
     await page.getByText('pause · delay').first().waitFor();
     await page.getByText('User Metadata').first().click();
     await frameText(page, `web_ui_check · ${version}`);
+    await frameText(page, '"note": "shown first"');
 
     // A run waiting in its delay: "Current Details" shows its progress and what runs.
     const waiting = await startPipelineRun(client, document('60s'), {
@@ -121,7 +128,21 @@ test('a run is found in the Web UI by its search attributes, with its summary, n
       `${server.uiUrl}/namespaces/${server.namespace}/workflows/${waiting.workflowId}/${runId}/user-metadata`,
     );
     const details = await frameText(page, 'running: pause');
-    expect(details).toMatch(/33% · 1 of 3 steps completed · running: pause/);
+    expect(details).toMatch(/33% · 1 of 3 done · running: pause/);
+
+    // The runs-only list (the link `tpipe dev` and the examples print): the saved pipeline's
+    // registry entity is Running too, but only the run is listed.
+    const saved = `web_ui_saved_${tag.slice(3)}`;
+    await new PipelineRegistry(client, taskQueue, { echo }).save({ name: saved, definition: document('1s') });
+    await page.goto(`${server.uiUrl}/namespaces/${server.namespace}/workflows`);
+    await page
+      .getByRole('link', { name: registryWorkflowId(saved) })
+      .first()
+      .waitFor({ timeout: 20_000 });
+    await page.goto(runsListUrl(server.uiUrl!, server.namespace));
+    await page.getByRole('link', { name: waiting.workflowId }).first().waitFor({ timeout: 20_000 });
+    expect(await page.getByRole('link', { name: registryWorkflowId(saved) }).count()).toBe(0);
+    expect(await page.getByRole('link', { name: finished.workflowId }).count()).toBe(1);
     await waiting.terminate('web UI check done');
   });
 }, 300_000);
