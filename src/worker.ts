@@ -206,8 +206,10 @@ export async function createPipelineWorker(options: PipelineWorkerOptions): Prom
   };
   const namespace = options.namespace ?? 'default';
   if (options.registerSearchAttributes !== false) {
-    const added = await ensureSearchAttributes(options.connection, namespace);
+    const { added, unchecked } = await ensureSearchAttributes(options.connection, namespace);
     if (added.length > 0) Runtime.instance().logger.info('search attributes added', { namespace, added });
+    if (unchecked)
+      Runtime.instance().logger.warn(`search attributes not checked: ${unchecked}`, { namespace });
   }
   const tracing = options.tracing ? workerTracing(options.tracing) : undefined;
   const encodeFailures = options.payloads?.encryption !== undefined;

@@ -50,35 +50,55 @@ export async function missingSearchAttributes(
     .map(({ name, type }) => ({ name, type }));
 }
 
+/** What `ensureSearchAttributes` did. */
+export interface EnsuredSearchAttributes {
+  /** The names it added (empty when all were there). */
+  added: string[];
+  /**
+   * Set when the server refused even to list them (e.g. an API key without operator rights): they
+   * could not be checked, so the worker starts anyway; a run start then fails with
+   * `SearchAttributesMissingError` if one is missing. Says why.
+   */
+  unchecked?: string;
+}
+
+/** The gRPC refusal `err` is (`PERMISSION_DENIED: …`), or undefined for other errors. */
+function refusal(err: unknown): string | undefined {
+  if (!isGrpcServiceError(err)) return undefined;
+  const name = REFUSED[err.code];
+  return name === undefined ? undefined : `${name}: ${err.details || err.message}`;
+}
+
 /**
  * Adds the engine's search attributes that `namespace` lacks; does nothing when all are there.
- * @returns the names it added.
- * @throws SearchAttributesMissingError when some are missing and the server refuses to list or
- * add them (PERMISSION_DENIED, UNIMPLEMENTED as on Temporal Cloud, UNAUTHENTICATED); other
- * errors are thrown as they come.
+ * @throws SearchAttributesMissingError when some are missing and the server refuses to add them
+ * (PERMISSION_DENIED, UNIMPLEMENTED as on Temporal Cloud, UNAUTHENTICATED); other errors are
+ * thrown as they come.
  */
 export async function ensureSearchAttributes(
   connection: OperatorConnection,
   namespace: string,
-): Promise<string[]> {
-  let missing: SearchAttribute[] = Object.values(SEARCH_ATTRIBUTES).map(({ name, type }) => ({ name, type }));
+): Promise<EnsuredSearchAttributes> {
+  let missing: SearchAttribute[];
   try {
     missing = await missingSearchAttributes(connection, namespace);
-    if (missing.length === 0) return [];
+  } catch (err) {
+    const refused = refusal(err);
+    if (refused === undefined) throw err;
+    return { added: [], unchecked: `listing the search attributes was refused (${refused})` };
+  }
+  if (missing.length === 0) return { added: [] };
+  try {
     await connection.operatorService.addSearchAttributes({
       namespace,
       searchAttributes: Object.fromEntries(missing.map((a) => [a.name, indexedType(a.name)])),
     });
   } catch (err) {
-    if (!isGrpcServiceError(err)) throw err;
-    const refused = REFUSED[err.code];
+    const refused = refusal(err);
     if (refused === undefined) throw err;
-    throw new SearchAttributesMissingError(
-      namespace,
-      missing,
-      `this worker may not add them (${refused}: ${err.details || err.message})`,
-      { cause: err },
-    );
+    throw new SearchAttributesMissingError(namespace, missing, `this worker may not add them (${refused})`, {
+      cause: err,
+    });
   }
-  return missing.map((a) => a.name);
+  return { added: missing.map((a) => a.name) };
 }

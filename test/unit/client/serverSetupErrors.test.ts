@@ -64,18 +64,28 @@ test('a server without the operator call (UNIMPLEMENTED, as Temporal Cloud) give
 
 test('adds only what is missing, with the indexed types; nothing when all are there', async () => {
   const some = operator({ PipelineName: 2, PipelineVersion: 2 }, () => Promise.resolve({}));
-  expect(await ensureSearchAttributes(some.connection, 'default')).toEqual([
-    'PipelineTags',
-    'PipelinePriority',
-  ]);
+  expect(await ensureSearchAttributes(some.connection, 'default')).toEqual({
+    added: ['PipelineTags', 'PipelinePriority'],
+  });
   expect(some.added).toEqual([
     { namespace: 'default', searchAttributes: { PipelineTags: 7, PipelinePriority: 3 } },
   ]);
   const all = operator({ PipelineName: 2, PipelineVersion: 2, PipelineTags: 7, PipelinePriority: 3 }, () =>
     Promise.reject(new Error('not called')),
   );
-  expect(await ensureSearchAttributes(all.connection, 'default')).toEqual([]);
+  expect(await ensureSearchAttributes(all.connection, 'default')).toEqual({ added: [] });
   expect(all.added).toEqual([]);
+});
+
+test('a refused listing is not a refusal to start: the attributes are reported unchecked', async () => {
+  const operatorService = {
+    listSearchAttributes: () => Promise.reject(grpcError(7, 'Request unauthorized.')),
+    addSearchAttributes: () => Promise.reject(new Error('not called')),
+  } as unknown as OperatorService;
+  expect(await ensureSearchAttributes({ operatorService }, 'default')).toEqual({
+    added: [],
+    unchecked: 'listing the search attributes was refused (PERMISSION_DENIED: Request unauthorized.)',
+  });
 });
 
 test('other failures pass through unchanged', async () => {
@@ -112,7 +122,9 @@ describe('run inputs', () => {
     expect(() => prepareRun({ steps: [{ id: 'x', action: 'nope' }] })).toThrow(
       /^Invalid pipeline definition/,
     );
-    expect(() => prepareRun(document, { inputs: { count: 1 }, priority: 9 as never })).toThrow(/^Invalid run options/);
+    expect(() => prepareRun(document, { inputs: { count: 1 }, priority: 9 as never })).toThrow(
+      /^Invalid run options/,
+    );
     expect(() => prepareRun(document, { inputs: { count: 1, extra: 2 }, params: { p: 1 } })).toThrow(
       /^Invalid inputs/,
     );
