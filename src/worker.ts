@@ -204,6 +204,10 @@ export async function createPipelineWorker(options: PipelineWorkerOptions): Prom
     maxOutputBytes:
       options.activities?.maxOutputBytes ?? (options.payloads?.claimCheck ? Infinity : undefined),
   };
+  const tracing = options.tracing ? workerTracing(options.tracing) : undefined;
+  const encodeFailures = options.payloads?.encryption !== undefined;
+  if (options.workflowBundle && encodeFailures) checkBundleEncodesFailures(options.workflowBundle);
+  // Configuration errors first; then the namespace's search attributes, before any bundling.
   const namespace = options.namespace ?? 'default';
   if (options.registerSearchAttributes !== false) {
     const { added, unchecked } = await ensureSearchAttributes(options.connection, namespace);
@@ -211,9 +215,6 @@ export async function createPipelineWorker(options: PipelineWorkerOptions): Prom
     if (unchecked)
       Runtime.instance().logger.warn(`search attributes not checked: ${unchecked}`, { namespace });
   }
-  const tracing = options.tracing ? workerTracing(options.tracing) : undefined;
-  const encodeFailures = options.payloads?.encryption !== undefined;
-  if (options.workflowBundle && encodeFailures) checkBundleEncodesFailures(options.workflowBundle);
   const workflowBundle =
     options.workflowBundle ??
     (tracing
