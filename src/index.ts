@@ -142,15 +142,18 @@ export { DeliveryLog, type DeliveryLogOptions } from './client/deliveryLog';
 export {
   AlreadyExistsError,
   BudgetExceededError,
+  ConnectionError,
   EventRejectedError,
   InternalServerError,
   NotFoundError,
   PipelineRunFailedError,
   PollTimeoutError,
   RateLimitError,
+  SearchAttributesMissingError,
   TimeoutError,
   translateError,
 } from './client/errors';
+export { ensureSearchAttributes } from './client/searchAttributes';
 export {
   CodecConfigError,
   ClaimCheckCodec,

@@ -35,6 +35,8 @@ import {
   type PayloadOptions,
 } from './codec/payloadOptions';
 import type { ActionDefinition } from './pipeline';
+import { PipelineError, unreachable } from './client/errors';
+import { ensureSearchAttributes } from './client/searchAttributes';
 
 const jsonRecord = <T extends z.ZodType>(value: T) =>
   z
@@ -116,6 +118,14 @@ export interface PipelineWorkerOptions {
    * @default off
    */
   tracing?: TracingOptions;
+  /**
+   * Add the search attributes runs carry (`PipelineName`, `PipelineVersion`, `PipelineTags`,
+   * `PipelinePriority`) to the namespace when it lacks them, through the operator service. Where
+   * the connection may not (no operator rights, Temporal Cloud), the worker does not start:
+   * `SearchAttributesMissingError` names them and the commands that add them. `false` skips the check.
+   * @default true
+   */
+  registerSearchAttributes?: boolean;
 }
 
 /** Where the workflow code lives, for `bundleWorkflowCode` (TypeScript sources or compiled JS). */
@@ -197,6 +207,14 @@ export async function createPipelineWorker(options: PipelineWorkerOptions): Prom
   const tracing = options.tracing ? workerTracing(options.tracing) : undefined;
   const encodeFailures = options.payloads?.encryption !== undefined;
   if (options.workflowBundle && encodeFailures) checkBundleEncodesFailures(options.workflowBundle);
+  // Configuration errors first; then the namespace's search attributes, before any bundling.
+  const namespace = options.namespace ?? 'default';
+  if (options.registerSearchAttributes !== false) {
+    const { added, unchecked } = await ensureSearchAttributes(options.connection, namespace);
+    if (added.length > 0) Runtime.instance().logger.info('search attributes added', { namespace, added });
+    if (unchecked)
+      Runtime.instance().logger.warn(`search attributes not checked: ${unchecked}`, { namespace });
+  }
   const workflowBundle =
     options.workflowBundle ??
     (tracing
@@ -205,7 +223,7 @@ export async function createPipelineWorker(options: PipelineWorkerOptions): Prom
   return Worker.create({
     ...tracing,
     connection: options.connection,
-    namespace: options.namespace ?? 'default',
+    namespace,
     taskQueue: options.taskQueue ?? 'pipelines',
     activities: createActivities(activities),
     ...(dataConverter && { dataConverter }),
@@ -226,7 +244,24 @@ export async function loadActions(modulePath: string): Promise<ActionDefinition[
   return exported.filter(isAction);
 }
 
-/** Runs a worker configured from the environment until SIGINT/SIGTERM. */
+/**
+ * The worker's connection; `ConnectionError` (naming the address and how to start a server) when
+ * nothing answers there.
+ */
+async function connectWorker(address: string, tls: boolean, apiKey: string | undefined) {
+  try {
+    return await NativeConnection.connect({ address, tls, apiKey });
+  } catch (err) {
+    throw unreachable(address, err) ?? err;
+  }
+}
+
+/**
+ * Runs a worker configured from the environment until SIGINT/SIGTERM.
+ * @throws ConnectionError when no Temporal server answers at TEMPORAL_ADDRESS.
+ * @throws SearchAttributesMissingError when the namespace lacks the engine's search attributes
+ * and this worker may not add them.
+ */
 export async function runWorkerFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const parsed = WorkerEnv.safeParse(setEnvValues(env));
   if (!parsed.success) {
@@ -254,11 +289,7 @@ export async function runWorkerFromEnv(env: NodeJS.ProcessEnv = process.env): Pr
   });
   const payloads = payloadOptionsFromEnv(env);
   const tls = config.TEMPORAL_TLS === 'true' || config.TEMPORAL_API_KEY !== undefined;
-  const connection = await NativeConnection.connect({
-    address: config.TEMPORAL_ADDRESS,
-    tls,
-    apiKey: config.TEMPORAL_API_KEY,
-  });
+  const connection = await connectWorker(config.TEMPORAL_ADDRESS, tls, config.TEMPORAL_API_KEY);
 
   // OTLP over HTTP when the standard OpenTelemetry variables name an endpoint.
   const otlp = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || env.OTEL_EXPORTER_OTLP_ENDPOINT;
@@ -306,7 +337,14 @@ export async function runWorkerFromEnv(env: NodeJS.ProcessEnv = process.env): Pr
 
 if (require.main === module) {
   runWorkerFromEnv().catch((err: unknown) => {
-    process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    // Our errors say what to do; a stack would bury that. Anything else keeps its stack.
+    const text =
+      err instanceof PipelineError
+        ? err.message
+        : err instanceof Error
+          ? (err.stack ?? err.message)
+          : String(err);
+    process.stderr.write(`${text}\n`);
     process.exit(1);
   });
 }

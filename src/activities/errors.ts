@@ -185,6 +185,37 @@ function networkCode(err: unknown): NodeErrorCode | undefined {
   return generic ? 'UpstreamUnavailable' : undefined;
 }
 
+/**
+ * What went wrong below HTTP, for a message: the most specific error code in the `cause` chain
+ * (`ECONNREFUSED`, `ENOTFOUND`, `UND_ERR_CONNECT_TIMEOUT`, `DEPTH_ZERO_SELF_SIGNED_CERT`, …) with
+ * that error's own text, `timed out` for a per-request timeout, else the deepest message.
+ */
+export function transportCause(err: unknown): string {
+  let deepest = isErrorLike(err) ? err.message || err.name : safeString(err);
+  for (let e: unknown = err, depth = 0; isErrorLike(e) && depth < 5; e = e.cause, depth++) {
+    if (e.name === 'TimeoutError') return 'timed out';
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && code !== '') {
+      return e.message && !e.message.includes(code) ? `${code} (${e.message})` : e.message || code;
+    }
+    if (e.message) deepest = e.message;
+  }
+  return deepest;
+}
+
+/**
+ * A request that got no HTTP answer (refused, unknown host, TLS, timeout, broken off) as a
+ * `NodeError` whose message names the request (`where`: method and URL without userinfo or
+ * query) and the cause code; the code is classified as `toNodeFailure` would. Our own errors
+ * (egress refusals, …) are returned unchanged.
+ */
+export function transportFailure(where: string, err: unknown): unknown {
+  if (NodeError.is(err) || HttpStatusError.is(err)) return err;
+  return new NodeError(networkCode(err) ?? 'UpstreamUnavailable', `${where} failed: ${transportCause(err)}`, {
+    cause: err,
+  });
+}
+
 interface Classified {
   code: NodeErrorCode;
   status?: number;

@@ -7,7 +7,7 @@
 import { tracedCall } from '../tracing';
 import type { EgressPolicy } from './egress';
 import { fetchUnderPolicy } from './egressFetch';
-import { HttpStatusError, NodeError } from './errors';
+import { HttpStatusError, NodeError, transportFailure } from './errors';
 import type { NodeContext } from './nodeActivity';
 
 export interface HttpRequest {
@@ -103,7 +103,8 @@ export function isJsonContentType(contentType: string): boolean {
  * Sends `req` and reads the whole (capped) answer.
  * @throws HttpStatusError for a non-2xx status (message: method, URL without query, status, body excerpt)
  * @throws NodeError ResponseTooLarge when the body exceeds `maxResponseBytes`
- * @throws whatever fetch throws (network, timeout, abort); `errors.ts` classifies it
+ * @throws NodeError naming the request and the cause code when no answer came (refused, unknown
+ * host, TLS, timeout); errors while reading the body as fetch throws them
  */
 export function sendHttp(req: HttpRequest, ctx: NodeContext): Promise<HttpResponse> {
   const attributes = { 'http.request.method': req.method, 'url.full': redactUrl(req.url) };
@@ -136,6 +137,8 @@ async function send(
     where,
     policy: req.egress,
     trustFirstHop: req.trustedUrl,
+  }).catch((err: unknown) => {
+    throw transportFailure(where, err);
   });
   const contentType = res.headers.get('content-type') ?? '';
 

@@ -13,6 +13,7 @@ import { runsListUrl } from '../client/webUi';
 import { actionsByName, type ActionSpec } from '../pipeline/actions';
 import { compile } from '../pipeline/compiler';
 import { startLocalServer } from '../dev/localServer';
+import { newPipelineOrHint, savedPipelineOrHint } from './hints';
 import type * as WorkerModule from '../worker';
 import { readPipelineFile, loadPipelineDocument } from './documents';
 import { toMermaid } from './graph';
@@ -182,9 +183,11 @@ export function buildProgram(): Command {
       const definition = loadPipelineDocument(file) as { name?: string };
       const name = options.name ?? definition.name;
       if (!name) throw new UsageError(`${file} has no "name"; pass --name`);
-      const info = await (
-        await connected()
-      ).pipelines.create({ name, definition, description: options.description });
+      const info = await newPipelineOrHint(
+        (await connected()).pipelines.create({ name, definition, description: options.description }),
+        name,
+        file,
+      );
       report(info, `created ${info.name} version ${info.currentVersion}`);
     });
   pipelines
@@ -212,7 +215,7 @@ export function buildProgram(): Command {
     .option('--version <n>', "print that version's definition")
     .action(async (name: string, options: { version?: string }) => {
       const c = await connected();
-      const info = await c.pipelines.get(name);
+      const info = await savedPipelineOrHint(c.pipelines.get(name));
       const version =
         options.version !== undefined
           ? await c.pipelines.version(name, optionalInt(options.version, '--version'))
@@ -232,13 +235,13 @@ export function buildProgram(): Command {
     .description('save a new version from a file (deployed unless --no-deploy)')
     .option('--no-deploy', 'save without deploying')
     .action(async (name: string, file: string, options: { deploy: boolean }) => {
-      const info = await (
-        await connected()
-      ).pipelines.update({
-        pipelineId: name,
-        definition: loadPipelineDocument(file),
-        deploy: options.deploy,
-      });
+      const info = await savedPipelineOrHint(
+        (await connected()).pipelines.update({
+          pipelineId: name,
+          definition: loadPipelineDocument(file),
+          deploy: options.deploy,
+        }),
+      );
       report(
         info,
         `updated ${info.name}: version ${info.currentVersion}, deployed ${info.deployedVersion ?? '-'}`,
@@ -248,7 +251,7 @@ export function buildProgram(): Command {
     .command('delete <name>')
     .description('delete a pipeline (its executions stay readable)')
     .action(async (name: string) => {
-      await (await connected()).pipelines.delete(name);
+      await savedPipelineOrHint((await connected()).pipelines.delete(name));
       report({ deleted: name }, `deleted ${name}`);
     });
 
@@ -521,7 +524,9 @@ function printError(err: unknown): number {
     return 2;
   }
   if (err instanceof PipelineValidationError) {
-    process.stderr.write(`${colours.red('invalid pipeline')}:\n`);
+    // "Invalid pipeline definition (2 issues)", "Invalid inputs (1 issue)", …
+    const headline = err.message.split('\n')[0]!.replace(/^Invalid/, 'invalid');
+    process.stderr.write(`${colours.red(headline)}:\n`);
     for (const issue of err.issues) {
       process.stderr.write(
         `  ${issue.path.join('.') || '(document)'}  ${issue.code}  ${forTheCli(issue.message)}\n`,

@@ -13,6 +13,7 @@ import { compileOrThrow, type CompileOptions } from '../pipeline/compiler';
 import type { ParamType } from '../pipeline/definition';
 import type { ExecutionPlan } from '../pipeline/plan';
 import { loadPipelineDocument } from './documents';
+import { fileOrSavedOrHint } from './hints';
 import { colours, paintStatus, printJson } from './output';
 import { parseAssignments } from './values';
 
@@ -52,7 +53,11 @@ export async function resolvePipeline(
     const document = loadPipelineDocument(target);
     return { document, plan: compileOrThrow(document, { actions: options.actions }) };
   }
-  const saved = await client.pipelines.version(target, options.version);
+  const saved = await fileOrSavedOrHint(
+    client.pipelines.version(target, options.version),
+    target,
+    client.namespace,
+  );
   return {
     document: saved.definition,
     plan: compileOrThrow(saved.definition, { actions: options.actions }),

@@ -11,7 +11,7 @@ import {
 import { createDataConverter, payloadOptionsFromEnv, type PayloadOptions } from '../codec/payloadOptions';
 import type { ActionDefinition, ActionSpec } from '../pipeline';
 import { z } from 'zod';
-import { translateError } from './errors';
+import { translateError, unreachable } from './errors';
 import { Executions } from './executions';
 import { PipelineRegistry } from './pipelines';
 import { RunHandle } from './runHandle';
@@ -90,7 +90,14 @@ export interface ConnectOptions {
    * @default 1.94 MiB (fits Temporal's 2 MiB payload limit); 64 MiB with a claim check
    */
   maxInputBytes?: number;
+  /**
+   * How long `connect()` waits for the server to answer before it throws `ConnectionError`.
+   * @default 4000
+   */
+  connectTimeoutMs?: number;
 }
+
+const DEFAULT_CONNECT_TIMEOUT_MS = 4_000;
 
 function knownActions(actions: ConnectOptions['actions']): Record<string, ActionSpec> | undefined {
   if (!actions) return undefined;
@@ -187,7 +194,7 @@ function startRetry({ maxAttempts, rateLimited = true }: ConnectRetryOptions): R
  * const client = await connect(); // TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_TASK_QUEUE
  * const run = await client.start(document, { inputs: { ticket: 'help' } });
  * console.log((await run.runStatus()).status);
- * @throws InternalServerError when Temporal cannot be reached.
+ * @throws ConnectionError when no Temporal server answers at the address within `connectTimeoutMs`.
  */
 export async function connect(options: ConnectOptions = {}): Promise<PipelinesClient> {
   const env = ClientEnv.parse(options.env ?? process.env);
@@ -200,16 +207,18 @@ export async function connect(options: ConnectOptions = {}): Promise<PipelinesCl
     options.payloads ?? payloadOptionsFromEnv(options.env ?? process.env),
   );
   const startLimiter = new StartLimiter(options.maxConcurrentStarts ?? DEFAULT_MAX_CONCURRENT_STARTS);
+  const address = options.address ?? env.TEMPORAL_ADDRESS;
   let connection: Connection;
   try {
     connection = await Connection.connect({
-      address: options.address ?? env.TEMPORAL_ADDRESS,
+      address,
       tls,
       apiKey,
+      connectTimeout: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
       interceptors: [retryInterceptor(options.retry ?? {})],
     });
   } catch (err) {
-    throw translateError(err);
+    throw unreachable(address, err) ?? translateError(err);
   }
   const temporal = new Client({
     connection,

@@ -12,7 +12,7 @@ import {
   WorkflowNotFoundError,
 } from '@temporalio/client';
 import { ApplicationFailure, CancelledFailure, TerminatedFailure, TimeoutFailure } from '@temporalio/common';
-import { PipelineError, type BudgetBreach, type PayloadIssue } from '../pipeline';
+import { PipelineError, SEARCH_ATTRIBUTES, type BudgetBreach, type PayloadIssue } from '../pipeline';
 import type { EventRejectionReason } from '../workflows/messages';
 import type { Execution } from './execution';
 
@@ -168,8 +168,85 @@ export class InternalServerError extends PipelineError {
   readonly code = 'internal_server_error' as const;
 }
 
+/**
+ * No Temporal server answered at `address` (nothing listens there, or it did not answer in
+ * time). The message names the address and how to start a local server.
+ */
+export class ConnectionError extends PipelineError {
+  static readonly CODE = 'connection_failed';
+  readonly code = 'connection_failed' as const;
+  constructor(
+    readonly address: string,
+    reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `Cannot reach a Temporal server at ${address} (${reason}). Start one with \`tpipe dev\` ` +
+        `(or \`temporal server start-dev\`), or set TEMPORAL_ADDRESS to your server's host:port.`,
+      options,
+    );
+  }
+}
+
+/**
+ * `ConnectionError` when `err`, from connecting to `address`, says no server answered there
+ * (connection refused, unknown host, no answer before the deadline); undefined for other errors
+ * (a server that answers and refuses the credentials, say).
+ */
+export function unreachable(address: string, err: unknown): ConnectionError | undefined {
+  if (err instanceof ConnectionError) return err;
+  const grpc = err instanceof ServiceError ? err.cause : err;
+  const code = (grpc as { code?: unknown } | undefined)?.code;
+  const text = err instanceof Error ? `${err.message} ${(grpc as Error | undefined)?.message ?? ''}` : '';
+  const reason = /Connection refused|ECONNREFUSED/i.test(text)
+    ? 'connection refused'
+    : /failed to lookup|ENOTFOUND|Name or service not known|dns error/i.test(text)
+      ? 'unknown host'
+      : /deadline/i.test(text)
+        ? 'no answer in time'
+        : code === GrpcStatus.UNAVAILABLE || /TransportError|tcp connect error/.test(text)
+          ? 'unavailable'
+          : undefined;
+  return reason === undefined ? undefined : new ConnectionError(address, reason, { cause: err });
+}
+
+/**
+ * The namespace lacks search attributes runs carry (`missing`, with their types), and they could
+ * not be added here (no operator rights, or Temporal Cloud). The message gives the commands
+ * that add them.
+ */
+export class SearchAttributesMissingError extends PipelineError {
+  static readonly CODE = 'search_attributes_missing';
+  readonly code = 'search_attributes_missing' as const;
+  constructor(
+    readonly namespace: string,
+    readonly missing: ReadonlyArray<{ name: string; type: string }>,
+    why: string,
+    options?: { cause?: unknown },
+  ) {
+    const commands = missing.map(
+      (a) =>
+        `  temporal operator search-attribute create --namespace ${namespace} --name ${a.name} --type ${a.type}`,
+    );
+    super(
+      `Namespace ${namespace} has no search attribute ${missing.map((a) => `${a.name} (${a.type})`).join(', ')}, ` +
+        `which every run carries, and ${why}. Ask an operator to add ${missing.length === 1 ? 'it' : 'them'} once:\n` +
+        `${commands.join('\n')}\n` +
+        `(or run deploy/temporal/setup-namespace.sh with TEMPORAL_ADDRESS and TEMPORAL_NAMESPACE set; ` +
+        `on Temporal Cloud add them to the namespace with \`tcld namespace search-attributes add\` or the Cloud UI).`,
+      options,
+    );
+  }
+}
+
 /** gRPC status codes (https://grpc.github.io/grpc/core/md_doc_statuscodes.html). */
-const GrpcStatus = { NOT_FOUND: 5, RESOURCE_EXHAUSTED: 8, INTERNAL: 13, UNAVAILABLE: 14 } as const;
+const GrpcStatus = {
+  INVALID_ARGUMENT: 3,
+  NOT_FOUND: 5,
+  RESOURCE_EXHAUSTED: 8,
+  INTERNAL: 13,
+  UNAVAILABLE: 14,
+} as const;
 
 /** The `details[0]` the `runPipeline` workflow attaches to its `PipelineNodeFailed` failure. */
 interface NodeFailedDetails {
@@ -253,8 +330,29 @@ export function translateError(err: unknown, taskId?: string): unknown {
       return new InternalServerError(err.message, { cause: err });
     }
     if (code === GrpcStatus.NOT_FOUND) return new NotFoundError(err.message, { cause: err });
+    if (code === GrpcStatus.INVALID_ARGUMENT) return unknownSearchAttribute(err) ?? err;
   }
   return err;
+}
+
+/**
+ * A start the server refused because the namespace lacks one of our search attributes
+ * ("Namespace default has no mapping defined for search attribute PipelineName"), as
+ * `SearchAttributesMissingError` naming the command that adds it; undefined for other errors.
+ */
+function unknownSearchAttribute(err: Error): SearchAttributesMissingError | undefined {
+  const grpc = err.cause instanceof Error ? err.cause.message : '';
+  const match = /Namespace (\S+) has no mapping defined for search attribute (\w+)/.exec(
+    `${err.message} ${grpc}`,
+  );
+  const attribute = Object.values(SEARCH_ATTRIBUTES).find((a) => a.name === match?.[2]);
+  if (!match || !attribute) return undefined;
+  return new SearchAttributesMissingError(
+    match[1] as string,
+    [{ name: attribute.name, type: attribute.type }],
+    'the server refused to start the run without it (a worker adds the missing ones at start when it has operator rights)',
+    { cause: err },
+  );
 }
 
 // ---------------------------------------------------------------------------------------------

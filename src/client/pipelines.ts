@@ -2,7 +2,12 @@
  * `client.pipelines`: the registry of saved, versioned pipelines, kept in Temporal itself
  * (one `pipelineRegistry` entity workflow per pipeline; DESIGN.md decision 7).
  */
-import { WithStartWorkflowOperation, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import {
+  WithStartWorkflowOperation,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  type Client,
+} from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { compile, PipelineValidationError, type CompileOptions, type PipelineIssue } from '../pipeline';
 import type { pipelineRegistry } from '../workflows';
@@ -266,6 +271,14 @@ export class PipelineRegistry {
       if (state.deleted) throw new NotFoundError(`No pipeline named ${name} (it was deleted)`);
       return state;
     } catch (err) {
+      if (err instanceof WorkflowNotFoundError) {
+        throw new NotFoundError(
+          `No saved pipeline named ${name} in namespace ${this.temporal.options.namespace}`,
+          {
+            cause: err,
+          },
+        );
+      }
       throw translateError(err, name);
     }
   }

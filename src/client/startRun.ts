@@ -306,6 +306,19 @@ function priorityIssues(priority: unknown): PipelineIssue[] {
   ];
 }
 
+/**
+ * What a run's issues are about, for the error's first line: `inputs`, `params`, `params and
+ * inputs`, else `run options` (tags, priority, timeout, callbacks, …). The definition itself was
+ * valid by then.
+ */
+function runIssuesSubject(issues: readonly PipelineIssue[]): string {
+  const kinds = new Set(
+    issues.map((i) => (i.path[0] === 'inputs' || i.path[0] === 'params' ? i.path[0] : 'other')),
+  );
+  if (kinds.has('other')) return 'run options';
+  return kinds.size === 2 ? 'params and inputs' : (issues[0]?.path[0] as string);
+}
+
 /** Compiles and checks a run before anything starts. @throws PipelineValidationError */
 export function prepareRun(document: unknown, options: StartRunOptions = {}): RunPipelineInput {
   const compiled = compile(document, { actions: options.actions });
@@ -324,7 +337,8 @@ export function prepareRun(document: unknown, options: StartRunOptions = {}): Ru
     ...concurrencyIssues(plan, options),
     ...runBudgetIssues(options.budget),
   ];
-  if (!params.ok || !inputs.ok || issues.length > 0) throw new PipelineValidationError(issues);
+  if (!params.ok || !inputs.ok || issues.length > 0)
+    throw new PipelineValidationError(issues, { subject: runIssuesSubject(issues) });
   return {
     plan: packPlan(plan, KIND_DEFAULTS),
     params: params.params,

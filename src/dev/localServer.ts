@@ -9,6 +9,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { defineSearchAttributeKey } from '@temporalio/common';
 import { SEARCH_ATTRIBUTES } from '../pipeline/searchAttributes';
 import { findTemporalCli } from './findTemporalCli';
+import { missingSearchAttributes } from '../client/searchAttributes';
 
 export interface LocalServerOptions {
   /** gRPC port. @default a free port */
@@ -102,9 +103,7 @@ async function waitUntilServing(
     try {
       const connection = await Connection.connect({ address, connectTimeout: 2000 });
       try {
-        const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace });
-        const keys = customAttributes ?? {};
-        const missing = Object.values(SEARCH_ATTRIBUTES).filter((a) => !(a.name in keys));
+        const missing = await missingSearchAttributes(connection, namespace);
         if (missing.length === 0) return;
         lastError = new Error(
           `search attributes not registered yet: ${missing.map((a) => a.name).join(', ')}`,

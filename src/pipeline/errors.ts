@@ -70,11 +70,16 @@ export class PipelineValidationError extends PipelineError {
   readonly code = 'validation_error' as const;
   readonly issues: readonly PipelineIssue[];
 
-  constructor(issues: readonly PipelineIssue[], options?: { cause?: unknown }) {
+  /**
+   * @param options.subject What was invalid, for the message's first line ("Invalid inputs (1
+   * issue)"). @default 'pipeline definition'
+   */
+  constructor(issues: readonly PipelineIssue[], options?: { cause?: unknown; subject?: string }) {
     const lines = issues.slice(0, SHOWN_ISSUES).map((i) => `  ${formatIssuePath(i.path)}: ${i.message}`);
     if (issues.length > SHOWN_ISSUES) lines.push(`  … and ${issues.length - SHOWN_ISSUES} more`);
     const count = issues.length === 1 ? '1 issue' : `${issues.length} issues`;
-    super(`Invalid pipeline definition (${count}):\n${lines.join('\n')}`, options);
+    const subject = options?.subject ?? 'pipeline definition';
+    super(`Invalid ${subject} (${count}):\n${lines.join('\n')}`, options && { cause: options.cause });
     this.issues = issues;
   }
 }

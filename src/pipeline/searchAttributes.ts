@@ -1,7 +1,8 @@
 /**
  * The search attributes runs carry (DESIGN.md decision 11); `type` as the CLI
  * spells it, `sdkType` as the SDK does. The local server registers them at
- * start; a production cluster needs them registered once (`temporal operator search-attribute create`).
+ * start; a worker adds the missing ones (src/client/searchAttributes.ts); a cluster whose workers
+ * have no operator rights needs them registered once (`temporal operator search-attribute create`).
  */
 export const SEARCH_ATTRIBUTES = {
   /** The pipeline's name. */

@@ -180,7 +180,7 @@ test('run --wait exits 1 when the run fails, and --json gives the status and the
 test('a bad --input is refused before anything starts, with the reason', async () => {
   const result = await tpipe('run', write('typed.yaml', GOOD), '--input', 'n=abc', '--wait');
   expect(result.code).toBe(1);
-  expect(result.stderr).toMatch(/invalid pipeline/);
+  expect(result.stderr).toMatch(/invalid inputs \(1 issue\)/);
   expect(result.stderr).toMatch(/inputs\.n +invalid_type/);
 });
 

@@ -7,6 +7,7 @@ import {
   isRetryableCode,
   retryAfterMs,
   toNodeFailure,
+  transportFailure,
 } from '../../../src/activities/errors';
 import { NODE_ERROR_CODES, type NodeErrorCode } from '../../../src/pipeline/nodeActivity';
 
@@ -160,5 +161,46 @@ describe('toNodeFailure', () => {
     expect(NodeError.is(copy)).toBe(true);
     expect(copy instanceof NodeError).toBe(true);
     expect(new Error('x') instanceof NodeError).toBe(false);
+  });
+});
+
+describe('transportFailure: a request that got no answer names itself and its cause code', () => {
+  const where = 'api_call GET https://api.example.com/v1/items';
+  const fetchFailed = (code: string, message: string) =>
+    new TypeError('fetch failed', { cause: Object.assign(new Error(message), { code }) });
+
+  test.each([
+    [
+      'UND_ERR_CONNECT_TIMEOUT',
+      'Connect Timeout Error',
+      'UND_ERR_CONNECT_TIMEOUT (Connect Timeout Error)',
+      'UpstreamTimeout',
+    ],
+    [
+      'ECONNREFUSED',
+      'connect ECONNREFUSED 10.0.0.1:443',
+      'connect ECONNREFUSED 10.0.0.1:443',
+      'UpstreamUnavailable',
+    ],
+    [
+      'CERT_HAS_EXPIRED',
+      'certificate has expired',
+      'CERT_HAS_EXPIRED (certificate has expired)',
+      'UpstreamUnavailable',
+    ],
+  ])('%s', (code, message, said, type) => {
+    const failure = toNodeFailure(transportFailure(where, fetchFailed(code, message)), { attempt: 1 });
+    expect(failure.message).toBe(`${where} failed: ${said}`);
+    expect(failure.type).toBe(type);
+  });
+
+  test('a per-request timeout says so; our own errors pass unchanged', () => {
+    const timeout = new DOMException('The operation was aborted due to timeout', 'TimeoutError');
+    expect(toNodeFailure(transportFailure(where, timeout), { attempt: 1 })).toMatchObject({
+      message: `${where} failed: timed out`,
+      type: 'UpstreamTimeout',
+    });
+    const denied = new NodeError('EgressDenied', 'refused');
+    expect(transportFailure(where, denied)).toBe(denied);
   });
 });
