@@ -425,7 +425,12 @@ export function buildProgram(): Command {
         uiPort: optionalInt(options.uiPort, '--ui-port'),
         dbFilename: options.db,
       });
-      process.stdout.write(`Temporal ${server.address}, Web UI ${server.uiUrl}\n`);
+      process.stdout.write(
+        `Temporal dev server on ${server.address}. In another shell, to run pipelines on it:\n` +
+          `  export TEMPORAL_ADDRESS=${server.address}\n` +
+          `Web UI: ${server.uiUrl}\n` +
+          'Ctrl-C to stop (the worker, then the server).\n',
+      );
       // Local development calls local services: loopback is allowed here, and only here, by default.
       const egressAllow = ['loopback', process.env.PIPELINE_EGRESS_ALLOW].filter(Boolean).join(',');
       process.stdout.write(`Egress: PIPELINE_EGRESS_ALLOW=${egressAllow} (tpipe dev allows loopback)\n`);
