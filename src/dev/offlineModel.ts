@@ -27,6 +27,8 @@
  * of more words is cut after that many (whole tokens of a scripted `tokens` list, at most that
  * many words), with finish reason `length` and usage counted on what was sent (unless scripted).
  */
+/* eslint-disable @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-member-access --
+   request bodies are untyped JSON from any client, read loosely as `WireJson` (tests read them the same way) */
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
