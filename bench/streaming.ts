@@ -21,7 +21,7 @@ import type { StreamOptions } from '../src/client/stream';
 import { startLocalServer } from '../src/dev/localServer';
 import { quantile } from './support';
 import { bundleWorkflows, createPipelineWorker } from '../src/worker';
-import { startFakeOpenAI, type FakeOpenAI } from '../test/support/fakeOpenAI';
+import { startOfflineModel, type OfflineModel } from '../src/dev/offlineModel';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 20);
 const CONCURRENT = 20;
@@ -85,7 +85,7 @@ async function readTimed(
   return { firstLagMs, firstMs, lastMs, text, reads };
 }
 
-async function directTtft(fake: FakeOpenAI): Promise<number> {
+async function directTtft(fake: OfflineModel): Promise<number> {
   const openai = new OpenAI({ baseURL: fake.baseURL, apiKey: 'x', maxRetries: 0 });
   fake.script({
     reply: tokens(TTFT_TOKENS).join(''),
@@ -105,7 +105,7 @@ async function directTtft(fake: FakeOpenAI): Promise<number> {
   return first;
 }
 
-async function directRate(fake: FakeOpenAI, n: number): Promise<number> {
+async function directRate(fake: OfflineModel, n: number): Promise<number> {
   const openai = new OpenAI({ baseURL: fake.baseURL, apiKey: 'x', maxRetries: 0 });
   fake.script({ reply: tokens(n).join(''), tokens: tokens(n), chunkDelayMs: TOKEN_MS });
   const stream = await openai.chat.completions.create({
@@ -123,7 +123,7 @@ async function directRate(fake: FakeOpenAI, n: number): Promise<number> {
   return ((n - 1) / (last - first)) * 1000;
 }
 
-async function engineTtft(client: PipelinesClient, fake: FakeOpenAI): Promise<StreamTiming> {
+async function engineTtft(client: PipelinesClient, fake: OfflineModel): Promise<StreamTiming> {
   fake.script({
     reply: tokens(TTFT_TOKENS).join(''),
     tokens: tokens(TTFT_TOKENS),
@@ -143,7 +143,7 @@ async function llmSeconds(run: RunHandle): Promise<number> {
 async function main() {
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const server = await startLocalServer({ uiPort: false });
-  const fake = await startFakeOpenAI();
+  const fake = await startOfflineModel();
   const taskQueue = `bench-stream-${randomBytes(3).toString('hex')}`;
   const native = await NativeConnection.connect({ address: server.address });
   const worker = await createPipelineWorker({

@@ -28,7 +28,7 @@ import { startLocalServer } from '../src/dev/localServer';
 import { bundleWorkflows, createPipelineWorker } from '../src/worker';
 import { sendEventUpdate, statusQuery } from '../src/workflows/messages';
 import { registryWorkflowId } from '../src/workflows/registryMessages';
-import { startFakeOpenAI } from '../test/support/fakeOpenAI';
+import { startOfflineModel } from '../src/dev/offlineModel';
 import { startHttpRecorder } from '../test/support/httpRecorder';
 
 const OUT_DIR = path.join(__dirname, '..', 'test', 'fixtures', 'histories');
@@ -60,7 +60,7 @@ async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('ERROR') });
   const [server, bundle] = await Promise.all([startLocalServer({ uiPort: false }), bundleWorkflows()]);
   const http = await startHttpRecorder();
-  const llm = await startFakeOpenAI();
+  const llm = await startOfflineModel();
   const nativeConnection = await NativeConnection.connect({ address: server.address });
   const worker = await createPipelineWorker({
     connection: nativeConnection,

@@ -5,6 +5,7 @@
  * `createPipelineWorker()` is the same worker for programs that register their own actions.
  */
 import { setEnvValues } from './dev/envValues';
+import { offlineProviderUnlessConfigured } from './dev/offlineProvider';
 import path from 'node:path';
 import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
@@ -294,6 +295,9 @@ export async function runWorkerFromEnv(env: NodeJS.ProcessEnv = process.env): Pr
   // OTLP over HTTP when the standard OpenTelemetry variables name an endpoint.
   const otlp = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || env.OTEL_EXPORTER_OTLP_ENDPOINT;
   const spanProcessor = otlp ? new BatchSpanProcessor(new OTLPTraceExporter()) : undefined;
+  // No key and no base URL: llm steps use the offline model (src/dev/offlineProvider.ts).
+  const offline = await offlineProviderUnlessConfigured(env, config.PIPELINE_PROVIDERS);
+  if (offline) Runtime.instance().logger.warn(offline.notice);
   const worker = await createPipelineWorker({
     connection,
     ...(spanProcessor && {
@@ -306,7 +310,9 @@ export async function runWorkerFromEnv(env: NodeJS.ProcessEnv = process.env): Pr
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     workflowBundle: config.WORKFLOW_BUNDLE_PATH ? { codePath: config.WORKFLOW_BUNDLE_PATH } : undefined,
     activities: {
-      providers: config.PIPELINE_PROVIDERS,
+      providers: offline
+        ? { ...config.PIPELINE_PROVIDERS, openai: offline.provider }
+        : config.PIPELINE_PROVIDERS,
       webhooks: config.PIPELINE_WEBHOOKS,
       actions: config.PIPELINE_ACTIONS_MODULE ? await loadActions(config.PIPELINE_ACTIONS_MODULE) : [],
       callbackSecret: config.PIPELINE_CALLBACK_SECRET,
@@ -326,10 +332,11 @@ export async function runWorkerFromEnv(env: NodeJS.ProcessEnv = process.env): Pr
     claimCheck: payloads.claimCheck ? 'on' : 'off',
     tracing: otlp ? `OTLP ${otlp}` : 'off',
     egressAllow: config.PIPELINE_EGRESS_ALLOW ?? 'public addresses only',
+    model: offline ? `offline model ${offline.model.baseURL}` : 'openai provider',
   });
   // Worker.run resolves after SIGINT/SIGTERM: polling stops, in-flight activities get the grace
   // time to finish, then are cancelled and handed back to the server for another worker.
-  await worker.run();
+  await worker.run().finally(() => offline?.model.close());
   await spanProcessor?.shutdown(); // sends the spans still batched
   await connection.close();
   Runtime.instance().logger.info('worker stopped');

@@ -30,11 +30,12 @@ import type { ActivitiesConfig } from '../../src/activities';
 import { runsListUrl, runUrl } from '../../src/client/webUi';
 import { freePort, startLocalServer, type LocalServer } from '../../src/dev/localServer';
 import { createPipelineWorker } from '../../src/worker';
-import { startFakeOpenAI, type FakeOpenAI, type FakeOpenAIOptions } from '../../test/support/fakeOpenAI';
+import type { OfflineModel, OfflineModelOptions } from '../../src/dev/offlineModel';
+import { offlineProviderUnlessConfigured } from '../../src/dev/offlineProvider';
 
 export interface LocalStackOptions {
   /** How the offline model behaves (e.g. `{ replyDelayMs: 5000 }` for a slow one). Unused online. */
-  offlineModel?: FakeOpenAIOptions;
+  offlineModel?: OfflineModelOptions;
   /** More worker configuration: providers, webhooks, your own actions. */
   activities?: ActivitiesConfig;
   /** Where the stack says what it started. @default console.log */
@@ -47,7 +48,7 @@ export interface LocalStack {
   /** Connected to the stack's server and task queue. */
   client: PipelinesClient;
   /** The offline model server, when no OpenAI-compatible server is configured. */
-  model?: FakeOpenAI;
+  model?: OfflineModel;
   /** The Temporal frontend, `host:port`. */
   address: string;
   taskQueue: string;
@@ -123,19 +124,19 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       );
     }
 
-    const online = Boolean(env.OPENAI_API_KEY || env.OPENAI_BASE_URL);
-    let model: FakeOpenAI | undefined;
-    if (online) {
-      log(`Model: the openai provider (${env.OPENAI_BASE_URL ?? 'https://api.openai.com/v1'})`);
-    } else {
-      const fake = await startFakeOpenAI(options.offlineModel);
-      model = fake;
-      cleanup.push(() => fake.close());
+    // The same offline model `npm run worker` and `tpipe dev` use when no model is configured.
+    const offline = await offlineProviderUnlessConfigured(
+      env,
+      options.activities?.providers,
+      options.offlineModel,
+    );
+    const model = offline?.model;
+    if (offline) {
+      cleanup.push(() => offline.model.close());
       const delay = options.offlineModel?.replyDelayMs;
-      log(
-        `Model: offline model server, replies "echo: <prompt>"${delay ? ` after ${delay / 1000} s` : ''}` +
-          ' (set OPENAI_API_KEY to use OpenAI)',
-      );
+      log(`Model: ${offline.notice}${delay ? ` (This example's replies take ${delay / 1000} s.)` : ''}`);
+    } else {
+      log(`Model: the openai provider (${env.OPENAI_BASE_URL ?? 'https://api.openai.com/v1'})`);
     }
 
     const fixedQueue = env.TEMPORAL_TASK_QUEUE;
@@ -154,7 +155,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         allow: ['loopback', ...(options.activities?.egress?.allow ?? [])],
       },
       providers: {
-        ...(model && { openai: { baseURL: model.baseURL, apiKey: 'offline' } }),
+        ...(offline && { openai: offline.provider }),
         ...options.activities?.providers,
       },
     };

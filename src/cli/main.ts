@@ -430,7 +430,10 @@ export function buildProgram(): Command {
         dbFilename: options.db,
       });
       process.stdout.write(
-        `Temporal ${server.address}, Web UI ${server.uiUrl && runsListUrl(server.uiUrl, server.namespace)}\n`,
+        `Temporal dev server on ${server.address}. In another shell, to run pipelines on it:\n` +
+          `  export TEMPORAL_ADDRESS=${server.address}\n` +
+          `Web UI: ${server.uiUrl ? runsListUrl(server.uiUrl, server.namespace) : '(off)'}\n` +
+          'Ctrl-C to stop (the worker, then the server).\n',
       );
       // Local development calls local services: loopback is allowed here, and only here, by default.
       const egressAllow = ['loopback', process.env.PIPELINE_EGRESS_ALLOW].filter(Boolean).join(',');

@@ -10,16 +10,16 @@ import { retryRun } from '../../src/client/retryRun';
 import { BudgetExceededError, PipelineRunFailedError } from '../../src/client/errors';
 import { PipelineValidationError } from '../../src/pipeline';
 import { startPipelineHarness, type PipelineHarness } from '../support/pipelineHarness';
-import { startFakeOpenAI, type FakeOpenAI } from '../support/fakeOpenAI';
+import { startOfflineModel, type OfflineModel } from '../../src/dev/offlineModel';
 
 let h: PipelineHarness;
-let llm: FakeOpenAI;
+let llm: OfflineModel;
 
 /** Prices that make the arithmetic readable: a prompt token costs $0.001, a completion token $0.002. */
 const PRICES = { 'gpt-priced': { inputPerMillion: 1000, outputPerMillion: 2000 } };
 
 beforeAll(async () => {
-  llm = await startFakeOpenAI();
+  llm = await startOfflineModel();
   h = await startPipelineHarness({
     providers: { openai: { baseURL: llm.baseURL, apiKey: 'test-key', prices: PRICES } },
   });

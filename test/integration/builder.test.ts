@@ -15,15 +15,15 @@ import {
 import { Pipeline } from '../../src/client/pipeline';
 import { compile, template } from '../../src/pipeline';
 import { startPipelineHarness, sharedTestEnv, type PipelineHarness } from '../support/pipelineHarness';
-import { startFakeOpenAI, type FakeOpenAI } from '../support/fakeOpenAI';
+import { startOfflineModel, type OfflineModel } from '../../src/dev/offlineModel';
 import { eventually } from '../support/eventually';
 
 let h: PipelineHarness;
-let llm: FakeOpenAI;
+let llm: OfflineModel;
 let client: PipelinesClient;
 
 beforeAll(async () => {
-  llm = await startFakeOpenAI();
+  llm = await startOfflineModel();
   h = await startPipelineHarness({ providers: { openai: { baseURL: llm.baseURL, apiKey: 'test-key' } } });
   client = await connect({ address: sharedTestEnv().address, taskQueue: h.taskQueue });
 });

@@ -312,12 +312,13 @@ steps:
   expect(terminated.status).toBe('terminated');
 });
 
-test('tpipe dev serves a local server with its Web UI and a worker; runs complete on it; logs -f ends with the run', async () => {
+test('tpipe dev serves a local server with its Web UI and a worker (offline model without a key), says what to export and how to stop; runs complete on it; logs -f ends with the run', async () => {
   const [port, uiPort] = [await freePort(), await freePort()];
   const local = await startHttpRecorder();
   const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', WORKER_LOG_LEVEL: 'WARN' };
-  delete env.TEMPORAL_ADDRESS;
-  delete env.TEMPORAL_TASK_QUEUE;
+  for (const name of ['TEMPORAL_ADDRESS', 'TEMPORAL_TASK_QUEUE', 'OPENAI_API_KEY', 'OPENAI_BASE_URL']) {
+    delete env[name];
+  }
   const dev = spawn(
     process.execPath,
     ['--import', 'tsx', CLI, 'dev', '--port', String(port), '--ui-port', String(uiPort)],
@@ -328,22 +329,36 @@ test('tpipe dev serves a local server with its Web UI and a worker; runs complet
   const exited = new Promise<number | null>((resolve) => dev.on('exit', resolve));
   try {
     const deadline = Date.now() + 60_000;
-    while (!out.includes('Web UI') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    expect(out).toContain(`Temporal 127.0.0.1:${port}, Web UI http://127.0.0.1:${uiPort}`);
+    while (!out.includes('offline model') && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 100));
+    // What to export, where the Web UI is, how to stop; and, with no key, the offline model.
+    expect(out).toContain(`\n  export TEMPORAL_ADDRESS=127.0.0.1:${port}\n`);
+    // The Web UI link opens the runs-only list (registry entities left out).
+    expect(out).toContain(`\nWeb UI: http://127.0.0.1:${uiPort}/namespaces/default/workflows?query=`);
+    expect(out).toMatch(/\nWeb UI: \S+query=WorkflowType%20%3D%20%22runPipeline%22\S*\n/);
+    expect(out).toContain('\nCtrl-C to stop (the worker, then the server).\n');
     expect(out).toContain('Egress: PIPELINE_EGRESS_ALLOW=loopback (tpipe dev allows loopback)');
+    expect(out).toMatch(
+      /No OPENAI_API_KEY or OPENAI_BASE_URL: llm steps use the offline model at http:\/\/127\.0\.0\.1:\d+\/v1/,
+    );
     expect((await fetch(`http://127.0.0.1:${uiPort}`)).status).toBe(200);
     const cli = (...args: string[]) => runCli(['--address', `127.0.0.1:${port}`, ...args], env);
     const doc = write(
       'dev.yaml',
       'name: on_dev\nsteps:\n  - id: two\n    action: transform\n    params: { expression: "1 + 1" }\n' +
-        `  - id: local\n    action: api_call\n    params: { url: "${local.url('/dev')}" }\n`,
+        `  - id: local\n    action: api_call\n    params: { url: "${local.url('/dev')}" }\n` +
+        '  - id: ask\n    action: llm\n    params: { model: gpt-4o-mini, prompt: "Hi there" }\n',
     );
     const run = JSON.parse((await cli('--json', 'run', doc, '--wait')).stdout) as {
       taskId: string;
       outputs: unknown;
     };
     // The dev worker reaches a service on this machine: loopback is allowed there.
-    expect(run.outputs).toMatchObject({ two: 2, local: { status: 200 } });
+    expect(run.outputs).toMatchObject({
+      two: 2,
+      local: { status: 200 },
+      ask: { response: 'echo: Hi there' },
+    });
     expect(local.requestsTo('/dev')).toHaveLength(1);
     const followed = await cli('executions', 'logs', '-f', run.taskId);
     expect(followed.code).toBe(0);

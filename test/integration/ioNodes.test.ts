@@ -7,7 +7,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { defineAction } from '../../src/pipeline';
 import { startPipelineHarness, type PipelineHarness } from '../support/pipelineHarness';
 import { startHttpRecorder, type HttpRecorder } from '../support/httpRecorder';
-import { startFakeOpenAI, type FakeOpenAI } from '../support/fakeOpenAI';
+import { startOfflineModel, type OfflineModel } from '../../src/dev/offlineModel';
 import { historyText } from '../support/historyText';
 
 const SECRET = 'sk-test-SECRET-value-9f8e7d';
@@ -27,11 +27,11 @@ const chargeCard = defineAction({
 
 let h: PipelineHarness;
 let http: HttpRecorder;
-let llm: FakeOpenAI;
+let llm: OfflineModel;
 
 beforeAll(async () => {
   http = await startHttpRecorder();
-  llm = await startFakeOpenAI();
+  llm = await startOfflineModel();
   h = await startPipelineHarness({
     providers: {
       openai: { baseURL: llm.baseURL, apiKey: 'test-key' },

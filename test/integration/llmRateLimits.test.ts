@@ -9,14 +9,14 @@ import type { PipelinesClient } from '../../src/client/connect';
 import { rateLimiterId } from '../../src/pipeline/rateLimits';
 import { rateStateQuery } from '../../src/workflows/llmRateLimiter';
 import { eventually } from '../support/eventually';
-import { startFakeOpenAI, type FakeOpenAI, type FakeRequest } from '../support/fakeOpenAI';
+import { startOfflineModel, type OfflineModel, type ModelRequest } from '../../src/dev/offlineModel';
 import { startWorkerFleet, type WorkerFleet } from '../support/workerFleet';
 
 /** The most requests (or tokens, with `weigh`) that arrived within any `windowMs`. */
 function busiestWindow(
-  requests: FakeRequest[],
+  requests: ModelRequest[],
   windowMs: number,
-  weigh: (r: FakeRequest) => number = () => 1,
+  weigh: (r: ModelRequest) => number = () => 1,
 ) {
   const times = [...requests].sort((a, b) => a.time - b.time);
   let most = 0;
@@ -35,7 +35,7 @@ const asking = (provider: string, prompt: string, extra: Record<string, unknown>
 });
 
 /** The fake counts usage in words: `echo: <prompt>` for a reply. */
-const usageOf = (r: FakeRequest) => {
+const usageOf = (r: ModelRequest) => {
   const prompt = String(r.body.messages.at(-1).content);
   const words = prompt.split(/\s+/).filter(Boolean).length;
   return words + (words + 1);
@@ -45,16 +45,16 @@ describe('LLM rate limits shared by all workers', () => {
   const taskQueue = `llm-rate-${randomBytes(4).toString('hex')}`;
   const suffix = randomBytes(3).toString('hex');
   const providers = { requests: `req-${suffix}`, tokens: `tok-${suffix}`, paused: `pause-${suffix}` };
-  let fakes: Record<keyof typeof providers, FakeOpenAI>;
+  let fakes: Record<keyof typeof providers, OfflineModel>;
   let fleet: WorkerFleet;
   let clients: PipelinesClient[] = [];
   let temporal: Client;
 
   beforeAll(async () => {
     const [requests, tokens, paused] = await Promise.all([
-      startFakeOpenAI(),
-      startFakeOpenAI(),
-      startFakeOpenAI(),
+      startOfflineModel(),
+      startOfflineModel(),
+      startOfflineModel(),
     ]);
     fakes = { requests, tokens, paused };
     const config = {
@@ -99,7 +99,7 @@ describe('LLM rate limits shared by all workers', () => {
     expect(span).toBeGreaterThanOrEqual(8000 - 500);
     console.log(
       `requests limit 4/4 s: busiest exact 4 s window: ${busiestWindow(calls, 4000)} at the provider, ${busiestWindow(
-        entries.map((e) => ({ time: e.at }) as FakeRequest),
+        entries.map((e) => ({ time: e.at }) as ModelRequest),
         4000,
       )} by the calls' real starts; 12 calls spread over ${span} ms`,
     );

@@ -10,7 +10,7 @@ import { queryRunSnapshot } from '../../src/client/runSnapshot';
 import { mapProgressQuery } from '../../src/workflows/mapMessages';
 import { startPipelineHarness, sharedTestEnv, type PipelineHarness } from '../support/pipelineHarness';
 import { eventually } from '../support/eventually';
-import { startFakeOpenAI, type FakeOpenAI } from '../support/fakeOpenAI';
+import { startOfflineModel, type OfflineModel } from '../../src/dev/offlineModel';
 
 /**
  * An HTTP service for the items: `POST /item` with `{ n }` answers `{ n, square }` after
@@ -111,13 +111,13 @@ async function startItemService(): Promise<ItemService> {
 let h: PipelineHarness;
 let client: PipelinesClient;
 let service: ItemService;
-let llm: FakeOpenAI;
+let llm: OfflineModel;
 let counter = 0;
 const unique = (base: string) => `${base}-${Date.now()}-${++counter}`;
 
 beforeAll(async () => {
   service = await startItemService();
-  llm = await startFakeOpenAI();
+  llm = await startOfflineModel();
   h = await startPipelineHarness(
     { providers: { openai: { baseURL: llm.baseURL, apiKey: 'test-key' } } },
     { maxConcurrentActivityTaskExecutions: 100 },

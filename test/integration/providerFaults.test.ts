@@ -6,15 +6,15 @@
  */
 import { connect, type PipelinesClient } from '../../src/client/connect';
 import { streamReadQuery, type RunLogEntry, type StreamChunk } from '../../src/workflows/messages';
-import { startFakeOpenAI, type FakeOpenAI } from '../support/fakeOpenAI';
+import { startOfflineModel, type OfflineModel } from '../../src/dev/offlineModel';
 import { sharedTestEnv, startPipelineHarness, type PipelineHarness } from '../support/pipelineHarness';
 
 let h: PipelineHarness;
-let llm: FakeOpenAI;
+let llm: OfflineModel;
 let client: PipelinesClient;
 
 beforeAll(async () => {
-  llm = await startFakeOpenAI();
+  llm = await startOfflineModel();
   h = await startPipelineHarness({ providers: { openai: { baseURL: llm.baseURL, apiKey: 'test-key' } } });
   client = await connect({ address: sharedTestEnv().address, taskQueue: h.taskQueue });
 });

@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { startPipelineHarness, sharedTestEnv, type PipelineHarness } from '../support/pipelineHarness';
-import { startFakeOpenAI, type FakeOpenAI } from '../support/fakeOpenAI';
+import { startOfflineModel, type OfflineModel } from '../../src/dev/offlineModel';
 
 const ROOT = path.join(__dirname, '..', '..');
 
@@ -25,10 +25,10 @@ function readmeScript(file: string): string {
 }
 
 let h: PipelineHarness;
-let llm: FakeOpenAI;
+let llm: OfflineModel;
 
 beforeAll(async () => {
-  llm = await startFakeOpenAI();
+  llm = await startOfflineModel();
   h = await startPipelineHarness({ providers: { openai: { baseURL: llm.baseURL, apiKey: 'sk-offline' } } });
 });
 afterAll(async () => {

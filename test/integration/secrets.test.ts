@@ -10,7 +10,7 @@ import { defineAction } from '../../src/pipeline';
 import { streamReadQuery, statusQuery } from '../../src/workflows/messages';
 import { startPipelineHarness, type PipelineHarness } from '../support/pipelineHarness';
 import { startHttpRecorder, type HttpRecorder } from '../support/httpRecorder';
-import { startFakeOpenAI, type FakeOpenAI } from '../support/fakeOpenAI';
+import { startOfflineModel, type OfflineModel } from '../../src/dev/offlineModel';
 import { historyText } from '../support/historyText';
 
 const SECRETS = {
@@ -33,11 +33,11 @@ const connectDb = defineAction({
 
 let h: PipelineHarness;
 let http: HttpRecorder;
-let llm: FakeOpenAI;
+let llm: OfflineModel;
 
 beforeAll(async () => {
   http = await startHttpRecorder();
-  llm = await startFakeOpenAI();
+  llm = await startOfflineModel();
   h = await startPipelineHarness({
     providers: { openai: { baseURL: llm.baseURL, apiKey: SECRETS.LLM_KEY } },
     secrets: (name) => (name in SECRETS ? SECRETS[name as keyof typeof SECRETS] : undefined),

@@ -11,15 +11,15 @@ import { Pipeline } from '../../src/client/pipeline';
 import { RunHandle } from '../../src/client/runHandle';
 import { sendResponse, sseResponse } from '../../src/client/sse';
 import type { RunStreamChunk } from '../../src/client/stream';
-import { startFakeOpenAI, type FakeOpenAI } from '../support/fakeOpenAI';
+import { startOfflineModel, type OfflineModel } from '../../src/dev/offlineModel';
 import { sharedTestEnv, startPipelineHarness, type PipelineHarness } from '../support/pipelineHarness';
 
 let h: PipelineHarness;
-let fake: FakeOpenAI;
+let fake: OfflineModel;
 let client: PipelinesClient;
 
 beforeAll(async () => {
-  fake = await startFakeOpenAI();
+  fake = await startOfflineModel();
   h = await startPipelineHarness({ providers: { openai: { baseURL: fake.baseURL, apiKey: 'x' } } });
   const env = sharedTestEnv();
   client = await connect({ address: env.address, namespace: env.namespace, taskQueue: h.taskQueue });

@@ -12,14 +12,14 @@ import {
 } from '../../src/pipeline';
 import type { PipelineRunHandle } from '../../src/client/startRun';
 import { streamReadQuery, type StreamChunk } from '../../src/workflows/messages';
-import { startFakeOpenAI, type FakeOpenAI } from '../support/fakeOpenAI';
+import { startOfflineModel, type OfflineModel } from '../../src/dev/offlineModel';
 import { startPipelineHarness, type PipelineHarness } from '../support/pipelineHarness';
 
 let h: PipelineHarness;
-let llm: FakeOpenAI;
+let llm: OfflineModel;
 
 beforeAll(async () => {
-  llm = await startFakeOpenAI();
+  llm = await startOfflineModel();
   h = await startPipelineHarness({ providers: { openai: { baseURL: llm.baseURL, apiKey: 'test-key' } } });
 });
 afterAll(async () => {

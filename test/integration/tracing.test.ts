@@ -9,7 +9,7 @@ import { NativeConnection, type Worker } from '@temporalio/worker';
 import { connect, type PipelinesClient } from '../../src/client/connect';
 import { createPipelineWorker } from '../../src/worker';
 import { eventually } from '../support/eventually';
-import { startFakeOpenAI, type FakeOpenAI } from '../support/fakeOpenAI';
+import { startOfflineModel, type OfflineModel } from '../../src/dev/offlineModel';
 import { startHttpRecorder, type HttpRecorder } from '../support/httpRecorder';
 import { TEST_EGRESS, sharedTestEnv } from '../support/pipelineHarness';
 
@@ -19,12 +19,12 @@ let worker: Worker;
 let running: Promise<void>;
 let client: PipelinesClient;
 let http: HttpRecorder;
-let llm: FakeOpenAI;
+let llm: OfflineModel;
 const taskQueue = `tracing-${Date.now().toString(36)}`;
 
 beforeAll(async () => {
   const env = sharedTestEnv();
-  [http, llm] = await Promise.all([startHttpRecorder(), startFakeOpenAI()]);
+  [http, llm] = await Promise.all([startHttpRecorder(), startOfflineModel()]);
   native = await NativeConnection.connect({ address: env.address });
   worker = await createPipelineWorker({
     connection: native,

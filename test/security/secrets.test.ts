@@ -20,7 +20,7 @@ import type { PipelineRunHandle } from '../../src/client/startRun';
 import { EncryptionCodec, type PayloadOptions } from '../../src/codec';
 import { historyToJson } from '../support/historyJson';
 import { startHttpRecorder, type HttpRecorder, type RecordedRequest } from '../support/httpRecorder';
-import { startFakeOpenAI, type FakeOpenAI } from '../support/fakeOpenAI';
+import { startOfflineModel, type OfflineModel } from '../../src/dev/offlineModel';
 import { sharedTestEnv, startPipelineHarness, type PipelineHarness } from '../support/pipelineHarness';
 
 // Every secret has characters that JSON, URL and base64 encodings change.
@@ -90,7 +90,7 @@ const workerLogText = () =>
 
 let h: PipelineHarness;
 let http: HttpRecorder;
-let llm: FakeOpenAI;
+let llm: OfflineModel;
 let client: PipelinesClient;
 const writes = {
   out: process.stdout.write.bind(process.stdout),
@@ -108,7 +108,7 @@ beforeAll(async () => {
     };
   }
   http = await startHttpRecorder();
-  llm = await startFakeOpenAI();
+  llm = await startOfflineModel();
   const echo = (status: number) => (req: RecordedRequest) => ({
     status,
     json: { url: req.url, headers: req.headers, body: req.rawBody },

@@ -18,7 +18,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import type { WireJson } from './fakeOpenAI';
+import type { WireJson } from '../../src/dev/offlineModel';
 import { waitUntil } from './eventually';
 
 export interface RecordedRequest {

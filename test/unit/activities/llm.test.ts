@@ -5,12 +5,12 @@ import { CancelledFailure } from '@temporalio/common';
 import { createActivities } from '../../../src/activities';
 import { resolveProvider } from '../../../src/activities/llm';
 import { NodeError } from '../../../src/activities/errors';
-import { startFakeOpenAI, type FakeOpenAI } from '../../support/fakeOpenAI';
+import { startOfflineModel, type OfflineModel } from '../../../src/dev/offlineModel';
 import { TRACE_ID, detailsOf, failureOf, mockEnv, nodeInput, rejectionOf, runNode } from './support';
 
-let fake: FakeOpenAI;
+let fake: OfflineModel;
 beforeAll(async () => {
-  fake = await startFakeOpenAI();
+  fake = await startOfflineModel();
 });
 afterAll(async () => {
   await fake.close();

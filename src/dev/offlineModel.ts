@@ -1,32 +1,36 @@
 /**
- * A real HTTP server that speaks enough of the OpenAI wire protocol for tests:
- * `POST /v1/chat/completions` (JSON and SSE streaming) and `GET /v1/models`.
+ * The offline model: a real HTTP server on 127.0.0.1 that speaks enough of the OpenAI wire
+ * protocol for local development and tests: `POST /v1/chat/completions` (JSON and SSE streaming)
+ * and `GET /v1/models`. `tpipe dev`, `npm run worker` (with neither `OPENAI_API_KEY` nor
+ * `OPENAI_BASE_URL` set), the examples and the tests all use it.
  *
- * Use it with the real `openai` client (`new OpenAI({ baseURL: fake.baseURL, apiKey: 'test' })`)
- * or point a worker at it through the `openai` provider's `baseURL`.
+ * Point the `openai` provider (or the `openai` client) at it:
+ * `new OpenAI({ baseURL: model.baseURL, apiKey: 'offline' })`. It needs no key and calls nothing.
  *
- * Default behaviour (no script): reply `echo: <last user message>`; with
+ * Default behaviour: reply `echo: <last user message>`; with
  * `response_format: { type: 'json_object' }` reply `{"echo":"<last user message>"}` instead.
  * Usage is counted in whitespace-separated words: prompt = words over every message's content,
  * completion = words of the reply, so tests can assert exact numbers.
  *
- * Scripted behaviours are consumed first-in first-out, one per chat-completions request:
+ * Fault injection, for tests: behaviours are consumed first-in first-out, one per
+ * chat-completions request:
  * @example
- * const fake = await startFakeOpenAI();
- * fake.script({ status: 429, retryAfter: 2 }, { reply: 'hello world' });
+ * const model = await startOfflineModel();
+ * model.script({ status: 429, retryAfter: 2 }, { reply: 'hello world' });
  * // 1st request → 429 with `retry-after: 2`; 2nd → "hello world"; later ones → echo.
- * await fake.close();
+ * await model.close();
  *
  * A slow model (every unscripted reply waits 5 s, as a long LLM answer would):
- * `startFakeOpenAI({ replyDelayMs: 5000 })`.
+ * `startOfflineModel({ replyDelayMs: 5000 })`.
  *
  * A request's `max_tokens` / `max_completion_tokens` is honoured as a real model would: a reply
  * of more words is cut after that many (whole tokens of a scripted `tokens` list, at most that
  * many words), with finish reason `length` and usage counted on what was sent (unless scripted).
  */
+/* eslint-disable @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-member-access --
+   request bodies are untyped JSON from any client, read loosely as `WireJson` (tests read them the same way) */
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { waitUntil } from './eventually';
 
 /**
  * A wire payload as tests read it (`req.body.messages[0].content`): deliberately loose.
@@ -70,10 +74,10 @@ export interface BreakBehaviour {
   reply?: string;
   chunkDelayMs?: number;
 }
-export type FakeBehaviour = ReplyBehaviour | StatusBehaviour | HangBehaviour | BreakBehaviour;
+export type ModelBehaviour = ReplyBehaviour | StatusBehaviour | HangBehaviour | BreakBehaviour;
 
-/** One request the fake received. */
-export interface FakeRequest {
+/** One request the model received. */
+export interface ModelRequest {
   method: string;
   path: string;
   /** Lower-cased header names (Node's `IncomingHttpHeaders`): `authorization`, `traceparent`, … */
@@ -83,7 +87,7 @@ export interface FakeRequest {
   /** `Date.now()` when the request arrived. */
   time: number;
   /** The behaviour that answered it (`undefined` = default echo, or not a chat request). */
-  behaviour?: FakeBehaviour;
+  behaviour?: ModelBehaviour;
   /** The response was completely written. */
   completed: boolean;
   /** The client closed the connection before the response was complete (abort, cancellation). */
@@ -92,22 +96,22 @@ export interface FakeRequest {
   chunksSent: number;
 }
 
-export interface FakeOpenAI {
+export interface OfflineModel {
   /** `http://127.0.0.1:PORT/v1`: pass as the OpenAI client's `baseURL`. */
   readonly baseURL: string;
   readonly port: number;
   /** Every request received, in arrival order (chat and models alike). */
-  readonly requests: FakeRequest[];
+  readonly requests: ModelRequest[];
   /** Chat-completions requests only. */
-  chatRequests(): FakeRequest[];
+  chatRequests(): ModelRequest[];
   /** Queue behaviours for the next chat-completions requests (FIFO). */
-  script(...behaviours: FakeBehaviour[]): void;
+  script(...behaviours: ModelBehaviour[]): void;
   /** Behaviours still queued. */
   pending(): number;
   /** Forget the script and the request log. */
   reset(): void;
   /** Resolves once `n` chat-completions requests have arrived. */
-  waitForChatRequests(n: number, timeoutMs?: number): Promise<FakeRequest[]>;
+  waitForChatRequests(n: number, timeoutMs?: number): Promise<ModelRequest[]>;
   /** Resolves once `pred()` holds (polled every 10 ms); rejects after `timeoutMs`. */
   waitFor(pred: () => boolean, timeoutMs?: number, what?: string): Promise<void>;
   /** Destroys open sockets (hanging requests included) and stops listening. */
@@ -117,7 +121,7 @@ export interface FakeOpenAI {
 /** Unref'd: a reply still waiting out its delay never keeps the process alive after `close()`. */
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 
-/** Whitespace-separated words: the fake's notion of a token count. */
+/** Whitespace-separated words: the offline model's notion of a token count. */
 export function countWords(text: string): number {
   return text.split(/\s+/).filter(Boolean).length;
 }
@@ -137,17 +141,29 @@ function messageText(content: unknown): string {
   return '';
 }
 
-/** Options of {@link startFakeOpenAI}; they shape the default (unscripted) echo reply only. */
-export interface FakeOpenAIOptions {
+/** Options of {@link startOfflineModel}; they shape the default (unscripted) echo reply only. */
+export interface OfflineModelOptions {
   /** Wait this long before answering a default reply, like a model thinking. @default 0 */
   replyDelayMs?: number;
   /** Wait this long before each streamed chunk of a default reply. @default 0 */
   chunkDelayMs?: number;
+  /**
+   * Keep every request in `requests` (tests read them). A long-lived development server turns
+   * this off so its memory stays flat. @default true
+   */
+  recordRequests?: boolean;
+  /**
+   * Whether the listening server alone keeps the process alive. A worker's model turns this off:
+   * the worker keeps the process alive while it runs, and a worker that fails to start leaves
+   * nothing behind. @default true
+   */
+  keepProcessAlive?: boolean;
 }
 
-export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<FakeOpenAI> {
-  const queue: FakeBehaviour[] = [];
-  const requests: FakeRequest[] = [];
+/** Starts the offline model on a free port of 127.0.0.1. */
+export async function startOfflineModel(options: OfflineModelOptions = {}): Promise<OfflineModel> {
+  const queue: ModelBehaviour[] = [];
+  const requests: ModelRequest[] = [];
   const sockets = new Set<Socket>();
   let seq = 0;
 
@@ -163,7 +179,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
         body = raw;
       }
       const path = (req.url ?? '/').split('?')[0] ?? '/';
-      const entry: FakeRequest = {
+      const entry: ModelRequest = {
         method: req.method ?? 'GET',
         path,
         headers: req.headers,
@@ -173,7 +189,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
         clientClosed: false,
         chunksSent: 0,
       };
-      requests.push(entry);
+      if (options.recordRequests !== false) requests.push(entry);
       res.on('close', () => {
         if (!res.writableFinished) entry.clientClosed = true;
       });
@@ -191,11 +207,11 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     socket.on('close', () => sockets.delete(socket));
   });
 
-  async function handle(entry: FakeRequest, res: http.ServerResponse): Promise<void> {
+  async function handle(entry: ModelRequest, res: http.ServerResponse): Promise<void> {
     if (entry.method === 'GET' && entry.path === '/v1/models') {
       sendJson(res, 200, {
         object: 'list',
-        data: [{ id: 'fake-model', object: 'model', created: 1700000000, owned_by: 'fake' }],
+        data: [{ id: 'offline-model', object: 'model', created: 1700000000, owned_by: 'temporal-pipelines' }],
       });
       return;
     }
@@ -206,11 +222,11 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     const behaviour = queue.shift();
     entry.behaviour = behaviour;
     const body = (entry.body ?? {}) as Record<string, WireJson>;
-    const model = typeof body.model === 'string' ? body.model : 'fake-model';
+    const model = typeof body.model === 'string' ? body.model : 'offline-model';
     const messages: WireJson[] = Array.isArray(body.messages) ? body.messages : [];
     const stream = body.stream === true;
     const includeUsage = stream && body.stream_options?.include_usage === true;
-    const id = `chatcmpl-fake-${++seq}`;
+    const id = `chatcmpl-offline-${++seq}`;
     const created = Math.floor(Date.now() / 1000);
 
     if (behaviour && 'hang' in behaviour) return; // never answer
@@ -357,10 +373,11 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());
   });
+  if (options.keepProcessAlive === false) server.unref();
   const port = (server.address() as AddressInfo).port;
 
   const waitFor = (pred: () => boolean, timeoutMs = 5000, what = 'condition') =>
-    waitUntil(pred, timeoutMs, `fakeOpenAI: ${what}`);
+    waitUntil(pred, timeoutMs, `offline model: ${what}`);
   const chatRequests = () => requests.filter((r) => r.path === '/v1/chat/completions');
 
   return {
@@ -414,4 +431,13 @@ function sendJson(
   const payload = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json', ...headers });
   res.end(payload);
+}
+
+/** Resolves once `pred()` holds (polled every 10 ms); rejects after `timeoutMs` naming `what`. */
+async function waitUntil(pred: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!pred()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise<void>((resolve) => setTimeout(resolve, 10));
+  }
 }
