@@ -11,7 +11,7 @@ import type { StartRunOptions } from '../client/startRun';
 import { compileOrThrow, type CompileOptions } from '../pipeline/compiler';
 import type { ParamType } from '../pipeline/definition';
 import type { ExecutionPlan } from '../pipeline/plan';
-import { loadPipelineDocument } from './documents';
+import { withPipelineFile } from './documents';
 import { colours, paintStatus, printJson } from './output';
 import { parseAssignments } from './values';
 
@@ -48,8 +48,10 @@ export async function resolvePipeline(
   options: { version?: number; actions?: CompileOptions['actions'] },
 ): Promise<{ document: unknown; plan: ExecutionPlan; saved?: { name: string; version: number } }> {
   if (existsSync(target)) {
-    const document = loadPipelineDocument(target);
-    return { document, plan: compileOrThrow(document, { actions: options.actions }) };
+    return withPipelineFile(target, (document) => ({
+      document,
+      plan: compileOrThrow(document, { actions: options.actions }),
+    }));
   }
   const saved = await client.pipelines.version(target, options.version);
   return {

@@ -133,6 +133,27 @@ test('validate: a good file passes; a bad one lists each issue at its line and c
   expect(broken.stdout).toMatch(/^broken\.json:1:\d+ {2}syntax/m);
 });
 
+test('pipelines create and update refuse a bad file with each issue at its file:line:col, as validate does', async () => {
+  const name = `cli_bad_${Date.now().toString(36)}`;
+  const good = GOOD.replace('name: cli_double', `name: ${name}`);
+  const bad = write('bad-save.yaml', good.replace('action: double', 'action: dubble'));
+  const created = await tpipe('pipelines', 'create', bad);
+  expect(created.code).toBe(1);
+  expect(created.stderr).toMatch(/^bad-save\.yaml:7:13 {2}unknown_action {2}Unknown action 'dubble'/m);
+  expect(created.stderr).not.toMatch(/steps\.1\.action/);
+  expect((await tpipe('pipelines', 'get', name)).code).toBe(1); // nothing was saved
+
+  expect((await tpipe('pipelines', 'create', write('good-save.yaml', good))).code).toBe(0);
+  try {
+    const updated = await tpipe('pipelines', 'update', name, bad);
+    expect(updated.code).toBe(1);
+    expect(updated.stderr).toMatch(/^bad-save\.yaml:7:13 {2}unknown_action /m);
+    expect((await tpipe('--json', 'pipelines', 'get', name)).stdout).toMatch(/"currentVersion": 1/);
+  } finally {
+    await tpipe('pipelines', 'delete', name);
+  }
+});
+
 test('validate --json lists the secrets the pipeline needs (names only)', async () => {
   const file = write(
     'secretive.json',
