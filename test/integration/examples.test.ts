@@ -122,8 +122,8 @@ test('background-run: start, one status check, result with poll interval and tim
 
 test('retry-wrapper: a success, a failed run that is not retried, a timed-out wait that terminates', async () => {
   const out = await expectSuccess(await runExample('retry-wrapper.ts'));
-  expect(out).toMatch(/^ {2}Deleted pipeline retry_summariser_[0-9a-f]{8} /m);
-  expect(out).toMatch(/^ {2}Deleted pipeline retry_flaky_upstream_[0-9a-f]{8} /m);
+  expect(out).toMatch(/^Deleted pipeline retry_summariser_[0-9a-f]{8} /m);
+  expect(out).toMatch(/^Deleted pipeline retry_flaky_upstream_[0-9a-f]{8} /m);
   expect(out).not.toContain('Watch it:'); // no Web UI known for this server
   const [success, failure, timeout] = out.split(/^\d\. /m).slice(1);
   expect(success).toContain('outputs = {"output_0":"echo: Name three moons of Jupiter."}');
