@@ -94,6 +94,11 @@ export class LiveView {
   private readonly timer: NodeJS.Timeout;
   private stopped = false;
   private readonly restoreCursor = () => this.out.write(SHOW_CURSOR);
+  /** Ctrl-C while following: the run goes on; the terminal gets its cursor back. */
+  private readonly onCtrlC = () => {
+    this.stop();
+    process.exit(130);
+  };
 
   constructor(
     plan: ExecutionPlan,
@@ -102,6 +107,7 @@ export class LiveView {
     this.rows = plan.nodes.map((n) => ({ id: n.id, kind: n.kind, status: 'pending' }));
     out.write(HIDE_CURSOR);
     process.once('exit', this.restoreCursor);
+    process.once('SIGINT', this.onCtrlC);
     this.timer = setInterval(() => {
       if (this.rows.some((r) => r.status === 'running')) this.draw();
     }, TICK_MS);
@@ -157,6 +163,7 @@ export class LiveView {
     clearInterval(this.timer);
     this.restoreCursor();
     process.removeListener('exit', this.restoreCursor);
+    process.removeListener('SIGINT', this.onCtrlC);
   }
 
   private row(nodeId: string): StepRow {
