@@ -58,6 +58,7 @@ async function main(): Promise<void> {
     // 2. Start the run: it drafts, then waits for the approval.
     const run = await client.start(pipeline.definition, { inputs: { topic: 'dark mode' } });
     console.log(`started ${run.taskId}`);
+    stack.printRunLink(run.taskId);
 
     // 3. What the run waits for, from its status (any process can ask).
     let approveStep: NodeSnapshot | undefined;

@@ -63,6 +63,7 @@ async function main(): Promise<void> {
     console.log('started');
     console.log(`  task_id  = ${handle.taskId}`);
     console.log(`  trace_id = ${handle.traceId}`);
+    stack.printRunLink(handle.taskId);
 
     // 3. One non-blocking status check (pending until a worker picks the run up, then running).
     const status = await handle.runStatus();

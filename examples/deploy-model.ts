@@ -183,6 +183,7 @@ async function main(): Promise<void> {
       wait: true,
     });
     console.log(`execution ${ok.id} ${ok.status} in ${ok.durationSeconds?.toFixed(1)} s`);
+    stack.printRunLink(ok.id);
     for (const [id, step] of Object.entries(ok.steps)) {
       const extra = step.status === 'skipped' ? `(${step.skipReason})` : `attempts=${step.attempts}`;
       console.log(`  ${id.padEnd(14)} ${step.status.padEnd(10)} ${extra}`);

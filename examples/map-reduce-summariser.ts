@@ -94,6 +94,7 @@ async function main(): Promise<void> {
     // 2. Start the run with the documents.
     const run = await client.start(pipeline.definition, { inputs: { documents: DOCUMENTS } });
     console.log(`started ${run.taskId}`);
+    stack.printRunLink(run.taskId);
 
     // 3. Watch the map: executions.get() reads its progress from the map workflow.
     let last = '';

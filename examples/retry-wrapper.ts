@@ -185,6 +185,7 @@ async function main(): Promise<void> {
       console.log(
         `  attempt ${attempt}/3: started task_id=${handle.taskId} trace_id=${handle.traceId ?? '-'}`,
       );
+      stack.printRunLink(handle.taskId);
     };
     const log = (line: string) => console.log(`  ${line}`);
 

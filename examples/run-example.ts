@@ -60,8 +60,7 @@ async function main() {
         params: { api_base: ticketApi.url, ...params },
       });
       console.log(`Started ${run.taskId}`);
-      const runUrl = stack.runUrl(run.taskId);
-      if (runUrl) console.log(`Watch it: ${runUrl}`);
+      stack.printRunLink(run.taskId);
       // Steps as they change, and the llm step's tokens as the model sends them.
       let streaming = false;
       for await (const chunk of run.stream()) {
@@ -92,9 +91,9 @@ async function main() {
     } finally {
       ticketApi.close();
     }
-    if (stack.uiUrl) {
+    if (stack.ownServer) {
       console.log('The local server keeps serving so you can look at the run in the Web UI. Ctrl-C to stop.');
-      await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
+      await stack.untilCtrlC();
     }
   } finally {
     await stack.close();

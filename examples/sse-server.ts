@@ -160,6 +160,7 @@ async function main(): Promise<void> {
     console.log(
       `POST /runs → ${posted.status} ${posted.headers.get('content-type')?.split(';')[0]}; task x-task-id=${taskId}`,
     );
+    stack.printRunLink(taskId);
     const before = await readEvents(posted, first, READ_FIRST);
     console.log(`read ${before.length} events (ids ${before[0]?.id}–${before.at(-1)?.id}), disconnected`);
 

@@ -59,6 +59,7 @@ async function main(): Promise<void> {
       inputs: { input_0: 'Write a 500 word essay about the history of computing.' },
     });
     console.log(`Started: ${handle.taskId}`);
+    stack.printRunLink(handle.taskId);
     await sleep(2000);
     console.log(`status before = ${(await handle.runStatus()).status}`);
 
@@ -77,6 +78,7 @@ async function main(): Promise<void> {
       inputs: { input_0: 'Write another 500 word essay about robotics.' },
     });
     console.log(`Started: ${handle2.taskId}`);
+    stack.printRunLink(handle2.taskId);
     await sleep(2000);
 
     await pipeline.terminate({ runId: handle2.taskId });

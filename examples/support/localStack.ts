@@ -21,6 +21,12 @@
  *   loopback (`egress: { allow: ['loopback'] }`): the examples call servers on this machine.
  *   Worker logs are printed from `WORKER_LOG_LEVEL` up (default ERROR: the examples fail runs on
  *   purpose).
+ * - Web UI links: the local server's UI; with `TEMPORAL_ADDRESS`, `TEMPORAL_UI_URL` when set, else
+ *   http://localhost:8233 when the address is the dev server's default (localhost:7233), else none.
+ * - Nothing left behind: `close()` (also on Ctrl-C) first deletes the pipelines this stack saved
+ *   under a `pipelineName()` (those created after it started: a pipeline that was there before is
+ *   kept), then, on a task queue of its own, terminates the workflows still running on it; then it
+ *   stops the worker, the client, the model and the server it started.
  */
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
@@ -32,6 +38,7 @@ import { freePort, startLocalServer, type LocalServer } from '../../src/dev/loca
 import { createPipelineWorker } from '../../src/worker';
 import type { OfflineModel, OfflineModelOptions } from '../../src/dev/offlineModel';
 import { offlineProviderUnlessConfigured } from '../../src/dev/offlineProvider';
+import { leaveNothingBehind } from './leaveNothingBehind';
 
 export interface LocalStackOptions {
   /** How the offline model behaves (e.g. `{ replyDelayMs: 5000 }` for a slow one). Unused online. */
@@ -51,11 +58,17 @@ export interface LocalStack {
   model?: OfflineModel;
   /** The Temporal frontend, `host:port`. */
   address: string;
+  /** Whether this stack started the Temporal server (it stops with the stack). */
+  ownServer: boolean;
   taskQueue: string;
-  /** The Web UI of the local dev server this stack started. */
+  /** The Web UI: of the local dev server this stack started, else `TEMPORAL_UI_URL` (see above). */
   uiUrl?: string;
-  /** The run's page in the Web UI, when this stack started the server. */
+  /** The run's page in the Web UI, when the UI is known. */
   runUrl(taskId: string): string | undefined;
+  /** Prints `Watch it: <the run's page>` when the Web UI is known. */
+  printRunLink(taskId: string): void;
+  /** Resolves on Ctrl-C (instead of the stack closing and the process exiting with 130). */
+  untilCtrlC(): Promise<void>;
   /** The model name to use: `OPENAI_MODEL` when set, else `preferred`. */
   modelName(preferred: string): string;
   /**
@@ -64,12 +77,22 @@ export interface LocalStack {
    * that queue's suffix; with our own server or a fixed `TEMPORAL_TASK_QUEUE` it is `base`.
    */
   pipelineName(base: string): string;
-  /** Stops the worker, closes the client, the model server and the local Temporal server. */
+  /**
+   * Deletes the pipelines it saved, ends the workflows left on its own task queue, then stops the
+   * worker, closes the client, the model server and the local Temporal server. Once: later calls
+   * return the same promise.
+   */
   close(): Promise<void>;
 }
 
 const LOCAL_PORT = 7233;
 const LOCAL_UI_PORT = 8233;
+
+/** The Web UI of a server we did not start: `TEMPORAL_UI_URL`, else the dev server's default UI. */
+function knownUiUrl(address: string, env: NodeJS.ProcessEnv): string | undefined {
+  if (env.TEMPORAL_UI_URL) return env.TEMPORAL_UI_URL.replace(/\/+$/, '');
+  return /^(localhost|127\.0\.0\.1):7233$/.test(address) ? `http://localhost:${LOCAL_UI_PORT}` : undefined;
+}
 
 /** Whether `port` can be listened on right now. */
 async function portIsFree(port: number, ip = '127.0.0.1'): Promise<boolean> {
@@ -82,7 +105,8 @@ async function portIsFree(port: number, ip = '127.0.0.1'): Promise<boolean> {
 
 function installWorkerLogger(level: LogLevel): void {
   try {
-    Runtime.install({ logger: new DefaultLogger(level) });
+    // No shutdown signals: on Ctrl-C the stack cleans up first (which needs the worker), then stops it.
+    Runtime.install({ logger: new DefaultLogger(level), shutdownSignals: [] });
   } catch {
     // A runtime exists already (the caller installed its own): keep it.
   }
@@ -95,12 +119,28 @@ function installWorkerLogger(level: LogLevel): void {
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const env = options.env ?? process.env;
   const log = options.log ?? ((line: string) => console.log(line));
+  const startedAt = Date.now();
   const cleanup: Array<() => Promise<void>> = [];
-  const closeAll = async () => {
-    for (const step of cleanup.splice(0).reverse()) {
-      await step().catch((err: unknown) => console.error('while closing the local stack:', err));
-    }
+  let closing: Promise<void> | undefined;
+  const closeAll = () =>
+    (closing ??= (async () => {
+      for (const step of cleanup.splice(0).reverse()) {
+        await step().catch((err: unknown) => console.error('while closing the local stack:', err));
+      }
+      process.removeListener('SIGINT', onCtrlC);
+    })());
+  // Ctrl-C: resolve untilCtrlC() when the example waits for it; else clean up and exit (130, as
+  // shells report an interrupted program). A second Ctrl-C exits at once.
+  const ctrlCWaiters: Array<() => void> = [];
+  let interrupted = false;
+  const onCtrlC = () => {
+    if (interrupted) process.exit(130);
+    if (ctrlCWaiters.length > 0) return ctrlCWaiters.splice(0).forEach((resolve) => resolve());
+    interrupted = true;
+    log('Interrupted: cleaning up (Ctrl-C again to quit at once)');
+    void closeAll().finally(() => process.exit(130));
   };
+  process.on('SIGINT', onCtrlC);
 
   try {
     installWorkerLogger((env.WORKER_LOG_LEVEL as LogLevel | undefined) ?? 'ERROR');
@@ -109,7 +149,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     let address = env.TEMPORAL_ADDRESS;
     let namespace = env.TEMPORAL_NAMESPACE ?? 'default';
     if (address) {
-      log(`Temporal: ${address} (TEMPORAL_ADDRESS), namespace ${namespace}`);
+      const ui = knownUiUrl(address, env);
+      log(`Temporal: ${address} (TEMPORAL_ADDRESS), namespace ${namespace}${ui ? `, Web UI ${ui}` : ''}`);
     } else {
       const defaultPorts = await portIsFree(LOCAL_PORT);
       const uiPort = defaultPorts && (await portIsFree(LOCAL_UI_PORT)) ? LOCAL_UI_PORT : await freePort();
@@ -180,17 +221,43 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const client = await connect({ address, namespace, taskQueue, env, ...(actions && { actions }) });
     cleanup.push(() => client.close());
 
-    const uiUrl = server?.uiUrl;
+    // On a server we did not start, remove what this example saved and left running (before the
+    // worker stops: deleting a pipeline is an update its registry workflow handles on our queue).
+    const pipelineNames = new Set<string>();
+    if (!server) {
+      cleanup.push(() =>
+        leaveNothingBehind({
+          client,
+          pipelineNames,
+          startedAt,
+          ownTaskQueue: fixedQueue === undefined ? taskQueue : undefined,
+          log,
+        }),
+      );
+    }
+
+    const uiUrl = server?.uiUrl ?? knownUiUrl(address, env);
     const privateQueueOnSharedServer = !server && fixedQueue === undefined;
+    const runPage = (taskId: string) => uiUrl && runUrl(uiUrl, namespace, taskId);
     return {
       client,
       model,
       address,
+      ownServer: server !== undefined,
       taskQueue,
       uiUrl,
-      runUrl: (taskId) => uiUrl && runUrl(uiUrl, namespace, taskId),
+      runUrl: runPage,
+      printRunLink: (taskId) => {
+        const url = runPage(taskId);
+        if (url) log(`Watch it: ${url}`);
+      },
+      untilCtrlC: () => new Promise<void>((resolve) => ctrlCWaiters.push(resolve)),
       modelName: (preferred) => env.OPENAI_MODEL ?? preferred,
-      pipelineName: (base) => (privateQueueOnSharedServer ? `${base}_${queueSuffix}` : base),
+      pipelineName: (base) => {
+        const name = privateQueueOnSharedServer ? `${base}_${queueSuffix}` : base;
+        pipelineNames.add(name);
+        return name;
+      },
       close: closeAll,
     };
   } catch (err) {

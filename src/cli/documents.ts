@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
+import { PipelineValidationError, type PipelineIssue } from '../pipeline';
 
 export interface PipelineFile {
   path: string;
@@ -41,10 +42,43 @@ export function readPipelineFile(path: string): PipelineFile {
   };
 }
 
+/** A compiler issue with the line and column (1-based) it points at in its file. */
+export type LocatedIssue = PipelineIssue & { file: string; line: number; column: number };
+
+/** A definition read from a file was refused: its issues, each at its place in the file. */
+export class PipelineFileError extends Error {
+  constructor(
+    readonly file: string,
+    readonly issues: readonly LocatedIssue[],
+    options?: { cause?: unknown },
+  ) {
+    super(`${file}: ${issues.length} issue(s)`, options);
+    this.name = 'PipelineFileError';
+  }
+}
+
 /** A file's document, or an error naming the file and its first syntax error. */
-export function loadPipelineDocument(path: string): unknown {
-  const file = readPipelineFile(path);
+function documentOf(file: PipelineFile): unknown {
   const first = file.syntaxErrors[0];
-  if (first) throw new Error(`${path}:${first.line}:${first.column}: ${first.message}`);
+  if (first) throw new Error(`${file.path}:${first.line}:${first.column}: ${first.message}`);
   return file.document;
+}
+
+/**
+ * Reads a pipeline file and hands its document to `use` (compile it, save it); when that refuses
+ * the definition, the issues come back as a {@link PipelineFileError} placed in the file, as
+ * `tpipe validate` shows them.
+ */
+export async function withPipelineFile<T>(
+  path: string,
+  use: (document: unknown) => Promise<T> | T,
+): Promise<T> {
+  const file = readPipelineFile(path);
+  try {
+    return await use(documentOf(file));
+  } catch (err) {
+    if (!(err instanceof PipelineValidationError)) throw err;
+    const located = err.issues.map((issue) => ({ ...issue, file: path, ...file.locate(issue.path) }));
+    throw new PipelineFileError(path, located, { cause: err });
+  }
 }

@@ -15,7 +15,7 @@ import { compile } from '../pipeline/compiler';
 import { startLocalServer } from '../dev/localServer';
 import { newPipelineOrHint, savedPipelineOrHint } from './hints';
 import type * as WorkerModule from '../worker';
-import { readPipelineFile, loadPipelineDocument } from './documents';
+import { PipelineFileError, readPipelineFile, withPipelineFile } from './documents';
 import { toMermaid } from './graph';
 import { colours, paintStatus, printJson, printTable } from './output';
 import { resolvePipeline, runCommand } from './run';
@@ -134,7 +134,7 @@ export function buildProgram(): Command {
       const c = needsServer ? await connected() : undefined;
       const { plan } = c
         ? await resolvePipeline(c, target, { version: optionalInt(options.version, '--version'), actions })
-        : { plan: compileOrIssues(loadPipelineDocument(target), actions) };
+        : { plan: await withPipelineFile(target, (document) => compileOrIssues(document, actions)) };
       let statuses: Record<string, string> | undefined;
       if (options.execution) {
         const execution = await c!.executions.get(options.execution);
@@ -180,14 +180,15 @@ export function buildProgram(): Command {
     .option('--name <name>')
     .option('--description <text>')
     .action(async (file: string, options: { name?: string; description?: string }) => {
-      const definition = loadPipelineDocument(file) as { name?: string };
-      const name = options.name ?? definition.name;
-      if (!name) throw new UsageError(`${file} has no "name"; pass --name`);
-      const info = await newPipelineOrHint(
-        (await connected()).pipelines.create({ name, definition, description: options.description }),
-        name,
-        file,
-      );
+      const info = await withPipelineFile(file, async (definition) => {
+        const name = options.name ?? (definition as { name?: string } | undefined)?.name;
+        if (!name) throw new UsageError(`${file} has no "name"; pass --name`);
+        return newPipelineOrHint(
+          (await connected()).pipelines.create({ name, definition, description: options.description }),
+          name,
+          file,
+        );
+      });
       report(info, `created ${info.name} version ${info.currentVersion}`);
     });
   pipelines
@@ -235,12 +236,9 @@ export function buildProgram(): Command {
     .description('save a new version from a file (deployed unless --no-deploy)')
     .option('--no-deploy', 'save without deploying')
     .action(async (name: string, file: string, options: { deploy: boolean }) => {
-      const info = await savedPipelineOrHint(
-        (await connected()).pipelines.update({
-          pipelineId: name,
-          definition: loadPipelineDocument(file),
-          deploy: options.deploy,
-        }),
+      const c = await connected();
+      const info = await withPipelineFile(file, (definition) =>
+        savedPipelineOrHint(c.pipelines.update({ pipelineId: name, definition, deploy: options.deploy })),
       );
       report(
         info,
@@ -525,6 +523,14 @@ function printError(err: unknown): number {
   if (err instanceof UsageError) {
     process.stderr.write(`${colours.red('error')}: ${err.message}\n`);
     return 2;
+  }
+  if (err instanceof PipelineFileError) {
+    process.stderr.write(`${colours.red('invalid pipeline')}:\n`);
+    for (const i of err.issues) {
+      process.stderr.write(`${i.file}:${i.line}:${i.column}  ${i.code}  ${forTheCli(i.message)}\n`);
+    }
+    process.stderr.write(`${err.issues.length} issue(s)\n`);
+    return 1;
   }
   if (err instanceof PipelineValidationError) {
     // "Invalid pipeline definition (2 issues)", "Invalid inputs (1 issue)", …

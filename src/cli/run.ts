@@ -1,10 +1,9 @@
 /**
  * `tpipe run`: starts a run of a saved pipeline or a file, and with `--wait` / `--stream` follows
- * it to the end with a live view (steps as they change, a progress bar on a terminal, the llm
- * tokens with `--stream`); the exit code says how it ended.
+ * it to the end: on a terminal a live view redrawn in place (liveView.ts), otherwise a line per
+ * event; the llm tokens with `--stream`; the exit code says how it ended.
  */
 import { existsSync } from 'node:fs';
-import { SingleBar } from 'cli-progress';
 import type { PipelinesClient } from '../client/connect';
 import type { RunHandle } from '../client/runHandle';
 import type { StartRunOptions } from '../client/startRun';
@@ -12,8 +11,9 @@ import { runUrl } from '../client/webUi';
 import { compileOrThrow, type CompileOptions } from '../pipeline/compiler';
 import type { ParamType } from '../pipeline/definition';
 import type { ExecutionPlan } from '../pipeline/plan';
-import { loadPipelineDocument } from './documents';
+import { withPipelineFile } from './documents';
 import { fileOrSavedOrHint } from './hints';
+import { LiveView } from './liveView';
 import { colours, paintStatus, printJson } from './output';
 import { parseAssignments } from './values';
 
@@ -50,8 +50,10 @@ export async function resolvePipeline(
   options: { version?: number; actions?: CompileOptions['actions'] },
 ): Promise<{ document: unknown; plan: ExecutionPlan; saved?: { name: string; version: number } }> {
   if (existsSync(target)) {
-    const document = loadPipelineDocument(target);
-    return { document, plan: compileOrThrow(document, { actions: options.actions }) };
+    return withPipelineFile(target, (document) => ({
+      document,
+      plan: compileOrThrow(document, { actions: options.actions }),
+    }));
   }
   const saved = await fileOrSavedOrHint(
     client.pipelines.version(target, options.version),
@@ -115,43 +117,43 @@ export async function runCommand(
 
 /** Follows a run to its end; returns the exit code for its final status. */
 async function follow(run: RunHandle, plan: ExecutionPlan, options: RunCommandOptions): Promise<number> {
-  const live = !options.json && Boolean(process.stderr.isTTY);
-  const bar = live
-    ? new SingleBar({ format: ' {bar} {value}/{total} steps', stream: process.stderr, hideCursor: true })
-    : undefined;
-  bar?.start(plan.nodes.length, 0);
-  let settled = 0;
+  const live = !options.json && Boolean(process.stdout.isTTY) ? new LiveView(plan) : undefined;
   let streaming = false;
+  // Off a terminal (or with --json for scripts): one line per event.
   const say = (line: string) => {
     if (options.json) return;
     if (streaming) process.stdout.write('\n');
     streaming = false;
-    if (bar) bar.stop();
     process.stdout.write(`${line}\n`);
-    if (bar) bar.start(plan.nodes.length, settled);
   };
   let final: { status: keyof typeof EXIT_CODES; outputs?: unknown; error?: { message: string } } = {
     status: 'failed',
   };
-  for await (const chunk of run.stream()) {
-    if (chunk.type === 'node') {
-      if (chunk.status !== 'running') settled++;
-      const detail = chunk.error?.message ? ` ${colours.red(chunk.error.message)}` : '';
-      say(`  ${paintStatus(chunk.status).padEnd(20)} ${chunk.nodeId}${detail}`);
-    } else if (chunk.type === 'stream' && options.stream && !options.json) {
-      if (!streaming) {
-        if (bar) bar.stop();
-        process.stdout.write(`  ${colours.dim(`${chunk.nodeId} ›`)} `);
+  try {
+    for await (const chunk of run.stream()) {
+      if (chunk.type === 'node') {
+        if (live) live.step(chunk.nodeId, chunk.status, chunk.at, chunk.error?.message);
+        else {
+          const detail = chunk.error?.message ? ` ${colours.red(chunk.error.message)}` : '';
+          say(`  ${paintStatus(chunk.status).padEnd(20)} ${chunk.nodeId}${detail}`);
+        }
+      } else if (chunk.type === 'stream' && options.stream && !options.json) {
+        if (live) live.text(chunk.nodeId, chunk.outputValue);
+        else {
+          if (!streaming) process.stdout.write(`  ${colours.dim(`${chunk.nodeId} ›`)} `);
+          streaming = true;
+          process.stdout.write(chunk.outputValue);
+        }
+      } else if (chunk.type === 'retry') {
+        if (live) live.retry(chunk.nodeId, chunk.attempt);
+        else say(`  ${colours.yellow('retry')} ${chunk.nodeId} attempt ${chunk.attempt}`);
+      } else if (chunk.type === 'result') {
+        final = { status: chunk.status, outputs: chunk.outputs, error: chunk.error };
       }
-      streaming = true;
-      process.stdout.write(chunk.outputValue);
-    } else if (chunk.type === 'retry') {
-      say(`  ${colours.yellow('retry')} ${chunk.nodeId} attempt ${chunk.attempt}`);
-    } else if (chunk.type === 'result') {
-      final = { status: chunk.status, outputs: chunk.outputs, error: chunk.error };
     }
+  } finally {
+    live?.stop();
   }
-  bar?.stop();
   if (streaming) process.stdout.write('\n');
   if (final.status === 'completed') {
     // The stream cuts big outputs; the result has them whole.

@@ -11,6 +11,7 @@ import { defineAction } from '../../src/pipeline';
 import { freePort } from '../support/freePort';
 import { startHttpRecorder } from '../support/httpRecorder';
 import { startPipelineHarness, sharedTestEnv, type PipelineHarness } from '../support/pipelineHarness';
+import { replayTerminal } from '../support/terminalScreen';
 
 const ROOT = path.join(__dirname, '..', '..');
 const CLI = path.join(ROOT, 'src', 'cli', 'main.ts');
@@ -133,6 +134,27 @@ test('validate: a good file passes; a bad one lists each issue at its line and c
   expect(broken.stdout).toMatch(/^broken\.json:1:\d+ {2}syntax/m);
 });
 
+test('pipelines create and update refuse a bad file with each issue at its file:line:col, as validate does', async () => {
+  const name = `cli_bad_${Date.now().toString(36)}`;
+  const good = GOOD.replace('name: cli_double', `name: ${name}`);
+  const bad = write('bad-save.yaml', good.replace('action: double', 'action: dubble'));
+  const created = await tpipe('pipelines', 'create', bad);
+  expect(created.code).toBe(1);
+  expect(created.stderr).toMatch(/^bad-save\.yaml:7:13 {2}unknown_action {2}Unknown action 'dubble'/m);
+  expect(created.stderr).not.toMatch(/steps\.1\.action/);
+  expect((await tpipe('pipelines', 'get', name)).code).toBe(1); // nothing was saved
+
+  expect((await tpipe('pipelines', 'create', write('good-save.yaml', good))).code).toBe(0);
+  try {
+    const updated = await tpipe('pipelines', 'update', name, bad);
+    expect(updated.code).toBe(1);
+    expect(updated.stderr).toMatch(/^bad-save\.yaml:7:13 {2}unknown_action /m);
+    expect((await tpipe('--json', 'pipelines', 'get', name)).stdout).toMatch(/"currentVersion": 1/);
+  } finally {
+    await tpipe('pipelines', 'delete', name);
+  }
+});
+
 test('validate --json lists the secrets the pipeline needs (names only)', async () => {
   const file = write(
     'secretive.json',
@@ -166,6 +188,70 @@ test('run --wait follows a file run with a live view and exits 0 with the output
   expect(result.stdout).toMatch(/^ {2}completed +twice$/m);
   expect(result.stdout).toMatch(/^ {2}completed +shout$/m);
   expect(result.stdout).toMatch(/^completed\n\{\n {2}"result": 42\n\}$/m);
+});
+
+test('on a terminal, run --wait redraws one table in place: each step once, aligned columns, one progress line', async () => {
+  // util-linux `script` gives the CLI a pseudo-terminal and copies what it draws to our stdout.
+  const env = sharedTestEnv();
+  const args = [
+    process.execPath,
+    '--import',
+    'tsx',
+    CLI,
+    '--address',
+    env.address,
+    '--namespace',
+    env.namespace,
+  ];
+  args.push(
+    '--task-queue',
+    h.taskQueue,
+    '--action',
+    'double',
+    'run',
+    write('live.yaml', GOOD),
+    '-i',
+    'n=1',
+    '--wait',
+  );
+  const command = args.map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(' ');
+  const childEnv: NodeJS.ProcessEnv = { ...process.env };
+  delete childEnv.NO_COLOR;
+  const result = await new Promise<CliRun>((resolve) => {
+    execFile(
+      'script',
+      ['-qfec', command, '/dev/null'],
+      { cwd: dir, env: childEnv, timeout: 60_000 },
+      (error, stdout, stderr) =>
+        resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr }),
+    );
+  });
+  expect(result.code).toBe(0);
+  const bytes = result.stdout;
+  // Redrawn in place: back up over the last frame and clear it, more than once.
+  // eslint-disable-next-line no-control-regex -- the escape sequences are what is tested
+  const redraws = bytes.match(/\u001b\[\d+F\u001b\[0J/g) ?? [];
+  expect(redraws.length).toBeGreaterThan(1);
+  expect(bytes).toContain('\u001b[32m'); // colours on a terminal
+
+  const screen = replayTerminal(bytes);
+  const header = screen.filter((l) => /^ {2}STEP +KIND +STATUS +DURATION$/.test(l));
+  expect(header).toHaveLength(1);
+  const steps = ['n', 'twice', 'big', 'shout', 'out'];
+  for (const id of steps) expect(screen.filter((l) => l.startsWith(`  ${id} `))).toHaveLength(1);
+  expect(screen.filter((l) => /\d+\/\d+ steps$/.test(l))).toEqual([expect.stringMatching(/ 5\/5 steps$/)]);
+  const statusColumn = header[0]!.indexOf('STATUS');
+  const durationColumn = header[0]!.indexOf('DURATION');
+  for (const id of steps) {
+    const row = screen.find((l) => l.startsWith(`  ${id} `))!;
+    expect(row.slice(statusColumn)).toMatch(id === 'shout' ? /^skipped +$|^skipped$/ : /^completed /);
+    expect(row.slice(durationColumn)).toMatch(id === 'shout' ? /^$/ : /^\d+\.\d s$/);
+  }
+  expect(screen.find((l) => l.startsWith('  twice '))).toMatch(/^ {2}twice +action +completed +\d+\.\d s$/);
+  // The final status and the outputs follow the last frame.
+  const end = screen.indexOf('completed');
+  expect(end).toBeGreaterThan(screen.findIndex((l) => l.endsWith('5/5 steps')));
+  expect(screen.slice(end).join('\n')).toContain('"result": 2');
 });
 
 test('run --wait exits 1 when the run fails, and --json gives the status and the error', async () => {

@@ -1,10 +1,13 @@
 /**
  * The runnable guides in examples/ run end to end: each as its own process, against the shared
  * test server (TEMPORAL_ADDRESS), with the offline model and a task queue of its own. They must
- * exit 0 and print what their header comment promises.
+ * exit 0, print what their header comment promises, and leave nothing behind on the server: no
+ * saved pipeline, no workflow (run or `pipeline:<name>` registry entity) still running on their
+ * task queue — also when interrupted with Ctrl-C.
  */
 import { execFile, spawn } from 'node:child_process';
 import path from 'node:path';
+import { connect, type PipelinesClient } from '../../src';
 import { sharedTestEnv } from '../support/pipelineHarness';
 import type { SharedTestEnv } from '../support/sharedEnv';
 
@@ -17,21 +20,38 @@ interface ExampleRun {
 const ROOT = path.join(__dirname, '..', '..');
 
 let shared: SharedTestEnv;
-beforeAll(() => {
+let client: PipelinesClient;
+beforeAll(async () => {
   shared = sharedTestEnv();
+  client = await connect({ address: shared.address, namespace: shared.namespace });
+});
+afterAll(async () => {
+  await client?.close();
 });
 
-/** Runs `examples/<file>` with Node and tsx; resolves with its exit code and output, never rejects. */
-function runExample(file: string): Promise<ExampleRun> {
+/** The environment of an example on the shared server. */
+function exampleEnv(more: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     TEMPORAL_ADDRESS: shared.address,
     TEMPORAL_NAMESPACE: shared.namespace,
     WORKFLOW_BUNDLE_PATH: shared.bundlePath,
   };
-  // Offline model and a task queue of the example's own, whatever the developer's shell has set.
-  for (const key of ['OPENAI_API_KEY', 'OPENAI_BASE_URL', 'OPENAI_MODEL', 'TEMPORAL_TASK_QUEUE'])
+  // Offline model, a task queue of the example's own and no Web UI, whatever the developer's shell has set.
+  for (const key of [
+    'OPENAI_API_KEY',
+    'OPENAI_BASE_URL',
+    'OPENAI_MODEL',
+    'TEMPORAL_TASK_QUEUE',
+    'TEMPORAL_UI_URL',
+  ])
     delete env[key];
+  return { ...env, ...more };
+}
+
+/** Runs `examples/<file>` with Node and tsx; resolves with its exit code and output, never rejects. */
+function runExample(file: string, more: NodeJS.ProcessEnv = {}): Promise<ExampleRun> {
+  const env = exampleEnv(more);
   return new Promise((resolve) => {
     execFile(
       process.execPath,
@@ -45,17 +65,50 @@ function runExample(file: string): Promise<ExampleRun> {
   });
 }
 
-/** Exit code 0, with the output in the failure message when it is not. */
-function expectSuccess(run: ExampleRun): string {
+/** Exit code 0 (with the output in the failure message when it is not) and nothing left behind. */
+async function expectSuccess(run: ExampleRun): Promise<string> {
   if (run.code !== 0) {
     throw new Error(`exit code ${run.code}\n--- stdout\n${run.stdout}\n--- stderr\n${run.stderr}`);
   }
+  await expectNothingLeftBehind(run.stdout);
   return run.stdout;
 }
 
+/**
+ * No workflow still running on the example's task queue (runs, `pipeline:<name>` registry
+ * entities) and no saved pipeline under the example's names (they end in its queue's suffix).
+ */
+async function expectNothingLeftBehind(out: string): Promise<void> {
+  const taskQueue = /Worker: in this process, task queue (examples-([0-9a-f]{8}))/.exec(out);
+  expect(taskQueue).not.toBeNull();
+  const [, queue, suffix] = taskQueue!;
+  const running = async () => {
+    const ids: string[] = [];
+    const query = `TaskQueue = '${queue}' AND ExecutionStatus = 'Running'`;
+    for await (const e of client.temporal.workflow.list({ query })) ids.push(e.workflowId);
+    return ids;
+  };
+  // Visibility is eventually consistent: what ended may show as running for a moment.
+  let left = await running();
+  for (let i = 0; i < 30 && left.length > 0; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    left = await running();
+  }
+  expect(left).toEqual([]);
+  const saved = await client.pipelines.list({ nameContains: `_${suffix!}` });
+  expect(saved.map((p) => p.name)).toEqual([]);
+}
+
 test('background-run: start, one status check, result with poll interval and timeout', async () => {
-  const out = expectSuccess(await runExample('background-run.ts'));
-  expect(out).toContain(`Temporal: ${shared.address} (TEMPORAL_ADDRESS)`);
+  const ui = 'http://temporal-ui.example:8080';
+  const out = await expectSuccess(await runExample('background-run.ts', { TEMPORAL_UI_URL: `${ui}/` }));
+  expect(out).toContain(
+    `Temporal: ${shared.address} (TEMPORAL_ADDRESS), namespace ${shared.namespace}, Web UI ${ui}\n`,
+  );
+  // The run's page, from TEMPORAL_UI_URL; then what it saved is deleted as it ends.
+  const taskId = /^ {2}task_id {2}= (\S+)$/m.exec(out)?.[1];
+  expect(out).toContain(`Watch it: ${ui}/namespaces/${shared.namespace}/workflows/${taskId}\n`);
+  expect(out).toMatch(/^Deleted pipeline bg_summariser_[0-9a-f]{8} \(saved by this example\)$/m);
   expect(out).toMatch(/Worker: in this process, task queue examples-[0-9a-f]{8}/);
   // A private task queue on a shared server gives the pipeline a name of its own.
   expect(out).toMatch(/^created pipeline id=pipeline:bg_summariser_[0-9a-f]{8}$/m);
@@ -68,7 +121,10 @@ test('background-run: start, one status check, result with poll interval and tim
 });
 
 test('retry-wrapper: a success, a failed run that is not retried, a timed-out wait that terminates', async () => {
-  const out = expectSuccess(await runExample('retry-wrapper.ts'));
+  const out = await expectSuccess(await runExample('retry-wrapper.ts'));
+  expect(out).toMatch(/^Deleted pipeline retry_summariser_[0-9a-f]{8} /m);
+  expect(out).toMatch(/^Deleted pipeline retry_flaky_upstream_[0-9a-f]{8} /m);
+  expect(out).not.toContain('Watch it:'); // no Web UI known for this server
   const [success, failure, timeout] = out.split(/^\d\. /m).slice(1);
   expect(success).toContain('outputs = {"output_0":"echo: Name three moons of Jupiter."}');
   expect(success).toMatch(/runs started: 1$/m);
@@ -82,7 +138,7 @@ test('retry-wrapper: a success, a failed run that is not retried, a timed-out wa
 });
 
 test('approval-flow: the run waits for an approval, shows what for, refuses a bad payload, publishes once approved', async () => {
-  const out = expectSuccess(await runExample('approval-flow.ts'));
+  const out = await expectSuccess(await runExample('approval-flow.ts'));
   expect(out).toMatch(/^started approval-flow-[0-9a-f]{12}$/m);
   expect(out).toMatch(/^status = running; step approve waits for 'approval' until \d{4}-\d\d-\d\dT/m);
   expect(out).toContain(
@@ -98,7 +154,7 @@ test('approval-flow: the run waits for an approval, shows what for, refuses a ba
 });
 
 test('map-reduce-summariser: a map summarises 12 documents 4 at a time, shows progress, then a digest', async () => {
-  const out = expectSuccess(await runExample('map-reduce-summariser.ts'));
+  const out = await expectSuccess(await runExample('map-reduce-summariser.ts'));
   expect(out).toMatch(/^started map-reduce-summariser-[0-9a-f]{12}$/m);
   // Progress is read while the map runs: never more than 4 running, counts that only grow.
   const progress = [...out.matchAll(/^progress: (\d+) of 12 documents summarised, (\d+) running$/gm)].map(
@@ -123,7 +179,7 @@ test('map-reduce-summariser: a map summarises 12 documents 4 at a time, shows pr
 });
 
 test('terminate-run: terminate through the handle and through the pipeline by task id', async () => {
-  const out = expectSuccess(await runExample('terminate-run.ts'));
+  const out = await expectSuccess(await runExample('terminate-run.ts'));
   expect(out).toMatch(/^created pipeline id=pipeline:terminate_example_[0-9a-f]{8}$/m);
   expect(out).toMatch(/^status before = running$/m);
   expect(out).toMatch(/^Terminated via handle$/m);
@@ -134,7 +190,7 @@ test('terminate-run: terminate through the handle and through the pipeline by ta
 });
 
 test('deploy-model: own actions, params, retry, a condition gate, a failure notification, retry from the failed step', async () => {
-  const out = expectSuccess(await runExample('deploy-model.ts'));
+  const out = await expectSuccess(await runExample('deploy-model.ts'));
   expect(out).toMatch(/^created pipeline deploy-model_[0-9a-f]{8} \(version 1\)$/m);
   expect(out).toMatch(/^execution deploy-model-\S+ completed in \d+\.\d s$/m);
   expect(out).toMatch(/^ {2}health_check +completed +attempts=2$/m);
@@ -152,7 +208,7 @@ test('deploy-model: own actions, params, retry, a condition gate, a failure noti
 });
 
 test('stream-tokens: node events and tokens as they arrive, then the same run as reference SSE frames', async () => {
-  const out = expectSuccess(await runExample('stream-tokens.ts'));
+  const out = await expectSuccess(await runExample('stream-tokens.ts'));
   const reply =
     'echo: Tell me a story about a brave adventurer who crosses the sea of glass, climbs the lighthouse ' +
     'and finds the keeper asleep over a map of the stars.';
@@ -165,7 +221,7 @@ test('stream-tokens: node events and tokens as they arrive, then the same run as
 });
 
 test('sse-server: POST /runs streams SSE; a reconnect with Last-Event-ID loses and repeats nothing', async () => {
-  const out = expectSuccess(await runExample('sse-server.ts'));
+  const out = await expectSuccess(await runExample('sse-server.ts'));
   expect(out).toMatch(/^POST \/runs → 200 text\/event-stream; task x-task-id=sse-demo-[0-9a-f]{12}$/m);
   expect(out).toMatch(/^read 6 events \(ids 1–6\), disconnected$/m);
   expect(out).toMatch(/^GET \/runs\/sse-demo-[0-9a-f]{12}\/events, Last-Event-ID: 6 → 200$/m);
@@ -176,7 +232,7 @@ test('sse-server: POST /runs streams SSE; a reconnect with Last-Event-ID loses a
 });
 
 test('the demo (npm run example): branches, streams the llm tokens to the terminal, prints every step', async () => {
-  const out = expectSuccess(await runExample('run-example.ts'));
+  const out = await expectSuccess(await runExample('run-example.ts'));
   // The offline model echoes the prompt, token by token, on the line of the step that asked.
   expect(out).toMatch(/^ {2}classify says: echo: .*URGENT: checkout is down/m);
   expect(out).toMatch(/^ {2}completed +page_oncall$/m);
@@ -219,3 +275,28 @@ test('the demo on its own local server: a Web UI link that serves, then it keeps
     if (child.exitCode === null) child.kill('SIGKILL');
   }
 }, 90_000);
+
+test('Ctrl-C in an example on a shared server: it deletes the pipeline it saved, ends its runs and exits 130', async () => {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join('examples', 'terminate-run.ts')], {
+    cwd: ROOT,
+    env: exampleEnv(),
+  });
+  let out = '';
+  child.stdout.on('data', (data: Buffer) => (out += data.toString()));
+  child.stderr.on('data', (data: Buffer) => (out += data.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  try {
+    const deadline = Date.now() + 40_000;
+    while (!out.includes('Started: ') && Date.now() < deadline && child.exitCode === null) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(out).toContain('Started: ');
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+  } finally {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  }
+  expect(out).toContain('Interrupted: cleaning up');
+  expect(out).toMatch(/^Deleted pipeline terminate_example_[0-9a-f]{8} \(saved by this example\)$/m);
+  await expectNothingLeftBehind(out);
+}, 60_000);

@@ -89,6 +89,12 @@ test('delete ends the pipeline and leaves its runs readable', async () => {
   await expect(client.startSaved(name)).rejects.toBeInstanceOf(NotFoundError);
   expect((await run.runStatus()).status).toBe('completed');
   await expect(client.pipelines.get('never-saved-pipeline')).rejects.toBeInstanceOf(NotFoundError);
+  // Its registry workflow has ended (nothing left running), and the name is free again.
+  const entity = await client.temporal.workflow.getHandle(`pipeline:${name}`).describe();
+  expect(entity.status.name).toBe('COMPLETED');
+  const again = await client.pipelines.create({ name, definition: greeter('hello again') });
+  expect(again.currentVersion).toBe(1);
+  await client.pipelines.delete(name);
 });
 
 test('list() finds saved pipelines by name through visibility, with memo details and paging, and forgets deleted ones', async () => {
