@@ -10,6 +10,7 @@ export {
   type ClientDuration,
   type PipelineRunHandle,
   type PriorityOption,
+  type StartedRun,
   type StartRunOptions,
 } from './client/startRun';
 export { mapProgressQuery, type MapProgress } from './workflows/mapMessages';
