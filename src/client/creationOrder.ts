@@ -144,6 +144,41 @@ export async function scanInCreationOrder<T extends Row>(
   return { rows: best, scanned: starts.length, counted };
 }
 
+/**
+ * Newest first: the latest start time `from` (ms) such that at least `need` matches started at or
+ * after it and before `beforeMs` (when given), found with `count` calls over windows that grow
+ * from a minute back; `undefined` when even every match is fewer (read them all). Confining the
+ * scan to `StartTime >= from` keeps a page's reads near the page's size when many runs closed in
+ * another order than they started (a backlog of runs all closing late).
+ */
+export async function newestWindowStart(
+  count: (fromMs: number) => Promise<number>,
+  need: number,
+  beforeMs: number | undefined,
+  nowMs: number,
+): Promise<number | undefined> {
+  const anchor = beforeMs ?? nowMs + 60_000;
+  let short = 0; // a span known to hold fewer than `need`
+  let span = 60_000;
+  let found = 0;
+  for (let i = 0; ; i++) {
+    if (i >= 16 || span >= anchor) return undefined;
+    found = await count(anchor - span);
+    if (found >= need) break;
+    short = span;
+    // Grow by the shortfall (at least ×4, at most ×64), assuming runs spread evenly back in time.
+    span *= Math.min(64, Math.max(4, Math.ceil((2 * need) / Math.max(1, found))));
+  }
+  // Narrow a window that holds far more than the page (a burst of runs) by halves.
+  for (let i = 0; i < 20 && found > 4 * need && span - short > 1; i++) {
+    const mid = Math.floor((short + span) / 2);
+    const inMid = await count(anchor - mid);
+    if (inMid >= need) [span, found] = [mid, inMid];
+    else short = mid;
+  }
+  return anchor - span;
+}
+
 /** Inserts `row` into `sorted` (kept sorted by `compare`, at most `max` long). */
 function insertSorted<T>(sorted: T[], row: T, compare: (a: T, b: T) => number, max: number): void {
   if (sorted.length === max && compare(row, sorted[max - 1]!) >= 0) return;

@@ -2,7 +2,7 @@
  * `client.executions`: runs as data. Create (and optionally wait), get, list and count through
  * Temporal visibility, cancel, terminate, run unsaved definitions, and start many at once.
  */
-import type { Client } from '@temporalio/client';
+import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
 import { msToNumber } from '@temporalio/common';
 import { mapProgressQuery } from '../workflows/mapMessages';
 import { runLogsQuery, type RunLogEntry, type RunLogsPage } from '../workflows/messages';
@@ -17,6 +17,7 @@ import {
   afterClause,
   decodePosition,
   encodePosition,
+  newestWindowStart,
   positionOf,
   scanInCreationOrder,
 } from './creationOrder';
@@ -307,23 +308,38 @@ export class Executions {
     }
     const offset = after ? 0 : Math.max(0, options.offset ?? 0);
     const query = [executionsQuery(options), ...(after ? [afterClause(after)] : [])].join(' AND ');
+    let rows: WorkflowExecutionInfo[];
     try {
       const take = offset + limit + 1;
-      const { rows } = await scanInCreationOrder(
-        this.temporal.workflow.list({ query, pageSize: Math.min(1000, Math.max(100, 2 * take)) }),
-        {
-          order,
-          take,
-          after,
-          maxScan: MAX_SCANNED,
-          countStartedFrom: async (startMs) =>
-            (
-              await this.temporal.workflow.count(
-                `${query} AND StartTime >= '${new Date(startMs).toISOString()}'`,
-              )
-            ).count,
-        },
-      );
+      const countFrom = async (fromMs: number, base = query) =>
+        (await this.temporal.workflow.count(`${base} AND StartTime >= '${new Date(fromMs).toISOString()}'`))
+          .count;
+      // Newest first: confine the scan to a window back from the position holding enough runs;
+      // a window that falls short (runs of the position's millisecond already listed) grows.
+      let from =
+        order === 'desc'
+          ? await newestWindowStart(countFrom, take, after && after.startMs + 1, Date.now())
+          : undefined;
+      for (;;) {
+        const scanned =
+          from === undefined ? query : `${query} AND StartTime >= '${new Date(from).toISOString()}'`;
+        const result = await scanInCreationOrder(
+          this.temporal.workflow.list({ query: scanned, pageSize: Math.min(1000, Math.max(100, 2 * take)) }),
+          {
+            order,
+            take,
+            after,
+            maxScan: MAX_SCANNED,
+            countStartedFrom: (startMs) => countFrom(startMs, scanned),
+          },
+        );
+        if (result.rows.length >= take || from === undefined) {
+          rows = result.rows;
+          break;
+        }
+        const widened: number = from - 4 * Math.max(60_000, (after?.startMs ?? Date.now()) - from);
+        from = widened > 0 ? widened : undefined;
+      }
       const page = rows.slice(offset, offset + limit);
       const last = page[page.length - 1];
       return {

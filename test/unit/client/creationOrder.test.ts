@@ -9,6 +9,7 @@ import {
   afterClause,
   decodePosition,
   encodePosition,
+  newestWindowStart,
   positionOf,
   scanInCreationOrder,
   type ListPosition,
@@ -190,4 +191,31 @@ test('a page token is checked', () => {
   expect(decodePosition(encodePosition(position))).toEqual(position);
   expect(afterClause(position)).toBe("StartTime >= '2023-11-14T22:13:20.123Z'");
   expect(afterClause({ ...position, order: 'desc' })).toBe("StartTime < '2023-11-14T22:13:20.124Z'");
+});
+
+test('newest first, the window back from the position holds the page and not much more', async () => {
+  const now = 1_800_000_000_000;
+  // A burst: 1,000 runs in the last 30 s, and 100 a day apart before.
+  const starts = [
+    ...Array.from({ length: 1000 }, (_, i) => now - 30 * i),
+    ...Array.from({ length: 100 }, (_, i) => now - 86_400_000 * (i + 1)),
+  ];
+  const calls = { n: 0 };
+  const count = (fromMs: number, beforeMs = Infinity) => {
+    calls.n++;
+    return Promise.resolve(starts.filter((s) => s >= fromMs && s < beforeMs).length);
+  };
+  const from = await newestWindowStart(count, 51, undefined, now);
+  const inWindow = starts.filter((s) => s >= from!).length;
+  expect(inWindow).toBeGreaterThanOrEqual(51);
+  expect(inWindow).toBeLessThanOrEqual(4 * 51);
+  expect(calls.n).toBeLessThanOrEqual(25);
+  // Back from a position among the daily runs: the window reaches far enough.
+  const before = now - 86_400_000 * 10 + 1;
+  const older = await newestWindowStart((ms) => count(ms, before), 5, before, now);
+  expect(starts.filter((s) => s >= older! && s < before).length).toBeGreaterThanOrEqual(5);
+  // Fewer matches than the page: no window (read them all).
+  expect(
+    await newestWindowStart((ms) => count(ms, now - 86_400_000 * 99), 5, now - 86_400_000 * 99, now),
+  ).toBeUndefined();
 });
