@@ -46,6 +46,19 @@ async function main() {
       await timeRepeatedly(SAMPLES, () => client.executions.list({ tags: ['odd'], limit: 50 })),
     );
     printSummary(
+      "list({ sortOrder: 'asc', limit: 50 })",
+      await timeRepeatedly(10, () =>
+        client.executions.list({ pipelineId: name, sortOrder: 'asc', limit: 50 }),
+      ),
+    );
+    const first = await client.executions.list({ pipelineId: name, limit: 50 });
+    printSummary(
+      'list({ limit: 50, pageToken }) (2nd page)',
+      await timeRepeatedly(SAMPLES, () =>
+        client.executions.list({ pipelineId: name, limit: 50, pageToken: first.nextPageToken }),
+      ),
+    );
+    printSummary(
       'list({ offset: 900, limit: 50 })',
       await timeRepeatedly(10, () => client.executions.list({ pipelineId: name, offset: 900, limit: 50 })),
     );

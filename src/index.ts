@@ -10,6 +10,7 @@ export {
   type ClientDuration,
   type PipelineRunHandle,
   type PriorityOption,
+  type StartedRun,
   type StartRunOptions,
 } from './client/startRun';
 export { mapProgressQuery, type MapProgress } from './workflows/mapMessages';
@@ -153,7 +154,11 @@ export {
   TimeoutError,
   translateError,
 } from './client/errors';
-export { ensureSearchAttributes } from './client/searchAttributes';
+export {
+  ensureSearchAttributes,
+  type EnsuredSearchAttributes,
+  type OperatorConnection,
+} from './client/searchAttributes';
 export {
   CodecConfigError,
   ClaimCheckCodec,

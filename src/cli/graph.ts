@@ -11,6 +11,7 @@ const STATUS_STYLES: Record<string, string> = {
   retrying: 'fill:#fde9c8,stroke:#b45309',
   skipped: 'fill:#eeeeee,stroke:#888888,color:#666666',
   cancelled: 'fill:#eeeeee,stroke:#b42318,color:#666666',
+  terminated: 'fill:#eeeeee,stroke:#b42318,color:#666666',
   pending: 'fill:#ffffff,stroke:#888888',
 };
 

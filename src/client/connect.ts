@@ -233,8 +233,8 @@ export async function connect(options: ConnectOptions = {}): Promise<PipelinesCl
   const start = async (document: unknown, startOptions: StartRunOptions = {}) => {
     try {
       const input = prepareRun(document, { actions, ...startOptions });
-      const handle = await starter.startOne(input, { taskQueue, maxInputBytes, ...startOptions });
-      return new RunHandle(handle, input.traceId);
+      const started = await starter.startOne(input, { taskQueue, maxInputBytes, ...startOptions });
+      return new RunHandle(started.workflow, started.traceId);
     } catch (err) {
       throw translateError(err);
     }

@@ -12,6 +12,7 @@ import type { ChildRun } from '../pipeline/subPipelines';
 import type { MapRun } from '../pipeline/mapItems';
 import type { MapProgress } from '../workflows/mapMessages';
 import type { EventWait, NodeSnapshot, RunBudgetSnapshot, RunSnapshot } from '../workflows/messages';
+import { settleClosedRunSteps } from './closedRunSteps';
 
 /** Run statuses (DESIGN.md decision 8). */
 export type RunState =
@@ -123,13 +124,21 @@ export const VISIBILITY_STATUS: Record<ExecutionStatus, string> = {
  */
 export function runStatusOf(
   info: Pick<WorkflowExecutionInfo, 'status' | 'historyLength'>,
-  snapshot?: Pick<RunSnapshot, 'status'>,
+  snapshot?: Pick<RunSnapshot, 'status' | 'nodes'>,
 ): ExecutionStatus {
   const status = TEMPORAL_STATUS[info.status.name] ?? 'running';
   if (status !== 'running') return status;
-  if (snapshot && snapshot.status !== 'running') return snapshot.status;
+  if (snapshot) {
+    // The snapshot is newer than `info` (read after it): a worker has run the workflow, so it is
+    // `running` unless it waits for a concurrency slot with no step started.
+    if (snapshot.status === 'pending') return anyStepStarted(snapshot) ? 'running' : 'pending';
+    return snapshot.status;
+  }
   return info.historyLength > 0 && info.historyLength <= 2 ? 'pending' : 'running';
 }
+
+const anyStepStarted = (snapshot: Pick<RunSnapshot, 'nodes'>) =>
+  Object.values(snapshot.nodes ?? {}).some((node) => node.status !== 'pending');
 
 const keys = {
   name: defineSearchAttributeKey(SEARCH_ATTRIBUTES.pipelineName.name, 'KEYWORD'),
@@ -154,11 +163,12 @@ function timestampToIso(ts: PendingActivity['nextAttemptScheduleTime']): string 
 }
 
 function stepsFrom(
+  status: ExecutionStatus,
   snapshot: RunSnapshot,
   pending: readonly PendingActivity[],
 ): Record<string, ExecutionStep> {
   const steps: Record<string, ExecutionStep> = {};
-  for (const [id, node] of Object.entries(snapshot.nodes)) {
+  for (const [id, node] of Object.entries(settleClosedRunSteps(status, snapshot.nodes))) {
     const { durationMs, ...rest } = node;
     steps[id] = { ...rest, ...(durationMs !== undefined && { durationSeconds: seconds(durationMs) }) };
   }
@@ -194,6 +204,7 @@ export function toExecution(
     params?: Record<string, unknown>;
     retryOf?: string;
     scheduleId?: string;
+    traceId?: string;
   };
   const pending =
     ('raw' in info && 'pendingActivities' in info.raw ? info.raw.pendingActivities : undefined) ?? [];
@@ -226,13 +237,13 @@ export function toExecution(
     progress: snapshot?.progress ?? (status === 'completed' ? 100 : 0),
     completedSteps: snapshot?.completedSteps,
     totalSteps: snapshot?.totalSteps,
-    steps: snapshot ? stepsFrom(snapshot, pending) : {},
+    steps: snapshot ? stepsFrom(status, snapshot, pending) : {},
     usage: snapshot?.usage,
     ...(snapshot?.budget && { budget: snapshot.budget }),
     metrics: extra.metrics,
     retryOf: extra.retryOf ?? memo.retryOf,
     ...(memo.scheduleId !== undefined && { scheduleId: memo.scheduleId }),
-    traceId: snapshot?.traceId,
+    traceId: snapshot?.traceId ?? (memo.traceId || undefined),
     partial: snapshot === undefined,
   };
 }

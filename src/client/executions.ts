@@ -13,6 +13,14 @@ import { toExecution, VISIBILITY_STATUS, type Execution, type ExecutionStatus } 
 import { pipelineName, type PipelineRegistry, type PipelineVersion } from './pipelines';
 import { retryRun, type RetryOptions } from './retryRun';
 import { RunHandle } from './runHandle';
+import {
+  afterClause,
+  decodePosition,
+  encodePosition,
+  newestWindowStart,
+  positionOf,
+  scanInCreationOrder,
+} from './creationOrder';
 import { RunStarter } from './runStarter';
 import { sendRunEvent, type SendEventRequest, type SendEventResult } from './sendEvent';
 import { prepareRun, type ClientDuration, type StartRunOptions } from './startRun';
@@ -63,13 +71,14 @@ export interface ListExecutionsOptions {
   createdBefore?: Date | string;
   /** @default 50 */
   limit?: number;
-  /** Skip this many matches (or continue from `pageToken`). */
+  /** Skip this many matches in the sort order (first page only: a `pageToken` says where to go on). */
   offset?: number;
   /** The `nextPageToken` of a previous page. */
   pageToken?: string;
   /**
-   * By creation time. `'desc'` (newest first) is visibility's own order; `'asc'` reads every match
-   * (at most 10,000) to sort them.
+   * By creation time (`createdAt`, Temporal's `StartTime`; ties by id): `'desc'` newest first,
+   * `'asc'` oldest first. Newest first usually reads little more than the page; oldest first reads
+   * every match after the page token's position (a page needing more than 10,000 is refused).
    * @default 'desc'
    */
   sortOrder?: 'asc' | 'desc';
@@ -94,7 +103,8 @@ export interface ExecutionPage {
   nextPageToken?: string;
 }
 
-const MAX_SORTED = 10_000;
+/** At most this many matches are read for one page of `list`. */
+const MAX_SCANNED = 10_000;
 
 function droppedNotice(dropped: number): RunLogEntry {
   return {
@@ -158,21 +168,6 @@ async function mapBounded<T, R>(
   return results;
 }
 
-interface PageCursor {
-  offset: number;
-}
-
-const encodeCursor = (cursor: PageCursor) => Buffer.from(JSON.stringify(cursor)).toString('base64url');
-function decodeCursor(token: string): PageCursor {
-  try {
-    const cursor = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as PageCursor;
-    if (Number.isInteger(cursor.offset) && cursor.offset >= 0) return cursor;
-  } catch {
-    // fall through
-  }
-  throw new TypeError('Invalid pageToken');
-}
-
 export class Executions {
   constructor(
     private readonly temporal: Client,
@@ -232,11 +227,11 @@ export class Executions {
     const concurrency = Math.max(1, options.concurrency ?? 8);
     try {
       return await mapBounded(prepared, concurrency, async ({ request, input }) => {
-        const handle = await this.starter.startInBatch(
+        const started = await this.starter.startInBatch(
           input,
           this.startOptions(request, input.pipelineVersion),
         );
-        return new RunHandle(handle, input.traceId);
+        return new RunHandle(started.workflow, started.traceId);
       });
     } catch (err) {
       throw translateError(err);
@@ -297,20 +292,61 @@ export class Executions {
     );
   }
 
-  /** Executions matching a filter, newest first (visibility is eventually consistent). */
+  /**
+   * Executions matching a filter in creation order: newest first, or oldest first with
+   * `sortOrder: 'asc'`, page after page (visibility is eventually consistent). Works on every
+   * visibility store (no `ORDER BY`: see `creationOrder.ts`).
+   * @throws RangeError when a page would need more than 10,000 matches read (narrow the filter).
+   * @throws TypeError when `pageToken` is not a `nextPageToken` of this sort order.
+   */
   async list(options: ListExecutionsOptions = {}): Promise<ExecutionPage> {
     const limit = Math.max(1, Math.min(options.limit ?? 50, 1000));
-    const offset =
-      options.pageToken !== undefined ? decodeCursor(options.pageToken).offset : (options.offset ?? 0);
-    const query = executionsQuery(options);
+    const order = options.sortOrder ?? 'desc';
+    const after = options.pageToken !== undefined ? decodePosition(options.pageToken) : undefined;
+    if (after && after.order !== order) {
+      throw new TypeError(`Invalid pageToken: it continues a '${after.order}' listing, not '${order}'`);
+    }
+    const offset = after ? 0 : Math.max(0, options.offset ?? 0);
+    const query = [executionsQuery(options), ...(after ? [afterClause(after)] : [])].join(' AND ');
+    let rows: WorkflowExecutionInfo[];
     try {
-      if (options.sortOrder === 'asc') {
-        const all = await this.collect(query, 0, MAX_SORTED);
-        all.reverse();
-        const page = all.slice(offset, offset + limit + 1);
-        return this.page(page, offset, limit);
+      const take = offset + limit + 1;
+      const countFrom = async (fromMs: number, base = query) =>
+        (await this.temporal.workflow.count(`${base} AND StartTime >= '${new Date(fromMs).toISOString()}'`))
+          .count;
+      // Newest first: confine the scan to a window back from the position holding enough runs;
+      // a window that falls short (runs of the position's millisecond already listed) grows.
+      let from =
+        order === 'desc'
+          ? await newestWindowStart(countFrom, take, after && after.startMs + 1, Date.now())
+          : undefined;
+      for (;;) {
+        const scanned =
+          from === undefined ? query : `${query} AND StartTime >= '${new Date(from).toISOString()}'`;
+        const result = await scanInCreationOrder(
+          this.temporal.workflow.list({ query: scanned, pageSize: Math.min(1000, Math.max(100, 2 * take)) }),
+          {
+            order,
+            take,
+            after,
+            maxScan: MAX_SCANNED,
+            countStartedFrom: (startMs) => countFrom(startMs, scanned),
+          },
+        );
+        if (result.rows.length >= take || from === undefined) {
+          rows = result.rows;
+          break;
+        }
+        const widened: number = from - 4 * Math.max(60_000, (after?.startMs ?? Date.now()) - from);
+        from = widened > 0 ? widened : undefined;
       }
-      return this.page(await this.collect(query, offset, limit + 1), offset, limit);
+      const page = rows.slice(offset, offset + limit);
+      const last = page[page.length - 1];
+      return {
+        executions: page.map((info) => toExecution(info)),
+        ...(rows.length > offset + limit &&
+          last && { nextPageToken: encodePosition(positionOf(last, order)) }),
+      };
     } catch (err) {
       throw translateError(err);
     }
@@ -461,7 +497,7 @@ export class Executions {
     const input = this.prepare(document, options, version);
     let id: string;
     try {
-      id = (await this.starter.startOne(input, this.startOptions(options, version))).workflowId;
+      id = (await this.starter.startOne(input, this.startOptions(options, version))).workflow.workflowId;
     } catch (err) {
       throw translateError(err);
     }
@@ -484,24 +520,5 @@ export class Executions {
     const execution = await this.get(id);
     if (throwOnTimedOut && execution.status === 'timed_out') throw new TimeoutError(id, execution);
     return execution;
-  }
-
-  private async collect(query: string, skip: number, take: number): Promise<WorkflowExecutionInfo[]> {
-    const out: WorkflowExecutionInfo[] = [];
-    let seen = 0;
-    for await (const info of this.temporal.workflow.list({ query, pageSize: Math.min(1000, skip + take) })) {
-      if (seen++ < skip) continue;
-      out.push(info);
-      if (out.length >= take) break;
-    }
-    return out;
-  }
-
-  private page(infos: WorkflowExecutionInfo[], offset: number, limit: number): ExecutionPage {
-    const more = infos.length > limit;
-    return {
-      executions: infos.slice(0, limit).map((info) => toExecution(info)),
-      ...(more && { nextPageToken: encodeCursor({ offset: offset + limit }) }),
-    };
   }
 }

@@ -19,7 +19,7 @@ import { type ReusedStep, type RunPipelineInput } from '../workflows/messages';
 import { NotFoundError, translateError } from './errors';
 import { queryRunSnapshot } from './runSnapshot';
 import { RunHandle } from './runHandle';
-import { startPreparedRun, type PriorityOption, type StartRunOptions } from './startRun';
+import { startRun, type PriorityOption, type StartRunOptions } from './startRun';
 
 export interface RetryOptions {
   /**
@@ -206,7 +206,8 @@ export async function retryRun(
       ...(old.fairnessKey !== undefined && { fairnessKey: old.fairnessKey }),
       ...(old.fairnessWeight !== undefined && { fairnessWeight: old.fairnessWeight }),
     };
-    return new RunHandle(await startPreparedRun(temporal, input, startOptions), input.traceId);
+    const started = await startRun(temporal, input, startOptions);
+    return new RunHandle(started.workflow, started.traceId);
   } catch (err) {
     throw translateError(err, executionId);
   }

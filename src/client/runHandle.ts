@@ -9,6 +9,7 @@ import { streamReadQuery, type NodeSnapshot, type RunSnapshot } from '../workflo
 import { PollTimeoutError, translateError } from './errors';
 import { releaseSlotOfTerminatedRun } from './concurrencySlot';
 import { queryRunSnapshot } from './runSnapshot';
+import { settleClosedRunSteps } from './closedRunSteps';
 import { runStatusOf, type RunState } from './execution';
 import { sendRunEvent, type SendEventResult } from './sendEvent';
 import type { ClientDuration } from './startRun';
@@ -36,7 +37,10 @@ export class RunHandle {
   constructor(
     /** The Temporal handle, for anything this class does not cover. */
     readonly workflow: WorkflowHandle<typeof runPipeline>,
-    /** W3C trace id of the run, when this handle started it. */
+    /**
+     * W3C trace id of the run, when this handle came from a start (the run's own also when an
+     * idempotency key found a run already there); `executions.get(taskId).traceId` otherwise.
+     */
     readonly traceId?: string,
   ) {}
 
@@ -45,7 +49,10 @@ export class RunHandle {
     return this.workflow.workflowId;
   }
 
-  /** Temporal's run id of the first execution; known when this handle started the run (else see `runStatus()`). */
+  /**
+   * Temporal's run id of the run's first execution; known when this handle came from a start
+   * (also when an idempotency key found a run already there; else see `runStatus()`).
+   */
   get runId(): string | undefined {
     return (this.workflow as { firstExecutionRunId?: string }).firstExecutionRunId;
   }
@@ -65,7 +72,7 @@ export class RunHandle {
         runId: description.runId,
         status,
         progress: snapshot?.progress ?? (status === 'completed' ? 100 : 0),
-        nodes: snapshot?.nodes ?? {},
+        nodes: settleClosedRunSteps(status, snapshot?.nodes ?? {}),
         snapshot,
       };
     } catch (err) {

@@ -9,7 +9,7 @@ import type { RunPipelineInput } from '../workflows/messages';
 import { translateError } from './errors';
 import { ENGINE_CONCURRENCY_LIMIT, withRateLimitRetry, type RateLimitRetryOptions } from './rateLimitRetry';
 import { StartLimiter } from './startLimiter';
-import { startPreparedRun, type PipelineRunHandle, type StartRunOptions } from './startRun';
+import { startRun, type StartedRun, type StartRunOptions } from './startRun';
 
 /** The client's default bound on start calls in flight. */
 export const DEFAULT_MAX_CONCURRENT_STARTS = 16;
@@ -31,12 +31,12 @@ export class RunStarter {
    * Starts one run the caller asked for. Temporal's rate limits are retried; the engine's own
    * concurrency limit is not: a pipeline with `onLimit: 'reject'` asked for the rejection.
    */
-  startOne(input: RunPipelineInput, options: StartRunOptions): Promise<PipelineRunHandle> {
+  startOne(input: RunPipelineInput, options: StartRunOptions): Promise<StartedRun> {
     return this.start(input, options, [ENGINE_CONCURRENCY_LIMIT]);
   }
 
   /** Starts one run of a batch: every refusal for load is retried, honouring `retryAfterMs`. */
-  startInBatch(input: RunPipelineInput, options: StartRunOptions): Promise<PipelineRunHandle> {
+  startInBatch(input: RunPipelineInput, options: StartRunOptions): Promise<StartedRun> {
     return this.start(input, options, []);
   }
 
@@ -44,9 +44,9 @@ export class RunStarter {
     input: RunPipelineInput,
     options: StartRunOptions,
     nonRetryableReasons: readonly string[],
-  ): Promise<PipelineRunHandle> {
+  ): Promise<StartedRun> {
     const attempt = () =>
-      startPreparedRun(this.temporal, input, options).catch((err: unknown) => {
+      startRun(this.temporal, input, options).catch((err: unknown) => {
         throw translateError(err);
       });
     const retry = this.retry;

@@ -9,7 +9,11 @@ import {
   TypedSearchAttributes,
   type Priority,
 } from '@temporalio/common';
-import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import {
+  WorkflowExecutionAlreadyStartedError,
+  type Client,
+  type WorkflowHandleWithFirstExecutionRunId,
+} from '@temporalio/client';
 import {
   compile,
   formatBytes,
@@ -42,6 +46,7 @@ import {
 } from '../pipeline/concurrency';
 import { releaseReservedSlot, reserveSlot } from './concurrencySlot';
 import { fairnessIssues, fairnessTag } from './fairness';
+import { queryRunSnapshot } from './runSnapshot';
 import type { RunCallbacks, RunPipelineInput } from '../workflows/messages';
 import type { runPipeline } from '../workflows';
 
@@ -168,7 +173,7 @@ function taskPriority(options: TaskPriorityOptions): Priority {
 /** Params are kept in the run's memo (for listings) only up to this size. */
 const MAX_MEMO_PARAMS_BYTES = 2000;
 
-export type PipelineRunHandle = WorkflowHandle<typeof runPipeline>;
+export type PipelineRunHandle = WorkflowHandleWithFirstExecutionRunId<typeof runPipeline>;
 
 export const slug = (name: string) =>
   name
@@ -206,6 +211,9 @@ function runMemo(input: RunPipelineInput): Record<string, unknown> {
   return {
     ...(input.concurrency && { concurrencyKey: input.concurrency.key }),
     ...(params.length <= MAX_MEMO_PARAMS_BYTES ? { params: input.params } : { paramsOmitted: true }),
+    // A start that finds this run under its idempotency key reads the run's trace id here ('' for
+    // a schedule's runs: each takes the first run id of its chain, without dashes).
+    traceId: input.traceId,
     // A retry names the run it retries (read it from describe().memo).
     ...(input.resume && { retryOf: input.resume.retryOf }),
   };
@@ -509,6 +517,17 @@ export function runStartFields(
   };
 }
 
+/** A run a start call returned: the one it started, or the one its idempotency key found. */
+export interface StartedRun {
+  workflow: PipelineRunHandle;
+  /** Temporal's run id of the run's first execution. */
+  runId: string;
+  /** The run's W3C trace id (the existing run's own when the key found one; unknown only for runs older than the memo field). */
+  traceId?: string;
+  /** False when the idempotency key found a run already there (running or closed). */
+  started: boolean;
+}
+
 /**
  * Starts a run that `prepareRun` checked.
  * @throws PipelineValidationError (code `too_large`) when the run's start is over `maxInputBytes`.
@@ -518,6 +537,20 @@ export async function startPreparedRun(
   input: RunPipelineInput,
   options: StartRunOptions = {},
 ): Promise<PipelineRunHandle> {
+  return (await startRun(client, input, options)).workflow;
+}
+
+/**
+ * Starts a run that `prepareRun` checked, or, with an idempotency key that already names a run
+ * (running, completed, failed, cancelled, terminated or timed out), returns that run: its handle,
+ * its own run id and trace id.
+ * @throws PipelineValidationError (code `too_large`) when the run's start is over `maxInputBytes`.
+ */
+export async function startRun(
+  client: Client,
+  input: RunPipelineInput,
+  options: StartRunOptions = {},
+): Promise<StartedRun> {
   const sizeIssues = inputSizeIssues(input, options.maxInputBytes ?? defaultMaxInputBytes(client));
   if (sizeIssues.length > 0) throw new PipelineValidationError(sizeIssues);
   const { plan } = input;
@@ -530,9 +563,10 @@ export async function startPreparedRun(
     await reserveSlot(client, input.concurrency!, workflowId, taskQueue);
     input = { ...input, concurrency: { ...input.concurrency!, reserved: true } };
   }
+  let workflow: PipelineRunHandle;
   try {
     // The start is the first span of the run's trace (with `connect({ tracing: true })`).
-    return await withRunTrace(input.traceId, () =>
+    workflow = await withRunTrace(input.traceId, () =>
       client.workflow.start<typeof runPipeline>('runPipeline', {
         ...runStartFields(input, { ...options, taskQueue }),
         workflowId,
@@ -543,11 +577,42 @@ export async function startPreparedRun(
       }),
     );
   } catch (err) {
-    // With a key, a run that already closed under it is that key's run, not a conflict.
+    // With a key, a run that already closed under it is that key's run, not a conflict; the slot
+    // reserved for a new run goes back (the closed run holds none).
     if (key !== undefined && err instanceof WorkflowExecutionAlreadyStartedError) {
-      return client.workflow.getHandle<typeof runPipeline>(workflowId);
+      if (reserved) await releaseReservedSlot(client, input.concurrency!, workflowId);
+      return existingRun(client, workflowId);
     }
     if (reserved) await releaseReservedSlot(client, input.concurrency!, workflowId);
     throw err;
   }
+  const runId = workflow.firstExecutionRunId;
+  if (key === undefined) return { workflow, runId, traceId: input.traceId, started: true };
+  // USE_EXISTING answers with the running run's id and does not say whether it started one:
+  // the run's memo does (its trace id is this start's only if this start made it).
+  const found = await existingRun(client, workflowId);
+  return found.traceId === input.traceId ? { ...found, started: true } : found;
+}
+
+/**
+ * The run under `workflowId` as a started run: a handle that follows its chain from the first
+ * execution, its first run id and its trace id (from the memo; for runs started before the memo
+ * carried it, from the run's status query when a worker answers).
+ */
+async function existingRun(client: Client, workflowId: string): Promise<StartedRun> {
+  const description = await client.workflow.getHandle(workflowId).describe();
+  const runId = description.raw.workflowExecutionInfo?.firstRunId || description.runId;
+  const handle = client.workflow.getHandle<typeof runPipeline>(workflowId, undefined, {
+    firstExecutionRunId: runId,
+  });
+  const workflow = { ...handle, firstExecutionRunId: runId } as PipelineRunHandle;
+  const memoTraceId = description.memo?.traceId;
+  const traceId =
+    typeof memoTraceId === 'string'
+      ? memoTraceId || runId.replace(/-/g, '')
+      : await queryRunSnapshot(handle).then(
+          (snapshot) => snapshot.traceId,
+          () => undefined,
+        );
+  return { workflow, runId, traceId, started: false };
 }

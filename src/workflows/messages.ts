@@ -153,8 +153,13 @@ export interface RunPipelineResult {
 
 /** `pending`: the run waits for a concurrency slot (see `waitingFor`). */
 export type RunStatus = 'pending' | 'running' | 'completed' | 'failed' | 'cancelled';
+/**
+ * A step's status. `terminated`: the run was terminated or timed out before the step settled
+ * (Temporal ended the run under it, no cleanup ran); the workflow never sets it, the client's
+ * views do (see `settleClosedRunSteps`).
+ */
 export type NodeStatus =
-  'pending' | 'running' | 'retrying' | 'completed' | 'failed' | 'skipped' | 'cancelled';
+  'pending' | 'running' | 'retrying' | 'completed' | 'failed' | 'skipped' | 'cancelled' | 'terminated';
 
 export interface NodeError {
   message: string;

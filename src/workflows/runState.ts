@@ -35,7 +35,13 @@ import { nowIso as now } from './clock';
 const LEVEL_RANK: Readonly<Record<RunLogLevel, number>> = { debug: 0, info: 1, warn: 2, error: 3 };
 const isLevel = (value: unknown): value is RunLogLevel =>
   typeof value === 'string' && Object.hasOwn(LEVEL_RANK, value);
-const TERMINAL: ReadonlySet<NodeStatus> = new Set(['completed', 'failed', 'skipped', 'cancelled']);
+const TERMINAL: ReadonlySet<NodeStatus> = new Set([
+  'completed',
+  'failed',
+  'skipped',
+  'cancelled',
+  'terminated',
+]);
 
 export const isTerminal = (status: NodeStatus): boolean => TERMINAL.has(status);
 

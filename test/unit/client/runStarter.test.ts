@@ -59,7 +59,9 @@ test('a start in a batch retries it, no sooner than retryAfterMs', async () => {
   await jest.advanceTimersByTimeAsync(1999);
   expect(seen.calls).toBe(1);
   await jest.runAllTimersAsync();
-  await expect(started).resolves.toMatchObject({ workflowId: expect.stringMatching(/^tiny-/) as unknown });
+  await expect(started).resolves.toMatchObject({
+    workflow: { workflowId: expect.stringMatching(/^tiny-/) as unknown },
+  });
   expect(seen.calls).toBe(2);
 });
 
