@@ -13,6 +13,9 @@ import { NodeError } from './errors';
 /** The prefix of the environment variables that hold secrets a definition may name. */
 export const SECRET_ENV_PREFIX = 'PIPELINE_SECRET_';
 
+/** What `{{ secrets.NAME }}` may name (the template parser's own rule, enforced here again). */
+const SECRET_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
 /**
  * A resolver: the secret's value, or `undefined` when the worker does not have it.
  * May be async (a secret manager's client).
@@ -38,6 +41,8 @@ export function createSecretLookup(option: SecretsOption | undefined, env: NodeJ
         ? option
         : (name) => (Object.hasOwn(option, name) ? option[name] : undefined);
   return async (name) => {
+    // The lookup is the allow-list's gate: a name of any other shape reads nothing.
+    if (!SECRET_NAME.test(name)) return undefined;
     const value = await fromOption(name);
     if (typeof value === 'string') return value;
     const key = SECRET_ENV_PREFIX + name;

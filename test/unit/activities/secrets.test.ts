@@ -32,6 +32,20 @@ test('the environment gives only PIPELINE_SECRET_<NAME>', async () => {
   expect(await lookup('PIPELINE_SECRET_FOO')).toBeUndefined();
 });
 
+test('a name that is not an identifier reads nothing, from the option or the environment', async () => {
+  const seen: string[] = [];
+  const lookup = createSecretLookup(
+    (name) => {
+      seen.push(name);
+      return 'resolver-value';
+    },
+    { ...ENV, 'PIPELINE_SECRET_FOO BAR': 'spaced', 'PIPELINE_SECRET_../x': 'dotted' },
+  );
+  for (const name of ['FOO BAR', '../x', '', 'FOO\n']) expect(await lookup(name)).toBeUndefined();
+  expect(seen).toEqual([]);
+  expect(await lookup('FOO')).toBe('resolver-value');
+});
+
 test('a record is read by own keys only, before the environment', async () => {
   const lookup = createSecretLookup({ FOO: 'from-record', BAR: 'bar-1' }, ENV);
   expect(await lookup('FOO')).toBe('from-record');
