@@ -12,7 +12,7 @@ import {
   type AddressCategory,
 } from '../../../src/activities/addresses';
 import { createEgressPolicy, splitAllowList } from '../../../src/activities/egress';
-import { NodeError } from '../../../src/activities/errors';
+import { egressDenial } from './support';
 
 const show = (text: string) => {
   const ip = parseIp(text);
@@ -181,15 +181,7 @@ describe('the policy', () => {
       },
     };
   };
-  const denial = async (promise: Promise<unknown>): Promise<NodeError> => {
-    const err = await promise.then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    expect(NodeError.is(err)).toBe(true);
-    expect((err as NodeError).code).toBe('EgressDenied');
-    return err as NodeError;
-  };
+  const denial = egressDenial;
 
   test('by default: public allowed, every non-public address refused with the rule and how to allow it', async () => {
     const dns = fakeDns({ 'api.example.com': ['93.184.216.34'], 'sneaky.example.com': ['127.0.0.1'] });

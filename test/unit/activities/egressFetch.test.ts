@@ -5,7 +5,7 @@
  */
 import { createEgressPolicy, type EgressPolicy } from '../../../src/activities/egress';
 import { fetchUnderPolicy, MAX_REDIRECTS } from '../../../src/activities/egressFetch';
-import { NodeError } from '../../../src/activities/errors';
+import { egressDenial } from './support';
 import { startHttpRecorder, type HttpRecorder } from '../../support/httpRecorder';
 
 let rec: HttpRecorder;
@@ -49,15 +49,7 @@ function send(
   });
 }
 
-async function refusal(promise: Promise<unknown>): Promise<NodeError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(NodeError.is(err)).toBe(true);
-  expect((err as NodeError).code).toBe('EgressDenied');
-  return err as NodeError;
-}
+const refusal = egressDenial;
 
 test('connects to the address the policy checked; Host stays the name; DNS is asked once', async () => {
   // The second answer would be a rebinding to another address: it is never asked for.

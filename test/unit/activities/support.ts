@@ -5,6 +5,7 @@
 import { ApplicationFailure, type Logger, type LogLevel, type LogMetadata } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import type { Info } from '@temporalio/activity';
+import { NodeError } from '../../../src/activities/errors';
 import type { NodeActivity } from '../../../src/activities/nodeActivity';
 import type {
   NodeActivityInput,
@@ -94,4 +95,12 @@ export async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
     return err;
   }
   throw new Error('expected a rejection');
+}
+
+/** The `EgressDenied` NodeError `promise` rejects with (asserted). */
+export async function egressDenial(promise: Promise<unknown>): Promise<NodeError> {
+  const err = await rejectionOf(promise);
+  expect(NodeError.is(err)).toBe(true);
+  expect((err as NodeError).code).toBe('EgressDenied');
+  return err as NodeError;
 }
