@@ -18,8 +18,8 @@ import { z } from 'zod';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Worker } from '@temporalio/worker';
 import { startLocalServer } from '../src/dev/localServer';
-import { defineAction } from '../src/pipeline';
-import { prepareRun, startPreparedRun } from '../src/client/startRun';
+import { defineAction } from '../src/model';
+import { prepareRun, startPreparedRun } from '../src/client/runs/startRun';
 import { bundleWorkflows, createPipelineWorker } from '../src/worker';
 import { quantile, timeRepeatedly } from './support';
 

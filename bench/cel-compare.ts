@@ -1,7 +1,7 @@
 /**
  * The two CEL libraries side by side: time to parse + evaluate, time to evaluate a parsed
  * program, and what each does with hostile expressions; plus our own wrapper
- * (`src/pipeline/expressions.ts`: cached checks, JSON ⇄ CEL conversion).
+ * (`src/model/expressions/expressions.ts`: cached checks, JSON ⇄ CEL conversion).
  *
  *   npx tsx bench/cel-compare.ts
  *
@@ -9,7 +9,7 @@
  */
 import { Environment, parse as marcParse } from '@marcbachmann/cel-js';
 import { celEnv, isCelError, parse as bufParse, plan as bufPlan, run as bufRun } from '@bufbuild/cel';
-import { checkExpression, evaluateExpression } from '../src/pipeline/expressions';
+import { checkExpression, evaluateExpression } from '../src/model/expressions/expressions';
 
 const SOURCE = "steps.a.output.status == 'healthy' && params.replicas > 2";
 

@@ -5,7 +5,7 @@
  * run ever waits for a slot: the difference is the limiter's own cost. Part of `npm run bench`.
  */
 import { randomBytes } from 'node:crypto';
-import type { StartRunOptions } from '../src/client/startRun';
+import type { StartRunOptions } from '../src/client/runs/startRun';
 import { printSummary, startBenchStack } from './support';
 
 const N = Number(process.env.BENCH_RUNS ?? 40);

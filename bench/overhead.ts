@@ -8,8 +8,8 @@ import { z } from 'zod';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, NativeConnection, Worker } from '@temporalio/worker';
 import { startLocalServer } from '../src/dev/localServer';
-import { defineAction } from '../src/pipeline';
-import { startPipelineRun } from '../src/client/startRun';
+import { defineAction } from '../src/model';
+import { startPipelineRun } from '../src/client/runs/startRun';
 import { bundleWorkflows, createPipelineWorker } from '../src/worker';
 import { quantile, timeRepeatedly } from './support';
 

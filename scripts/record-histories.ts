@@ -23,11 +23,11 @@ import {
 import { historyToJson } from '../test/support/historyJson';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { connect } from '../src/client/connect';
-import { startPipelineRun } from '../src/client/startRun';
+import { startPipelineRun } from '../src/client/runs/startRun';
 import { startLocalServer } from '../src/dev/localServer';
 import { bundleWorkflows, createPipelineWorker } from '../src/worker';
-import { sendEventUpdate, statusQuery } from '../src/workflows/messages';
-import { registryWorkflowId } from '../src/workflows/registryMessages';
+import { sendEventUpdate, statusQuery } from '../src/protocol/messages/runMessages';
+import { registryWorkflowId } from '../src/protocol/messages/registryMessages';
 import { startOfflineModel } from '../src/dev/offlineModel';
 import { startHttpRecorder } from '../test/support/httpRecorder';
 

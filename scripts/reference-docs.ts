@@ -13,16 +13,16 @@ import {
   NODE_KINDS,
   USER_ACTION_SPEC,
   type KindSpec,
-} from '../src/pipeline/catalog';
-import { BudgetConfig } from '../src/pipeline/definition';
-import { EXPRESSION_LIMITS, FORBIDDEN_MEMBERS } from '../src/pipeline/expressionRules';
-import { MAX_DOCUMENT_DEPTH } from '../src/pipeline/compiler';
-import { DURATION_LIMITS, formatDurationLimit } from '../src/pipeline/duration';
-import { MAX_RUN_VALUE_DEPTH, MAX_RUN_VALUE_NODES } from '../src/pipeline/valueShape';
-import { VALUE_LIMITS } from '../src/pipeline/values';
-import { formatBytes, MAX_STEPS } from '../src/pipeline/limits';
-import { CHARS_PER_OPERATION, EVALUATION_LIMITS } from '../src/pipeline/evaluationMeter';
-import { defaultRetryPolicy } from '../src/pipeline/planWire';
+} from '../src/model/kinds/catalog';
+import { BudgetConfig } from '../src/model/definition/definition';
+import { EXPRESSION_LIMITS, FORBIDDEN_MEMBERS } from '../src/model/expressions/expressionRules';
+import { MAX_DOCUMENT_DEPTH } from '../src/model/compiler/compiler';
+import { DURATION_LIMITS, formatDurationLimit } from '../src/model/definition/duration';
+import { MAX_RUN_VALUE_DEPTH, MAX_RUN_VALUE_NODES } from '../src/model/definition/valueShape';
+import { VALUE_LIMITS } from '../src/model/expressions/values';
+import { formatBytes, MAX_STEPS } from '../src/model/definition/limits';
+import { CHARS_PER_OPERATION, EVALUATION_LIMITS } from '../src/model/expressions/evaluationMeter';
+import { defaultRetryPolicy } from '../src/model/plan/planWire';
 
 const DOCS = path.join(__dirname, '..', 'docs');
 

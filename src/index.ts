@@ -2,7 +2,7 @@
  * temporal-pipelines: durable AI pipelines on Temporal.
  * The worker lives in `temporal-pipelines/worker` so that apps which only start runs do not load it.
  */
-export * from './pipeline';
+export * from './model';
 export {
   prepareRun,
   startPipelineRun,
@@ -12,8 +12,8 @@ export {
   type PriorityOption,
   type StartedRun,
   type StartRunOptions,
-} from './client/startRun';
-export { mapProgressQuery, type MapProgress } from './workflows/mapMessages';
+} from './client/runs/startRun';
+export { mapProgressQuery, type MapProgress } from './protocol/messages/mapMessages';
 export {
   runLogsQuery,
   sendEventUpdate,
@@ -48,7 +48,7 @@ export {
   type StreamChunk,
   type StreamPage,
   type StreamReadRequest,
-} from './workflows/messages';
+} from './protocol/messages/runMessages';
 export {
   connect,
   ClientEnv,
@@ -56,7 +56,7 @@ export {
   type ConnectRetryOptions,
   type PipelinesClient,
 } from './client/connect';
-export { Pipeline, type PipelineRef, type PipelineStartOptions, type RunStream } from './client/pipeline';
+export { Pipeline, type PipelineRef, type PipelineStartOptions, type RunStream } from './client/pipelines/pipeline';
 export {
   readRunStream,
   type GapChunk,
@@ -70,7 +70,7 @@ export {
   type StreamSource,
   type EngineChunk,
   type EngineResultChunk,
-} from './client/stream';
+} from './client/streaming/stream';
 export {
   fromLastEventId,
   sseData,
@@ -81,7 +81,7 @@ export {
   type SseOptions,
   type SseResponseOptions,
   type Streamable,
-} from './client/sse';
+} from './client/streaming/sse';
 export {
   PipelineRegistry,
   type PipelineVersion,
@@ -91,7 +91,7 @@ export {
   type PipelineInfo,
   type PipelineSummary,
   type UpdatePipelineOptions,
-} from './client/pipelines';
+} from './client/pipelines/pipelineRegistry';
 export {
   Executions,
   executionsQuery,
@@ -100,8 +100,8 @@ export {
   type ExecutionRunOptions,
   type ListExecutionsOptions,
   type LogsOptions,
-} from './client/executions';
-export { type Execution, type ExecutionStatus, type ExecutionStep } from './client/execution';
+} from './client/executions/executionsApi';
+export { type Execution, type ExecutionStatus, type ExecutionStep } from './client/executions/executionView';
 export {
   Schedules,
   scheduleTag,
@@ -111,22 +111,22 @@ export {
   type ScheduleRunOptions,
   type ScheduleSummary,
   type UpdateScheduleOptions,
-} from './client/schedules';
+} from './client/schedules/schedulesApi';
 export {
   SCHEDULE_OVERLAPS,
   type ScheduleOverlap,
   type ScheduleSpecView,
   type ScheduleTiming,
-} from './client/scheduleSpec';
-export { RunHandle, type RunResult, type RunState, type RunStatusView } from './client/runHandle';
-export { sendRunEvent } from './client/sendEvent';
+} from './client/schedules/scheduleSpec';
+export { RunHandle, type RunResult, type RunState, type RunStatusView } from './client/runs/runHandle';
+export { sendRunEvent } from './client/runs/sendEvent';
 export {
   prepareRetry,
   retryRun,
   retryWorkflowId,
   type RetryOptions,
   type RetryRunOptions,
-} from './client/retryRun';
+} from './client/runs/retryRun';
 export {
   ENGINE_CONCURRENCY_LIMIT,
   rateLimitDelayMs,
@@ -134,12 +134,12 @@ export {
   type RateLimitRetryEvent,
   type RateLimitRetryOptions,
   type RateLimitRetryPolicy,
-} from './client/rateLimitRetry';
-export { DEFAULT_MAX_CONCURRENT_STARTS, RunStarter } from './client/runStarter';
-export { StartLimiter } from './client/startLimiter';
-export { fairnessTag, MAX_FAIRNESS_KEY_BYTES } from './client/fairness';
-export { verifyCallbackSignature, type VerifyCallbackOptions } from './client/callbackSignature';
-export { DeliveryLog, type DeliveryLogOptions } from './client/deliveryLog';
+} from './client/runs/rateLimitRetry';
+export { DEFAULT_MAX_CONCURRENT_STARTS, RunStarter } from './client/runs/loadAwareStarts';
+export { StartLimiter } from './client/runs/inFlightStarts';
+export { fairnessTag, MAX_FAIRNESS_KEY_BYTES } from './client/runs/fairness';
+export { verifyCallbackSignature, type VerifyCallbackOptions } from './client/callbacks/callbackSignature';
+export { DeliveryLog, type DeliveryLogOptions } from './client/callbacks/deliveryLog';
 export {
   AlreadyExistsError,
   BudgetExceededError,

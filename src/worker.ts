@@ -4,7 +4,7 @@
  * `npm run worker` (or `node dist/worker.js`) reads its configuration from the environment;
  * `createPipelineWorker()` is the same worker for programs that register their own actions.
  */
-import { setEnvValues } from './dev/envValues';
+import { setEnvValues } from './shared/env';
 import { offlineProviderUnlessConfigured } from './dev/offlineProvider';
 import path from 'node:path';
 import { existsSync, readFileSync } from 'node:fs';
@@ -17,7 +17,7 @@ import {
   Worker,
   type WorkflowBundleOption,
 } from '@temporalio/worker';
-import { workerTracing, WORKFLOW_TRACING_MODULE, type TracingOptions } from './tracing';
+import { workerTracing, WORKFLOW_TRACING_MODULE, type TracingOptions } from './shared/tracing';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { Resource } from '@opentelemetry/resources';
 import { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
@@ -25,9 +25,9 @@ import { createActivities, ProviderConfig, type ActivitiesConfig } from './activ
 
 export type { ActivitiesConfig };
 export type { RateLimitConfig } from './activities/config';
-export type { SecretResolver, SecretsOption } from './activities/secrets';
+export type { SecretResolver, SecretsOption } from './activities/guards/secrets';
 import { ENCODED_FAILURES_MARKER } from './codec/failureConverter';
-export type { EgressOptions } from './activities/egress';
+export type { EgressOptions } from './activities/guards/egress';
 import {
   createDataConverter,
   encodedFailureConverterPath,
@@ -35,7 +35,7 @@ import {
   payloadOptionsFromEnv,
   type PayloadOptions,
 } from './codec/payloadOptions';
-import type { ActionDefinition } from './pipeline';
+import type { ActionDefinition } from './model';
 import { PipelineError, unreachable } from './client/errors';
 import { ensureSearchAttributes } from './client/searchAttributes';
 
@@ -146,7 +146,7 @@ export async function bundleWorkflows(
     ...(options.tracing && { workflowInterceptorModules: [WORKFLOW_TRACING_MODULE] }),
     ...(options.encodeFailures && { failureConverterPath: encodedFailureConverterPath() }),
     // Parsed expressions and the CEL environment, shared by every run (pure; see celShared.ts).
-    preloadModules: [require.resolve('./pipeline/celShared')],
+    preloadModules: [require.resolve('./model/expressions/celShared')],
     logger: quietBundlerLogger,
   });
 }

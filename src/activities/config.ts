@@ -3,10 +3,10 @@
  * lookup and the users' actions. Nothing here ever enters workflow history.
  */
 import { z } from 'zod';
-import type { ActionDefinition } from '../pipeline/actions';
-import { Duration } from '../pipeline/definition';
-import type { SecretsOption } from './secrets';
-import type { EgressOptions } from './egress';
+import type { ActionDefinition } from '../model/kinds/actions';
+import { Duration } from '../model/definition/definition';
+import type { SecretsOption } from './guards/secrets';
+import type { EgressOptions } from './guards/egress';
 
 /**
  * A provider's rate limit, shared by every worker through one limiter workflow per model (or per

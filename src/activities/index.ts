@@ -4,20 +4,20 @@
  * and `resolveSavedPipeline` (`pipeline` steps).
  * Register the result of {@link createActivities} as the worker's `activities`.
  */
-import { PIPELINE_CALLBACK_ACTIVITY } from '../pipeline/callbacks';
-import { isBuiltinKind } from '../pipeline/catalog';
-import { createActionActivity } from './actions';
+import { PIPELINE_CALLBACK_ACTIVITY } from '../protocol/runCallbacks';
+import { isBuiltinKind } from '../model/kinds/catalog';
+import { createActionActivity } from './nodes/actions';
 import { ActivitiesDataConfig, type ActivitiesConfig } from './config';
-import { createCallbackActivity, type PipelineCallbackActivity } from './callbacks';
-import { createConcurrencyActivities, type ConcurrencyActivities } from './concurrency';
-import { createEgressPolicy, EGRESS_ALLOW_ENV, splitAllowList, type EgressPolicy } from './egress';
-import { createApiCallNode } from './http';
-import { createLlmNode } from './llm';
-import { wrapNodeActivity, type NodeActivity } from './nodeActivity';
-import { createSecretLookup } from './secrets';
-import { createNotificationNode } from './notify';
-import { formatIssues } from './params';
-import { createSubPipelineActivities, type SubPipelineActivities } from './subPipelines';
+import { createCallbackActivity, type PipelineCallbackActivity } from './engine/deliverCallback';
+import { createConcurrencyActivities, type ConcurrencyActivities } from './engine/concurrencyActivities';
+import { createEgressPolicy, EGRESS_ALLOW_ENV, splitAllowList, type EgressPolicy } from './guards/egress';
+import { createApiCallNode } from './nodes/http';
+import { createLlmNode } from './nodes/llm';
+import { wrapNodeActivity, type NodeActivity } from './nodes/wrapNodeActivity';
+import { createSecretLookup } from './guards/secrets';
+import { createNotificationNode } from './nodes/notify';
+import { formatIssues } from './nodes/params';
+import { createSubPipelineActivities, type SubPipelineActivities } from './engine/resolveSubPipeline';
 
 export { ProviderConfig, type ActivitiesConfig } from './config';
 export {
@@ -27,7 +27,7 @@ export {
   isRetryableCode,
   retryAfterMs,
   toNodeFailure,
-} from './errors';
+} from './nodes/nodeFailures';
 export {
   HEARTBEAT_INTERVAL_MS,
   makeTraceparent,
@@ -37,26 +37,26 @@ export {
   type NodeFn,
   type NodeOutcome,
   type StreamingOptions,
-} from './nodeActivity';
+} from './nodes/wrapNodeActivity';
 export {
   SECRET_ENV_PREFIX,
   createSecretLookup,
   type SecretLookup,
   type SecretResolver,
   type SecretsOption,
-} from './secrets';
-export { MIN_REDACTED_LENGTH, Redactor } from './redact';
-export { createActionActivity } from './actions';
-export { EGRESS_ALLOW_ENV, type EgressOptions } from './egress';
+} from './guards/secrets';
+export { MIN_REDACTED_LENGTH, Redactor } from './guards/redact';
+export { createActionActivity } from './nodes/actions';
+export { EGRESS_ALLOW_ENV, type EgressOptions } from './guards/egress';
 export {
   callbackDeliveryId,
   createCallbackActivity,
   signCallback,
   type PipelineCallbackActivity,
-} from './callbacks';
-export type { LlmOutput } from './llm';
-export type { ApiCallOutput } from './http';
-export type { NotificationOutput, NotificationMessage } from './notify';
+} from './engine/deliverCallback';
+export type { LlmOutput } from './nodes/llm';
+export type { ApiCallOutput } from './nodes/http';
+export type { NotificationOutput, NotificationMessage } from './nodes/notify';
 
 /** Node activity functions by activity type (= the step's `action`). */
 export type PipelineActivities = Record<string, NodeActivity>;

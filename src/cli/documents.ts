@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
-import { PipelineValidationError, type PipelineIssue } from '../pipeline';
+import { PipelineValidationError, type PipelineIssue } from '../model';
 
 export interface PipelineFile {
   path: string;

@@ -10,16 +10,16 @@ import { Command, CommanderError, Option } from 'commander';
 import { connect, type PipelinesClient } from '../client/connect';
 import { NotFoundError, PipelineError, PipelineValidationError } from '../client/errors';
 import { runsListUrl } from '../client/webUi';
-import { actionsByName, type ActionSpec } from '../pipeline/actions';
-import { compile } from '../pipeline/compiler';
+import { actionsByName, type ActionSpec } from '../model/kinds/actions';
+import { compile } from '../model/compiler/compiler';
 import { startLocalServer } from '../dev/localServer';
 import { newPipelineOrHint, savedPipelineOrHint } from './hints';
 import type * as WorkerModule from '../worker';
 import { PipelineFileError, readPipelineFile, withPipelineFile } from './documents';
 import { toMermaid } from './graph';
 import { colours, paintStatus, printJson, printTable } from './output';
-import { resolvePipeline, runCommand } from './run';
-import { addScheduleCommands } from './schedules';
+import { resolvePipeline, runCommand } from './commands/run';
+import { addScheduleCommands } from './commands/schedules';
 import { jsonOrText, parseAssignments, UsageError } from './values';
 
 interface GlobalOptions {

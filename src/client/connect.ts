@@ -9,18 +9,18 @@ import {
   type TLSConfig,
 } from '@temporalio/client';
 import { createDataConverter, payloadOptionsFromEnv, type PayloadOptions } from '../codec/payloadOptions';
-import type { ActionDefinition, ActionSpec } from '../pipeline';
+import type { ActionDefinition, ActionSpec } from '../model';
 import { z } from 'zod';
 import { translateError, unreachable } from './errors';
-import { Executions } from './executions';
-import { PipelineRegistry } from './pipelines';
-import { RunHandle } from './runHandle';
-import { Schedules } from './schedules';
-import { clientTracingInterceptor } from '../tracing';
-import { RATE_LIMIT_RETRY_DEFAULTS, type RateLimitRetryOptions } from './rateLimitRetry';
-import { DEFAULT_MAX_CONCURRENT_STARTS, RunStarter } from './runStarter';
-import { StartLimiter } from './startLimiter';
-import { prepareRun, type StartRunOptions } from './startRun';
+import { Executions } from './executions/executionsApi';
+import { PipelineRegistry } from './pipelines/pipelineRegistry';
+import { RunHandle } from './runs/runHandle';
+import { Schedules } from './schedules/schedulesApi';
+import { clientTracingInterceptor } from '../shared/tracing';
+import { RATE_LIMIT_RETRY_DEFAULTS, type RateLimitRetryOptions } from './runs/rateLimitRetry';
+import { DEFAULT_MAX_CONCURRENT_STARTS, RunStarter } from './runs/loadAwareStarts';
+import { StartLimiter } from './runs/inFlightStarts';
+import { prepareRun, type StartRunOptions } from './runs/startRun';
 
 /** The environment `connect()` reads its defaults from. */
 export const ClientEnv = z.object({

@@ -12,11 +12,11 @@ import {
   WorkflowNotFoundError,
 } from '@temporalio/client';
 import { ApplicationFailure, CancelledFailure, TerminatedFailure, TimeoutFailure } from '@temporalio/common';
-import { PipelineError, SEARCH_ATTRIBUTES, type BudgetBreach, type PayloadIssue } from '../pipeline';
-import type { EventRejectionReason } from '../workflows/messages';
-import type { Execution } from './execution';
+import { PipelineError, SEARCH_ATTRIBUTES, type BudgetBreach, type PayloadIssue } from '../model';
+import type { EventRejectionReason } from '../protocol/messages/runMessages';
+import type { Execution } from './executions/executionView';
 
-export { PipelineError, PipelineValidationError } from '../pipeline';
+export { PipelineError, PipelineValidationError } from '../model';
 
 /** A pipeline, run, version or schedule that does not exist. */
 export class NotFoundError extends PipelineError {

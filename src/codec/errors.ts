@@ -3,7 +3,7 @@
  * that is not in the keyring) and a payload that cannot be decoded (a key id this process does
  * not hold, ciphertext that fails authentication, a claim whose blob is missing).
  */
-import { PipelineError } from '../pipeline';
+import { PipelineError } from '../model';
 
 /** The encryption or claim-check configuration is invalid; thrown when the client or worker is created. */
 export class CodecConfigError extends PipelineError {

@@ -1,6 +1,6 @@
 /** Workflow code entry point: what the worker bundles. */
-export { runPipeline } from './runPipeline';
-export { pipelineRegistry } from './pipelineRegistry';
-export { concurrencyLimiter } from './concurrencyLimiter';
-export { llmRateLimiter } from './llmRateLimiter';
-export { runMap } from './runMap';
+export { runPipeline } from './run/runPipeline';
+export { pipelineRegistry } from './registry/pipelineRegistry';
+export { concurrencyLimiter } from './limits/concurrencyLimiter';
+export { llmRateLimiter } from './limits/llmRateLimiter';
+export { runMap } from './map/runMap';

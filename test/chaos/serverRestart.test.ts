@@ -7,8 +7,8 @@
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { freePort, startLocalServer, type LocalServer } from '../../src/dev/localServer';
-import { startPipelineRun, type PipelineRunHandle } from '../../src/client/startRun';
-import { statusQuery } from '../../src/workflows/messages';
+import { startPipelineRun, type PipelineRunHandle } from '../../src/client/runs/startRun';
+import { statusQuery } from '../../src/protocol/messages/runMessages';
 import { startHttpRecorder, type HttpRecorder } from '../support/httpRecorder';
 import { prepareChaosScratch, report, type ChaosScratch } from './support/chaosEnv';
 import { startWorkerProcess, type WorkerProcess } from './support/workerProcess';

@@ -9,10 +9,10 @@ import { Client, Connection, type WorkflowHandleWithFirstExecutionRunId } from '
 import { temporal } from '@temporalio/proto';
 import { NativeConnection } from '@temporalio/worker';
 import { z } from 'zod';
-import { queryRunSnapshot } from '../../src/client/runSnapshot';
-import { startPipelineRun } from '../../src/client/startRun';
+import { queryRunSnapshot } from '../../src/client/runs/runSnapshot';
+import { startPipelineRun } from '../../src/client/runs/startRun';
 import { startLocalServer, type LocalServer } from '../../src/dev/localServer';
-import { defineAction, MAX_STEPS } from '../../src/pipeline';
+import { defineAction, MAX_STEPS } from '../../src/model';
 import { createPipelineWorker } from '../../src/worker';
 import { prepareChaosScratch, report, type ChaosScratch } from './support/chaosEnv';
 

@@ -13,12 +13,12 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { z } from 'zod';
-import { PipelineRegistry } from '../../src/client/pipelines';
-import { startPipelineRun } from '../../src/client/startRun';
+import { PipelineRegistry } from '../../src/client/pipelines/pipelineRegistry';
+import { startPipelineRun } from '../../src/client/runs/startRun';
 import { runsListUrl } from '../../src/client/webUi';
 import { startLocalServer, type LocalServer } from '../../src/dev/localServer';
-import { defineAction } from '../../src/pipeline';
-import { registryWorkflowId } from '../../src/workflows/registryMessages';
+import { defineAction } from '../../src/model';
+import { registryWorkflowId } from '../../src/protocol/messages/registryMessages';
 import { createPipelineWorker } from '../../src/worker';
 import { prepareChaosScratch, type ChaosScratch } from './support/chaosEnv';
 

@@ -6,7 +6,7 @@
  */
 import { Client, Connection } from '@temporalio/client';
 import { startLocalServer, type LocalServer } from '../../src/dev/localServer';
-import { startPipelineRun } from '../../src/client/startRun';
+import { startPipelineRun } from '../../src/client/runs/startRun';
 import { startHttpRecorder, type HttpRecorder, type RecordedRequest } from '../support/httpRecorder';
 import { prepareChaosScratch, report, type ChaosScratch } from './support/chaosEnv';
 import { startWorkerProcess, type WorkerProcess } from './support/workerProcess';

@@ -5,10 +5,10 @@
  * `BudgetExceededError`; a step's budget caps its streamed reply; `max_cost` is counted at the
  * worker's prices; a bad budget is refused before anything starts.
  */
-import { RunHandle } from '../../src/client/runHandle';
-import { retryRun } from '../../src/client/retryRun';
+import { RunHandle } from '../../src/client/runs/runHandle';
+import { retryRun } from '../../src/client/runs/retryRun';
 import { BudgetExceededError, PipelineRunFailedError } from '../../src/client/errors';
-import { PipelineValidationError } from '../../src/pipeline';
+import { PipelineValidationError } from '../../src/model';
 import { startPipelineHarness, type PipelineHarness } from '../support/pipelineHarness';
 import { startOfflineModel, type OfflineModel } from '../../src/dev/offlineModel';
 

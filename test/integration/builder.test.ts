@@ -12,8 +12,8 @@ import {
   PipelineValidationError,
   PollTimeoutError,
 } from '../../src/client/errors';
-import { Pipeline } from '../../src/client/pipeline';
-import { compile, template } from '../../src/pipeline';
+import { Pipeline } from '../../src/client/pipelines/pipeline';
+import { compile, template } from '../../src/model';
 import { startPipelineHarness, sharedTestEnv, type PipelineHarness } from '../support/pipelineHarness';
 import { startOfflineModel, type OfflineModel } from '../../src/dev/offlineModel';
 import { eventually } from '../support/eventually';

@@ -13,8 +13,8 @@ import { z } from 'zod';
 import { ApplicationFailure } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { LocalDirectoryStorage } from '../../src/codec';
-import { defineAction, PipelineValidationError } from '../../src/pipeline';
-import { retryRun } from '../../src/client/retryRun';
+import { defineAction, PipelineValidationError } from '../../src/model';
+import { retryRun } from '../../src/client/runs/retryRun';
 import { connect } from '../../src/client/connect';
 import { sharedTestEnv, startPipelineHarness, type PipelineHarness } from '../support/pipelineHarness';
 

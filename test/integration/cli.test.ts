@@ -7,7 +7,7 @@ import { execFile, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { defineAction } from '../../src/pipeline';
+import { defineAction } from '../../src/model';
 import { freePort } from '../support/freePort';
 import { startHttpRecorder } from '../support/httpRecorder';
 import { startPipelineHarness, sharedTestEnv, type PipelineHarness } from '../support/pipelineHarness';

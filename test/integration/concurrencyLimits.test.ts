@@ -9,12 +9,12 @@ import { randomBytes } from 'node:crypto';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { PipelinesClient } from '../../src/client/connect';
 import { PipelineValidationError, RateLimitError } from '../../src/client/errors';
-import type { RunHandle } from '../../src/client/runHandle';
-import { concurrencyLimiterId } from '../../src/pipeline/concurrency';
-import { limiterStateQuery, type LimiterSnapshot } from '../../src/workflows/limiterMessages';
+import type { RunHandle } from '../../src/client/runs/runHandle';
+import { concurrencyLimiterId } from '../../src/model/limits/concurrency';
+import { limiterStateQuery, type LimiterSnapshot } from '../../src/protocol/messages/limiterMessages';
 import { eventually, waitUntil } from '../support/eventually';
 import { startWorkerFleet, type WorkerFleet } from '../support/workerFleet';
-import type { StartRunOptions } from '../../src/client/startRun';
+import type { StartRunOptions } from '../../src/client/runs/startRun';
 
 /** An HTTP server that holds each request `holdMs` and counts requests in progress per path. */
 async function startWorkServer(holdMs: number) {

@@ -8,8 +8,8 @@ import { z } from 'zod';
 import type { Client } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
 import { connect, type PipelinesClient } from '../../src/client/connect';
-import { defineAction } from '../../src/pipeline';
-import type { StreamChunk } from '../../src/workflows/messages';
+import { defineAction } from '../../src/model';
+import type { StreamChunk } from '../../src/protocol/messages/runMessages';
 import { startPipelineHarness, sharedTestEnv, type PipelineHarness } from '../support/pipelineHarness';
 import { eventually } from '../support/eventually';
 

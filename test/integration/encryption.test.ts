@@ -22,7 +22,7 @@ import {
   type PayloadOptions,
 } from '../../src/codec';
 import { connect } from '../../src/client/connect';
-import { defineAction } from '../../src/pipeline';
+import { defineAction } from '../../src/model';
 import { startPipelineHarness, sharedTestEnv, type PipelineHarness } from '../support/pipelineHarness';
 import { historyText } from '../support/historyText';
 

@@ -6,8 +6,8 @@
 import { z } from 'zod';
 import { connect, type PipelinesClient } from '../../src/client/connect';
 import { PipelineValidationError, PollTimeoutError, TimeoutError } from '../../src/client/errors';
-import { executionsQuery } from '../../src/client/executions';
-import { defineAction } from '../../src/pipeline';
+import { executionsQuery } from '../../src/client/executions/executionsApi';
+import { defineAction } from '../../src/model';
 import { startPipelineHarness, sharedTestEnv, type PipelineHarness } from '../support/pipelineHarness';
 import { eventually, waitUntil } from '../support/eventually';
 import { startHttpRecorder, type HttpRecorder } from '../support/httpRecorder';

@@ -5,7 +5,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { startPipelineHarness, type PipelineHarness } from '../support/pipelineHarness';
 import { startHttpRecorder, type HttpRecorder } from '../support/httpRecorder';
-import { statusQuery } from '../../src/workflows/messages';
+import { statusQuery } from '../../src/protocol/messages/runMessages';
 
 let h: PipelineHarness;
 let http: HttpRecorder;

@@ -7,8 +7,8 @@
 import { temporal } from '@temporalio/proto';
 import { z } from 'zod';
 import { connect, type PipelinesClient } from '../../src/client/connect';
-import type { StartRunOptions } from '../../src/client/startRun';
-import { defineAction } from '../../src/pipeline';
+import type { StartRunOptions } from '../../src/client/runs/startRun';
+import { defineAction } from '../../src/model';
 import { eventually } from '../support/eventually';
 import { sharedTestEnv, startPipelineHarness, type PipelineHarness } from '../support/pipelineHarness';
 

@@ -9,7 +9,7 @@
  */
 import { z } from 'zod';
 import { connect, type PipelinesClient } from '../../src/client/connect';
-import { defineAction } from '../../src/pipeline';
+import { defineAction } from '../../src/model';
 import { NativeConnection } from '@temporalio/worker';
 import { createPipelineWorker } from '../../src/worker';
 import {

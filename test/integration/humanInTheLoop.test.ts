@@ -5,10 +5,10 @@
  */
 import { connect, type PipelinesClient } from '../../src/client/connect';
 import { EventRejectedError } from '../../src/client/errors';
-import { APPROVAL_SCHEMA } from '../../src/pipeline';
-import { queryRunSnapshot } from '../../src/client/runSnapshot';
-import type { PipelineRunHandle } from '../../src/client/startRun';
-import type { NodeSnapshot } from '../../src/workflows/messages';
+import { APPROVAL_SCHEMA } from '../../src/model';
+import { queryRunSnapshot } from '../../src/client/runs/runSnapshot';
+import type { PipelineRunHandle } from '../../src/client/runs/startRun';
+import type { NodeSnapshot } from '../../src/protocol/messages/runMessages';
 import { startPipelineHarness, sharedTestEnv, type PipelineHarness } from '../support/pipelineHarness';
 import { eventually } from '../support/eventually';
 

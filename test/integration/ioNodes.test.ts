@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { ApplicationFailure } from '@temporalio/common';
-import { defineAction } from '../../src/pipeline';
+import { defineAction } from '../../src/model';
 import { startPipelineHarness, type PipelineHarness } from '../support/pipelineHarness';
 import { startHttpRecorder, type HttpRecorder } from '../support/httpRecorder';
 import { startOfflineModel, type OfflineModel } from '../../src/dev/offlineModel';

@@ -6,8 +6,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type { PipelinesClient } from '../../src/client/connect';
-import { rateLimiterId } from '../../src/pipeline/rateLimits';
-import { rateStateQuery } from '../../src/workflows/llmRateLimiter';
+import { rateLimiterId } from '../../src/model/limits/rateLimits';
+import { rateStateQuery } from '../../src/workflows/limits/llmRateLimiter';
 import { eventually } from '../support/eventually';
 import { startOfflineModel, type OfflineModel, type ModelRequest } from '../../src/dev/offlineModel';
 import { startWorkerFleet, type WorkerFleet } from '../support/workerFleet';

@@ -6,8 +6,8 @@
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { connect, type PipelinesClient } from '../../src/client/connect';
-import { queryRunSnapshot } from '../../src/client/runSnapshot';
-import { mapProgressQuery } from '../../src/workflows/mapMessages';
+import { queryRunSnapshot } from '../../src/client/runs/runSnapshot';
+import { mapProgressQuery } from '../../src/protocol/messages/mapMessages';
 import { startPipelineHarness, sharedTestEnv, type PipelineHarness } from '../support/pipelineHarness';
 import { eventually } from '../support/eventually';
 import { startOfflineModel, type OfflineModel } from '../../src/dev/offlineModel';

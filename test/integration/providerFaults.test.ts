@@ -5,7 +5,7 @@
  * attempt.
  */
 import { connect, type PipelinesClient } from '../../src/client/connect';
-import { streamReadQuery, type RunLogEntry, type StreamChunk } from '../../src/workflows/messages';
+import { streamReadQuery, type RunLogEntry, type StreamChunk } from '../../src/protocol/messages/runMessages';
 import { startOfflineModel, type OfflineModel } from '../../src/dev/offlineModel';
 import { sharedTestEnv, startPipelineHarness, type PipelineHarness } from '../support/pipelineHarness';
 

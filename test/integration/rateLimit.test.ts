@@ -9,7 +9,7 @@ import { connect, type PipelinesClient } from '../../src/client/connect';
 import { RateLimitError } from '../../src/client/errors';
 import { startLocalServer, type LocalServer } from '../../src/dev/localServer';
 import { createPipelineWorker } from '../../src/worker';
-import { registryWorkflowId } from '../../src/workflows/registryMessages';
+import { registryWorkflowId } from '../../src/protocol/messages/registryMessages';
 import { waitUntil } from '../support/eventually';
 import { sharedTestEnv } from '../support/pipelineHarness';
 

@@ -11,7 +11,7 @@ import { connect, type PipelinesClient } from '../../src/client/connect';
 import { NotFoundError } from '../../src/client/errors';
 import { startLocalServer, type LocalServer } from '../../src/dev/localServer';
 import { createPipelineWorker } from '../../src/worker';
-import { registryWorkflowId, type RegistryRunOptions } from '../../src/workflows/registryMessages';
+import { registryWorkflowId, type RegistryRunOptions } from '../../src/protocol/messages/registryMessages';
 import { eventually } from '../support/eventually';
 import { sharedTestEnv, startPipelineHarness, type PipelineHarness } from '../support/pipelineHarness';
 

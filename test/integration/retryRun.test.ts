@@ -4,9 +4,9 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
-import { prepareRetry, retryRun } from '../../src/client/retryRun';
-import { actionsByName, defineAction, PipelineValidationError } from '../../src/pipeline';
-import { statusQuery } from '../../src/workflows/messages';
+import { prepareRetry, retryRun } from '../../src/client/runs/retryRun';
+import { actionsByName, defineAction, PipelineValidationError } from '../../src/model';
+import { statusQuery } from '../../src/protocol/messages/runMessages';
 import { startPipelineHarness, type PipelineHarness } from '../support/pipelineHarness';
 
 /** How often each action ran, over every run of a test. */

@@ -4,8 +4,8 @@
  * query's filters, per-node and per-run metrics, and activity ids matching step ids.
  */
 import { z } from 'zod';
-import { defineAction } from '../../src/pipeline';
-import { runLogsQuery, type RunLogEntry } from '../../src/workflows/messages';
+import { defineAction } from '../../src/model';
+import { runLogsQuery, type RunLogEntry } from '../../src/protocol/messages/runMessages';
 import { eventually } from '../support/eventually';
 import { startHttpRecorder, type HttpRecorder } from '../support/httpRecorder';
 import { startPipelineHarness, type PipelineHarness } from '../support/pipelineHarness';

@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import { connect, type PipelinesClient } from '../../src/client/connect';
 import { AlreadyExistsError, NotFoundError, PipelineValidationError } from '../../src/client/errors';
-import { defineAction } from '../../src/pipeline';
+import { defineAction } from '../../src/model';
 import { startPipelineHarness, sharedTestEnv, type PipelineHarness } from '../support/pipelineHarness';
 import { eventually, waitUntil } from '../support/eventually';
 

@@ -6,8 +6,8 @@
  * secret values, while it does find the run's ordinary data.
  */
 import { z } from 'zod';
-import { defineAction } from '../../src/pipeline';
-import { streamReadQuery, statusQuery } from '../../src/workflows/messages';
+import { defineAction } from '../../src/model';
+import { streamReadQuery, statusQuery } from '../../src/protocol/messages/runMessages';
 import { startPipelineHarness, type PipelineHarness } from '../support/pipelineHarness';
 import { startHttpRecorder, type HttpRecorder } from '../support/httpRecorder';
 import { startOfflineModel, type OfflineModel } from '../../src/dev/offlineModel';

@@ -7,10 +7,10 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { connect, type PipelinesClient } from '../../src/client/connect';
-import { Pipeline } from '../../src/client/pipeline';
-import { RunHandle } from '../../src/client/runHandle';
-import { sendResponse, sseResponse } from '../../src/client/sse';
-import type { RunStreamChunk } from '../../src/client/stream';
+import { Pipeline } from '../../src/client/pipelines/pipeline';
+import { RunHandle } from '../../src/client/runs/runHandle';
+import { sendResponse, sseResponse } from '../../src/client/streaming/sse';
+import type { RunStreamChunk } from '../../src/client/streaming/stream';
 import { startOfflineModel, type OfflineModel } from '../../src/dev/offlineModel';
 import { sharedTestEnv, startPipelineHarness, type PipelineHarness } from '../support/pipelineHarness';
 

@@ -9,9 +9,9 @@ import {
   MAX_STREAM_CHUNK_BYTES,
   STREAM_BATCH_BYTES,
   STREAM_BATCH_MS,
-} from '../../src/pipeline';
-import type { PipelineRunHandle } from '../../src/client/startRun';
-import { streamReadQuery, type StreamChunk } from '../../src/workflows/messages';
+} from '../../src/model';
+import type { PipelineRunHandle } from '../../src/client/runs/startRun';
+import { streamReadQuery, type StreamChunk } from '../../src/protocol/messages/runMessages';
 import { startOfflineModel, type OfflineModel } from '../../src/dev/offlineModel';
 import { startPipelineHarness, type PipelineHarness } from '../support/pipelineHarness';
 

@@ -4,7 +4,7 @@
  * output; cancellation and termination of the parent reach the child.
  */
 import { connect, type PipelinesClient } from '../../src/client/connect';
-import { queryRunSnapshot } from '../../src/client/runSnapshot';
+import { queryRunSnapshot } from '../../src/client/runs/runSnapshot';
 import { startPipelineHarness, sharedTestEnv, type PipelineHarness } from '../support/pipelineHarness';
 import { eventually } from '../support/eventually';
 

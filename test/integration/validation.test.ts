@@ -2,7 +2,7 @@
  * Bad input gets a structured error before any run starts, and nothing is started.
  */
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { PipelineValidationError } from '../../src/pipeline';
+import { PipelineValidationError } from '../../src/model';
 import { startPipelineHarness, type PipelineHarness } from '../support/pipelineHarness';
 
 let h: PipelineHarness;

@@ -9,8 +9,8 @@ import { defineSearchAttributeKey } from '@temporalio/common';
 import { workflowMetadataQuery } from '@temporalio/workflow';
 import { connect, type PipelinesClient } from '../../src/client/connect';
 import { RUNS_QUERY, runsListUrl } from '../../src/client/webUi';
-import { SEARCH_ATTRIBUTES } from '../../src/pipeline/searchAttributes';
-import { registryWorkflowId } from '../../src/workflows/registryMessages';
+import { SEARCH_ATTRIBUTES } from '../../src/protocol/searchAttributes';
+import { registryWorkflowId } from '../../src/protocol/messages/registryMessages';
 import { eventually } from '../support/eventually';
 import { sharedTestEnv, startPipelineHarness, type PipelineHarness } from '../support/pipelineHarness';
 

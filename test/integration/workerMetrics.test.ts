@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { startPipelineRun } from '../../src/client/startRun';
+import { startPipelineRun } from '../../src/client/runs/startRun';
 import { connect } from '../../src/client/connect';
 import { sharedTestEnv } from '../support/pipelineHarness';
 import { startHttpRecorder, type HttpRecorder } from '../support/httpRecorder';

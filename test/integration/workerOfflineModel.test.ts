@@ -8,7 +8,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { startPipelineRun } from '../../src/client/startRun';
+import { startPipelineRun } from '../../src/client/runs/startRun';
 import { startOfflineModel } from '../../src/dev/offlineModel';
 import { waitUntil } from '../support/eventually';
 import { sharedTestEnv } from '../support/pipelineHarness';

@@ -5,9 +5,9 @@
 import { randomBytes } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
-import { startPipelineRun } from '../../src/client/startRun';
+import { startPipelineRun } from '../../src/client/runs/startRun';
 import { createPipelineWorker } from '../../src/worker';
-import { statusQuery } from '../../src/workflows/messages';
+import { statusQuery } from '../../src/protocol/messages/runMessages';
 import { startHttpRecorder, type HttpRecorder } from '../support/httpRecorder';
 import { TEST_EGRESS, sharedTestEnv } from '../support/pipelineHarness';
 

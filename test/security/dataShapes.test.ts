@@ -11,7 +11,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { connect, type PipelinesClient } from '../../src/client/connect';
-import { PipelineValidationError } from '../../src/pipeline';
+import { PipelineValidationError } from '../../src/model';
 import { startHttpRecorder, type HttpRecorder } from '../support/httpRecorder';
 import { sharedTestEnv, startPipelineHarness, type PipelineHarness } from '../support/pipelineHarness';
 

@@ -10,7 +10,7 @@
 import { lookup } from 'node:dns/promises';
 import { temporal } from '@temporalio/proto';
 import type { ActivitiesConfig } from '../../src/activities';
-import type { PipelineRunHandle } from '../../src/client/startRun';
+import type { PipelineRunHandle } from '../../src/client/runs/startRun';
 import { startHttpRecorder, type HttpRecorder } from '../support/httpRecorder';
 import { startPipelineHarness, type PipelineHarness } from '../support/pipelineHarness';
 

@@ -6,9 +6,9 @@
  * complete meanwhile.
  */
 import type { temporal } from '@temporalio/proto';
-import { EVALUATION_LIMITS } from '../../src/pipeline/evaluationMeter';
-import { PipelineValidationError } from '../../src/pipeline/errors';
-import type { RunSnapshot } from '../../src/workflows/messages';
+import { EVALUATION_LIMITS } from '../../src/model/expressions/evaluationMeter';
+import { PipelineValidationError } from '../../src/model/definition/errors';
+import type { RunSnapshot } from '../../src/protocol/messages/runMessages';
 import { startPipelineHarness, type PipelineHarness, type RunOutcome } from '../support/pipelineHarness';
 
 jest.setTimeout(180_000);

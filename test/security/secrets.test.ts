@@ -15,8 +15,8 @@
 import { randomBytes } from 'node:crypto';
 import { DefaultLogger, Runtime, type LogEntry } from '@temporalio/worker';
 import { connect, type PipelinesClient } from '../../src/client/connect';
-import { RunHandle } from '../../src/client/runHandle';
-import type { PipelineRunHandle } from '../../src/client/startRun';
+import { RunHandle } from '../../src/client/runs/runHandle';
+import type { PipelineRunHandle } from '../../src/client/runs/startRun';
 import { EncryptionCodec, type PayloadOptions } from '../../src/codec';
 import { historyToJson } from '../support/historyJson';
 import { startHttpRecorder, type HttpRecorder, type RecordedRequest } from '../support/httpRecorder';

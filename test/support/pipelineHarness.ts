@@ -8,10 +8,10 @@ import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import type { ActivitiesConfig } from '../../src/activities';
 import { createDataConverter } from '../../src/codec';
-import { startPipelineRun, type PipelineRunHandle, type StartRunOptions } from '../../src/client/startRun';
+import { startPipelineRun, type PipelineRunHandle, type StartRunOptions } from '../../src/client/runs/startRun';
 import { createPipelineWorker, type PipelineWorkerOptions } from '../../src/worker';
-import { queryRunSnapshot } from '../../src/client/runSnapshot';
-import type { RunSnapshot } from '../../src/workflows/messages';
+import { queryRunSnapshot } from '../../src/client/runs/runSnapshot';
+import type { RunSnapshot } from '../../src/protocol/messages/runMessages';
 import { SHARED_ENV_FILE, type SharedTestEnv } from './sharedEnv';
 
 export interface PipelineHarness {

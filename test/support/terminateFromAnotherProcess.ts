@@ -6,7 +6,7 @@
  * (TEMPORAL_ADDRESS and TEMPORAL_TASK_QUEUE from the environment).
  */
 import { connect } from '../../src/client/connect';
-import { Pipeline } from '../../src/client/pipeline';
+import { Pipeline } from '../../src/client/pipelines/pipeline';
 
 async function main(): Promise<void> {
   const [name, runId] = process.argv.slice(2);

@@ -4,7 +4,7 @@
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { z } from 'zod';
 import { createActivities } from '../../../src/activities';
-import { defineAction, type ActionContext } from '../../../src/pipeline/actions';
+import { defineAction, type ActionContext } from '../../../src/model/kinds/actions';
 import { TRACE_ID, failureOf, mockEnv, nodeInput, rejectionOf, runNode } from './support';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -9,9 +9,9 @@ import {
   attemptFailureFromRaw,
   attemptFailureOf,
   type AttemptReporterOptions,
-} from '../../../src/activities/attemptEvents';
-import { toNodeFailure, HttpStatusError } from '../../../src/activities/errors';
-import type { AttemptEvent } from '../../../src/pipeline';
+} from '../../../src/activities/nodes/attemptEvents';
+import { toNodeFailure, HttpStatusError } from '../../../src/activities/nodes/nodeFailures';
+import type { AttemptEvent } from '../../../src/model';
 
 const policy = { maximumAttempts: 3, initialInterval: 100, nonRetryableErrorTypes: ['BadRequest'] };
 

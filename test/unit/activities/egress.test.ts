@@ -10,8 +10,8 @@ import {
   parseIpv4,
   parseIpv6,
   type AddressCategory,
-} from '../../../src/activities/addresses';
-import { createEgressPolicy, splitAllowList } from '../../../src/activities/egress';
+} from '../../../src/activities/guards/addresses';
+import { createEgressPolicy, splitAllowList } from '../../../src/activities/guards/egress';
 import { egressDenial } from './support';
 
 const show = (text: string) => {

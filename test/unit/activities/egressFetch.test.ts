@@ -3,8 +3,8 @@
  * checked address (names are resolved once, by the policy), redirects are followed by hand and
  * checked at every hop, at most 5, with fetch's method rules and credentials dropped across origins.
  */
-import { createEgressPolicy, type EgressPolicy } from '../../../src/activities/egress';
-import { fetchUnderPolicy, MAX_REDIRECTS } from '../../../src/activities/egressFetch';
+import { createEgressPolicy, type EgressPolicy } from '../../../src/activities/guards/egress';
+import { fetchUnderPolicy, MAX_REDIRECTS } from '../../../src/activities/guards/egressFetch';
 import { egressDenial } from './support';
 import { startHttpRecorder, type HttpRecorder } from '../../support/httpRecorder';
 

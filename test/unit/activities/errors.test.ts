@@ -8,8 +8,8 @@ import {
   retryAfterMs,
   toNodeFailure,
   transportFailure,
-} from '../../../src/activities/errors';
-import { NODE_ERROR_CODES, type NodeErrorCode } from '../../../src/pipeline/nodeActivity';
+} from '../../../src/activities/nodes/nodeFailures';
+import { NODE_ERROR_CODES, type NodeErrorCode } from '../../../src/protocol/nodeActivity';
 
 const apiError = (status: number, headers: Record<string, string> = {}) =>
   APIError.generate(status, { message: `boom ${status}` }, undefined, new Headers(headers));

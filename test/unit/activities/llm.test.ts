@@ -3,8 +3,8 @@
  */
 import { CancelledFailure } from '@temporalio/common';
 import { createActivities } from '../../../src/activities';
-import { resolveProvider } from '../../../src/activities/llm';
-import { NodeError } from '../../../src/activities/errors';
+import { resolveProvider } from '../../../src/activities/nodes/llm';
+import { NodeError } from '../../../src/activities/nodes/nodeFailures';
 import { startOfflineModel, type OfflineModel } from '../../../src/dev/offlineModel';
 import { TRACE_ID, detailsOf, failureOf, mockEnv, nodeInput, rejectionOf, runNode } from './support';
 

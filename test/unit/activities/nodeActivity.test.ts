@@ -3,8 +3,8 @@
  */
 /* eslint-disable @typescript-eslint/require-await -- node fns are async by contract; these fakes have nothing to await */
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
-import { NodeError } from '../../../src/activities/errors';
-import { makeTraceparent, wrapNodeActivity, type NodeContext } from '../../../src/activities/nodeActivity';
+import { NodeError } from '../../../src/activities/nodes/nodeFailures';
+import { makeTraceparent, wrapNodeActivity, type NodeContext } from '../../../src/activities/nodes/wrapNodeActivity';
 import { TRACE_ID, failureOf, mockEnv, nodeInput, rejectionOf, runNode } from './support';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

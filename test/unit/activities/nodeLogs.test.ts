@@ -5,10 +5,10 @@
 /* eslint-disable @typescript-eslint/require-await -- node fns are async by contract; these fakes have nothing to await */
 import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
-import { createActionActivity } from '../../../src/activities/actions';
-import { NodeError } from '../../../src/activities/errors';
-import { wrapNodeActivity } from '../../../src/activities/nodeActivity';
-import { defineAction } from '../../../src/pipeline/actions';
+import { createActionActivity } from '../../../src/activities/nodes/actions';
+import { NodeError } from '../../../src/activities/nodes/nodeFailures';
+import { wrapNodeActivity } from '../../../src/activities/nodes/wrapNodeActivity';
+import { defineAction } from '../../../src/model/kinds/actions';
 import { detailsOf, failureOf, mockEnv, nodeInput, runNode } from './support';
 
 /** Keeps the CPU busy for about `ms` (no timing is asserted on it). */

@@ -6,8 +6,8 @@
  */
 /* eslint-disable @typescript-eslint/require-await -- node fns are async by contract */
 import { ApplicationFailure } from '@temporalio/common';
-import { MIN_REDACTED_LENGTH, Redactor, secretForms, stripUrlSecrets } from '../../../src/activities/redact';
-import { wrapNodeActivity } from '../../../src/activities/nodeActivity';
+import { MIN_REDACTED_LENGTH, Redactor, secretForms, stripUrlSecrets } from '../../../src/activities/guards/redact';
+import { wrapNodeActivity } from '../../../src/activities/nodes/wrapNodeActivity';
 import { detailsOf, failureOf, mockEnv, nodeInput, runNode } from './support';
 
 const TOKEN = 'tok/9+"x y"=&Z';

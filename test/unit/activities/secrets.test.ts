@@ -5,9 +5,9 @@
  */
 import { z } from 'zod';
 import { createActivities } from '../../../src/activities';
-import { NodeError } from '../../../src/activities/errors';
-import { createSecretLookup, resolveParamSecrets } from '../../../src/activities/secrets';
-import { defineAction } from '../../../src/pipeline/actions';
+import { NodeError } from '../../../src/activities/nodes/nodeFailures';
+import { createSecretLookup, resolveParamSecrets } from '../../../src/activities/guards/secrets';
+import { defineAction } from '../../../src/model/kinds/actions';
 import { failureOf, mockEnv, nodeInput, runNode } from './support';
 
 const ENV = {

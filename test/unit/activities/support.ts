@@ -5,13 +5,13 @@
 import { ApplicationFailure, type Logger, type LogLevel, type LogMetadata } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import type { Info } from '@temporalio/activity';
-import { NodeError } from '../../../src/activities/errors';
-import type { NodeActivity } from '../../../src/activities/nodeActivity';
+import { NodeError } from '../../../src/activities/nodes/nodeFailures';
+import type { NodeActivity } from '../../../src/activities/nodes/wrapNodeActivity';
 import type {
   NodeActivityInput,
   NodeActivityResult,
   NodeFailureDetails,
-} from '../../../src/pipeline/nodeActivity';
+} from '../../../src/protocol/nodeActivity';
 
 export const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 

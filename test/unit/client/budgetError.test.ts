@@ -11,8 +11,8 @@ import {
   PipelineRunFailedError,
   translateError,
 } from '../../../src/client/errors';
-import { prepareRun } from '../../../src/client/startRun';
-import { PipelineValidationError } from '../../../src/pipeline';
+import { prepareRun } from '../../../src/client/runs/startRun';
+import { PipelineValidationError } from '../../../src/model';
 
 const failed = (details: Record<string, unknown>) =>
   new WorkflowFailedError(

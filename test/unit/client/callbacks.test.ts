@@ -1,8 +1,8 @@
 import { createHmac } from 'node:crypto';
-import { signCallback } from '../../../src/activities/callbacks';
-import { verifyCallbackSignature } from '../../../src/client/callbackSignature';
-import { callbackIssues, prepareRun } from '../../../src/client/startRun';
-import { PipelineValidationError } from '../../../src/pipeline';
+import { signCallback } from '../../../src/activities/engine/deliverCallback';
+import { verifyCallbackSignature } from '../../../src/client/callbacks/callbackSignature';
+import { callbackIssues, prepareRun } from '../../../src/client/runs/startRun';
+import { PipelineValidationError } from '../../../src/model';
 
 describe('callback signatures', () => {
   const body = JSON.stringify({ executionId: 'x', status: 'completed' });

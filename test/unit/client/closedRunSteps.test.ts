@@ -3,9 +3,9 @@
  * decides between `pending` and `running`; steps a cancelled, terminated or timed-out run left
  * unsettled take the way the run ended.
  */
-import { settleClosedRunSteps } from '../../../src/client/closedRunSteps';
-import { runStatusOf } from '../../../src/client/execution';
-import type { NodeSnapshot } from '../../../src/workflows/messages';
+import { settleClosedRunSteps } from '../../../src/client/runs/closedRunSteps';
+import { runStatusOf } from '../../../src/client/executions/executionView';
+import type { NodeSnapshot } from '../../../src/protocol/messages/runMessages';
 
 const described = (name: string, historyLength: number) => ({ status: { name }, historyLength }) as never;
 const node = (status: NodeSnapshot['status']): NodeSnapshot => ({ status, kind: 'action', attempts: 1 });

@@ -14,7 +14,7 @@ import {
   scanInCreationOrder,
   type ListPosition,
   type SortOrder,
-} from '../../../src/client/creationOrder';
+} from '../../../src/client/executions/creationOrder';
 
 interface Run {
   workflowId: string;

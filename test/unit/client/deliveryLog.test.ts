@@ -2,9 +2,9 @@
  * DeliveryLog: a receiver drops a repeated callback delivery for as long as its signature stays
  * valid, and forgets it afterwards (the signature check then refuses a replay on its own).
  */
-import { signCallback } from '../../../src/activities/callbacks';
-import { verifyCallbackSignature } from '../../../src/client/callbackSignature';
-import { DeliveryLog } from '../../../src/client/deliveryLog';
+import { signCallback } from '../../../src/activities/engine/deliverCallback';
+import { verifyCallbackSignature } from '../../../src/client/callbacks/callbackSignature';
+import { DeliveryLog } from '../../../src/client/callbacks/deliveryLog';
 
 const secret = 's3cret';
 const t = 1_800_000_000;

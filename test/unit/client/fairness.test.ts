@@ -2,9 +2,9 @@
  * Fairness options are checked before anything starts: structured issues at `fairnessKey` and
  * `fairnessWeight`, from `prepareRun` (which every way of starting a run goes through).
  */
-import { fairnessIssues, fairnessTag, MAX_FAIRNESS_KEY_BYTES } from '../../../src/client/fairness';
-import { prepareRun } from '../../../src/client/startRun';
-import { PipelineValidationError } from '../../../src/pipeline';
+import { fairnessIssues, fairnessTag, MAX_FAIRNESS_KEY_BYTES } from '../../../src/client/runs/fairness';
+import { prepareRun } from '../../../src/client/runs/startRun';
+import { PipelineValidationError } from '../../../src/model';
 
 const document = { name: 'tiny', steps: [{ id: 'say', action: 'transform', params: { value: 1 } }] };
 

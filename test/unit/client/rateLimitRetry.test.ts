@@ -8,7 +8,7 @@ import {
   rateLimitDelayMs,
   withRateLimitRetry,
   type RateLimitRetryEvent,
-} from '../../../src/client/rateLimitRetry';
+} from '../../../src/client/runs/rateLimitRetry';
 
 describe('rateLimitDelayMs', () => {
   test('full jitter: between 0 and a ceiling that doubles from initialDelayMs up to maxDelayMs', () => {

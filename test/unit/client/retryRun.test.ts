@@ -1,4 +1,4 @@
-import { retryWorkflowId } from '../../../src/client/retryRun';
+import { retryWorkflowId } from '../../../src/client/runs/retryRun';
 
 test('a retry id is <old id>-retry-<8 hex>; retrying a retry replaces the suffix', () => {
   const first = retryWorkflowId('triage-4711');

@@ -6,10 +6,10 @@
  */
 import type { Client } from '@temporalio/client';
 import { RateLimitError } from '../../../src/client/errors';
-import { ENGINE_CONCURRENCY_LIMIT } from '../../../src/client/rateLimitRetry';
-import { RunStarter } from '../../../src/client/runStarter';
-import { StartLimiter } from '../../../src/client/startLimiter';
-import { prepareRun } from '../../../src/client/startRun';
+import { ENGINE_CONCURRENCY_LIMIT } from '../../../src/client/runs/rateLimitRetry';
+import { RunStarter } from '../../../src/client/runs/loadAwareStarts';
+import { StartLimiter } from '../../../src/client/runs/inFlightStarts';
+import { prepareRun } from '../../../src/client/runs/startRun';
 
 const input = prepareRun({ name: 'tiny', steps: [{ id: 'say', action: 'transform', params: { value: 1 } }] });
 

@@ -5,7 +5,7 @@
  */
 import type { CalendarSpecDescription, ScheduleSpecDescription } from '@temporalio/client';
 import { translateError, NotFoundError, AlreadyExistsError } from '../../../src/client/errors';
-import { executionsQuery } from '../../../src/client/executions';
+import { executionsQuery } from '../../../src/client/executions/executionsApi';
 import { ScheduleAlreadyRunning, ScheduleNotFoundError } from '@temporalio/client';
 import {
   calendarToCron,
@@ -19,7 +19,7 @@ import {
   specRefused,
   toTemporalOverlap,
   toTemporalSpec,
-} from '../../../src/client/scheduleSpec';
+} from '../../../src/client/schedules/scheduleSpec';
 
 const paths = (issues: Array<{ path: Array<string | number> }>) => issues.map((i) => i.path.join('.'));
 

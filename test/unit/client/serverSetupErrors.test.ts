@@ -7,7 +7,7 @@ import type { OperatorService } from '@temporalio/client';
 import { Metadata } from '@grpc/grpc-js';
 import { PipelineValidationError, SearchAttributesMissingError } from '../../../src/client/errors';
 import { ensureSearchAttributes } from '../../../src/client/searchAttributes';
-import { prepareRun } from '../../../src/client/startRun';
+import { prepareRun } from '../../../src/client/runs/startRun';
 
 /** A gRPC error as the SDK surfaces it: code, details and metadata. */
 function grpcError(code: number, details: string): Error {

@@ -2,7 +2,7 @@
  * The client's bound on start calls in flight: never more than the bound running, the rest
  * start in arrival order as slots free, and a failed start frees its slot too.
  */
-import { StartLimiter } from '../../../src/client/startLimiter';
+import { StartLimiter } from '../../../src/client/runs/inFlightStarts';
 
 /** A start that settles when the test says. */
 function deferred() {

@@ -4,9 +4,9 @@
  */
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { NotFoundError } from '../../../src/client/errors';
-import { fromLastEventId, sseFrame, sseResponse, toSseFrames } from '../../../src/client/sse';
-import { readRunStream, type RunStreamChunk, type StreamSource } from '../../../src/client/stream';
-import type { StreamChunk, StreamPage, StreamReadRequest } from '../../../src/workflows/messages';
+import { fromLastEventId, sseFrame, sseResponse, toSseFrames } from '../../../src/client/streaming/sse';
+import { readRunStream, type RunStreamChunk, type StreamSource } from '../../../src/client/streaming/stream';
+import type { StreamChunk, StreamPage, StreamReadRequest } from '../../../src/protocol/messages/runMessages';
 
 type NewChunk = StreamChunk extends infer C ? (C extends unknown ? Omit<C, 'seq' | 'at'> : never) : never;
 

@@ -3,7 +3,7 @@
  * untrusted names and values cannot break out of their code spans, the version label, and the
  * input with the user's values first keeps every field.
  */
-import { prepareRun } from '../../../src/client/startRun';
+import { prepareRun } from '../../../src/client/runs/startRun';
 import {
   MAX_DETAILS_VALUE_CHARS,
   registryDetails,

@@ -3,9 +3,9 @@
  * attempt events from node activities, the last attempt's failure, unreported attempts, and
  * events that must be dropped.
  */
-import { compileOrThrow, type AttemptEvent } from '../../../src/pipeline';
-import type { RunLogEntry } from '../../../src/workflows/messages';
-import { RunState } from '../../../src/workflows/runState';
+import { compileOrThrow, type AttemptEvent } from '../../../src/model';
+import type { RunLogEntry } from '../../../src/protocol/messages/runMessages';
+import { RunState } from '../../../src/workflows/run/runState';
 
 function stateFor(retry: Record<string, unknown> = { max_attempts: 3, initial_interval: '100ms' }) {
   const plan = compileOrThrow({

@@ -3,10 +3,10 @@
  * back: settled steps, the outputs still read (always) and others (while they fit), the log's and
  * the stream's counters, usage; `status` pages for runs of more than 1,000 steps.
  */
-import { compileOrThrow, packPlan, type ExecutionPlan } from '../../../src/pipeline';
-import { continuationInput, restoreCarryOver } from '../../../src/workflows/carryOver';
-import type { RunPipelineInput } from '../../../src/workflows/messages';
-import { RunState } from '../../../src/workflows/runState';
+import { compileOrThrow, packPlan, type ExecutionPlan } from '../../../src/model';
+import { continuationInput, restoreCarryOver } from '../../../src/workflows/run/carryOver';
+import type { RunPipelineInput } from '../../../src/protocol/messages/runMessages';
+import { RunState } from '../../../src/workflows/run/runState';
 
 const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
 const big = 'x'.repeat(300 * 1024);

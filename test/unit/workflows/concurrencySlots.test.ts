@@ -3,7 +3,7 @@ import {
   emptySlotTable,
   MIN_RETRY_AFTER_MS,
   SlotTable,
-} from '../../../src/workflows/concurrencySlots';
+} from '../../../src/model/limits/concurrencySlots';
 
 const request = (holder: string, arrivalMs: number, priority = 3, limit = 2) => ({
   holder,

@@ -4,13 +4,13 @@
  * non-retryable `EngineError` run failure; Temporal's own failures pass through unchanged.
  */
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
-import { EvaluationLimitError, ExpressionError } from '../../../src/pipeline/errors';
+import { EvaluationLimitError, ExpressionError } from '../../../src/model/definition/errors';
 import {
   asRunFailure,
   ENGINE_ERROR_TYPE,
   EVALUATION_LIMIT_CODE,
   stepErrorCode,
-} from '../../../src/workflows/failures';
+} from '../../../src/workflows/run/failures';
 
 test('a step failed by an evaluation limit has the code EvaluationLimit; other errors keep theirs', () => {
   const limit = new EvaluationLimitError('maxValueBytes', 1024, 'it builds a list larger than 1.0 KiB', 'xs');

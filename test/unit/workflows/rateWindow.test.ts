@@ -1,6 +1,6 @@
-import { emptyRateWindow, LATENESS_ALLOWANCE_MS, RateWindow } from '../../../src/workflows/rateWindow';
+import { emptyRateWindow, LATENESS_ALLOWANCE_MS, RateWindow } from '../../../src/workflows/limits/rateWindow';
 
-import type { RateWindowLimits } from '../../../src/pipeline/rateLimits';
+import type { RateWindowLimits } from '../../../src/model/limits/rateLimits';
 
 const limits: RateWindowLimits = { requests: 2, windowMs: 1000 };
 const call = (id: string, tokens = 10, l: typeof limits & { tokens?: number } = limits) => ({

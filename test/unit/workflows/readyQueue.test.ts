@@ -2,8 +2,8 @@
  * The interpreter's candidate queue: steps become candidates once every dependency settled, and
  * come out in plan order.
  */
-import type { PlanNode } from '../../../src/pipeline';
-import { ReadyQueue } from '../../../src/workflows/readyQueue';
+import type { PlanNode } from '../../../src/model';
+import { ReadyQueue } from '../../../src/workflows/run/readyQueue';
 
 const node = (id: string, dependsOn: string[] = []) => ({ id, dependsOn }) as unknown as PlanNode;
 const drain = (q: ReadyQueue) => {

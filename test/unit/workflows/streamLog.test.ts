@@ -10,10 +10,10 @@ import {
   MAX_STREAM_CHUNKS,
   streamOutputNames,
   type PlanNode,
-} from '../../../src/pipeline';
-import type { StreamChunk } from '../../../src/workflows/messages';
-import { RunState } from '../../../src/workflows/runState';
-import { StreamLog } from '../../../src/workflows/streamLog';
+} from '../../../src/model';
+import type { StreamChunk } from '../../../src/protocol/messages/runMessages';
+import { RunState } from '../../../src/workflows/run/runState';
+import { StreamLog } from '../../../src/workflows/run/streamLog';
 
 const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
 

@@ -1,0 +1,124 @@
+/**
+ * The pipeline model (public barrel): definition schema, node-kind catalog, compiler,
+ * expressions and templates, run-time params/inputs, actions. Pure and deterministic — it is
+ * bundled into workflow code.
+ */
+export * from './definition/definition';
+export * from './plan/plan';
+export * from '../protocol/nodeActivity';
+export * from '../protocol/logRecords';
+export * from '../protocol/streamChunks';
+export * from '../protocol/attempts';
+export * from './kinds/catalog';
+export { APPROVAL_SCHEMA, checkEventPayload, type EventSchema, type PayloadIssue } from './definition/eventSchema';
+export * from './builder/builder';
+export { durationToMs } from './definition/duration';
+export {
+  checkExpression,
+  evaluateExpression,
+  evaluateCondition,
+  EXPRESSION_LIMITS,
+  FORBIDDEN_MEMBERS,
+  type ExpressionCheck,
+  type ExpressionIssue,
+  type ExpressionScope,
+  type StepScope,
+} from './expressions/expressions';
+export {
+  checkTemplate,
+  findSecretReferences,
+  hasTemplate,
+  parseTemplate,
+  renderActivityParams,
+  renderNodeParams,
+  renderTemplate,
+  renderValue,
+  resolveSecrets,
+  ESCAPED_OPEN,
+  type ParsedTemplate,
+  type RenderOptions,
+  type TemplateCheck,
+  type TemplateParseResult,
+  type TemplatePart,
+} from './expressions/templates';
+export {
+  collectReferences,
+  SCOPE_VARIABLES,
+  STEP_FIELDS,
+  type ExpressionReferences,
+  type Located,
+  type NameReference,
+  type StepReference,
+} from './expressions/references';
+export { findCycles, topologicalOrder } from './compiler/graph';
+export { MinHeap } from './util/minHeap';
+export {
+  compile,
+  compileOrThrow,
+  ALWAYS_NON_RETRYABLE,
+  type CompileOptions,
+  type CompileResult,
+} from './compiler/compiler';
+export * from '../protocol/childPipelines';
+export * from './plan/mapItems';
+export { packPlan, unpackPlan, type PackedPlan, type PackedPlanNode, type KindDefaults } from './plan/planWire';
+export {
+  resolveRunInputs,
+  resolveRunParams,
+  typeMismatch,
+  valueMatchesType,
+  type RunInputsResult,
+  type RunParamsResult,
+} from './plan/runValues';
+export { canonicalJson, hashJson, sha256Hex } from './definition/hash';
+export {
+  actionsByName,
+  defineAction,
+  ACTION_NAME_RE,
+  type ActionContext,
+  type ActionDefinition,
+  type ActionLogger,
+  type ActionSpec,
+} from './kinds/actions';
+export {
+  EvaluationLimitError,
+  type EvaluationLimitName,
+  ExpressionError,
+  formatIssuePath,
+  MissingSecretError,
+  PipelineError,
+  PipelineValidationError,
+} from './definition/errors';
+export { EVALUATION_LIMITS, EvaluationMeter, type EvaluationLimits } from './expressions/evaluationMeter';
+export * from '../protocol/searchAttributes';
+export * from '../protocol/runCallbacks';
+export { ALL_PARAMS, changedParams, paramsReadBy, reusableSteps } from './plan/resume';
+export {
+  MAX_CLAIM_CHECKED_INPUT_BYTES,
+  MAX_INLINE_PAYLOAD_BYTES,
+  MAX_STEPS,
+  TEMPORAL_PAYLOAD_LIMIT_BYTES,
+  formatBytes,
+} from './definition/limits';
+export {
+  addUsd,
+  budgetMessage,
+  checkLlmBudget,
+  costOf,
+  formatUsd,
+  mergeBudgets,
+  runBudgetIssues,
+  toPlanBudget,
+  type BudgetBreach,
+  type BudgetVerdict,
+  type ModelPrice,
+  type RunBudgetOptions,
+} from './plan/budget';
+export {
+  concurrencyLimiterId,
+  defaultConcurrencyKey,
+  MAX_CONCURRENT_RUNS,
+  type OnLimit,
+  type RunConcurrency,
+  type SlotRequest,
+} from './limits/concurrency';
