@@ -1,6 +1,6 @@
 #!/bin/sh
 # One-shot (the `temporal-setup` service): the namespace runs live in, and the search attributes
-# the engine writes (src/pipeline/searchAttributes.ts). Safe to run again.
+# the engine writes (src/protocol/searchAttributes.ts). Safe to run again.
 set -eu
 NAMESPACE="${TEMPORAL_NAMESPACE:-default}"
 
