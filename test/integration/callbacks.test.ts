@@ -10,6 +10,7 @@ import type { PipelineCallbackBody } from '../../src/model';
 import { statusQuery } from '../../src/protocol/messages/runMessages';
 import { startHttpRecorder, type HttpRecorder } from '../support/httpRecorder';
 import { startPipelineHarness, type PipelineHarness } from '../support/pipelineHarness';
+import { eventually } from '../support/eventually';
 
 const SECRET = 'callback-test-secret';
 
@@ -43,13 +44,11 @@ const waiting = {
 };
 
 async function untilRunning(handle: Awaited<ReturnType<PipelineHarness['start']>>): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (Date.now() < deadline) {
-    const snapshot = await handle.query(statusQuery).catch(() => undefined);
-    if (snapshot?.nodes.wait?.status === 'running') return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('the run never started its delay');
+  const snapshot = await eventually(
+    () => handle.query(statusQuery).catch(() => undefined),
+    (s) => s?.nodes.wait?.status === 'running',
+  );
+  expect(snapshot?.nodes.wait?.status).toBe('running');
 }
 
 test('a completed run POSTs its outcome to onComplete, signed; the secret is not in history', async () => {
@@ -131,8 +130,16 @@ test('a terminated run runs no more workflow code, so it sends no callback', asy
   const handle = await h.start(waiting, { callbacks: callbacks() });
   await untilRunning(handle);
   await handle.terminate('test');
-  await new Promise((r) => setTimeout(r, 1000));
-  expect(http.requests).toHaveLength(0);
+  // The closed history is the proof: it ends with the termination and never scheduled an activity,
+  // so no delivery was attempted and none can be now.
+  const { events } = await handle.fetchHistory();
+  const types = events!.map((e) => e.eventType);
+  expect(types.at(-1)).toBe(temporal.api.enums.v1.EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED);
+  expect(types).not.toContain(temporal.api.enums.v1.EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED);
+  // And a run after it, on the same worker, is the only one the receiver hears from.
+  const { handle: later } = await h.run(greeting, { callbacks: callbacks() });
+  expect(http.requests.map((r) => r.path)).toEqual(['/done']);
+  expect((http.requests[0]!.body as unknown as PipelineCallbackBody).executionId).toBe(later.workflowId);
 });
 
 test('a receiver answering 500 twice then 200 gets the callback on the third attempt', async () => {

@@ -8,6 +8,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { defineAction } from '../../src/model';
+import { eventually, waitUntil } from '../support/eventually';
 import { freePort } from '../support/freePort';
 import { startHttpRecorder } from '../support/httpRecorder';
 import { startPipelineHarness, sharedTestEnv, type PipelineHarness } from '../support/pipelineHarness';
@@ -332,12 +333,17 @@ test('pipelines create, list, get, update, delete; run a saved pipeline by name;
   expect(graph.stdout).toMatch(/^ {2}class s0,s1,s2,s4 completed$/m);
   expect(graph.stdout).toMatch(/^ {2}class s3 skipped$/m);
 
-  await new Promise((resolve) => setTimeout(resolve, 1500)); // visibility is eventually consistent
-  const list = JSON.parse(
-    (await tpipe('--json', 'executions', 'list', '--pipeline', name, '--tag', 'cli')).stdout,
-  ) as {
-    executions: Array<{ id: string }>;
-  };
+  // Visibility is eventually consistent: list until the run shows up.
+  const list = await eventually(
+    async () =>
+      JSON.parse(
+        (await tpipe('--json', 'executions', 'list', '--pipeline', name, '--tag', 'cli')).stdout,
+      ) as {
+        executions: Array<{ id: string }>;
+      },
+    (page) => page.executions.length > 0,
+    20_000,
+  );
   expect(list.executions.map((e) => e.id)).toEqual([run.taskId]);
 
   expect((await tpipe('pipelines', 'delete', name)).stdout).toContain(`deleted ${name}`);
@@ -370,14 +376,16 @@ steps:
   expect(['cancelled', 'running']).toContain(status.status);
 
   // Cancel the followed run, found through visibility (eventually consistent: poll).
-  let followedId: string | undefined;
-  for (let i = 0; i < 50 && !followedId; i++) {
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    const list = JSON.parse(
-      (await tpipe('--json', 'executions', 'list', '--pipeline', 'cli_slow', '--status', 'running')).stdout,
-    ) as { executions: Array<{ id: string }> };
-    followedId = list.executions.find((e) => e.id !== started.taskId)?.id;
-  }
+  const followedId = await eventually(
+    async () => {
+      const list = JSON.parse(
+        (await tpipe('--json', 'executions', 'list', '--pipeline', 'cli_slow', '--status', 'running')).stdout,
+      ) as { executions: Array<{ id: string }> };
+      return list.executions.find((e) => e.id !== started.taskId)?.id;
+    },
+    (id) => id !== undefined,
+    30_000,
+  );
   expect(followedId).toBeDefined();
   await tpipe('executions', 'cancel', followedId!);
   const followed = await following;
@@ -414,9 +422,7 @@ test('tpipe dev serves a local server with its Web UI and a worker (offline mode
   dev.stdout.on('data', (d: Buffer) => (out += d.toString()));
   const exited = new Promise<number | null>((resolve) => dev.on('exit', resolve));
   try {
-    const deadline = Date.now() + 60_000;
-    while (!out.includes('offline model') && Date.now() < deadline)
-      await new Promise((r) => setTimeout(r, 100));
+    await waitUntil(() => out.includes('offline model'), 60_000, 'tpipe dev to report it is ready', 100);
     // What to export, where the Web UI is, how to stop; and, with no key, the offline model.
     expect(out).toContain(`\n  export TEMPORAL_ADDRESS=127.0.0.1:${port}\n`);
     // The Web UI link opens the runs-only list (registry entities left out).
@@ -473,11 +479,11 @@ steps:
 `,
   );
   const started = JSON.parse((await tpipe('--json', 'run', waits)).stdout) as { taskId: string };
-  let shown = '';
-  for (let i = 0; i < 50 && !shown.includes('waiting for event'); i++) {
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    shown = (await tpipe('executions', 'get', started.taskId)).stdout;
-  }
+  const shown = await eventually(
+    async () => (await tpipe('executions', 'get', started.taskId)).stdout,
+    (text) => text.includes('waiting for event'),
+    30_000,
+  );
   expect(shown).toMatch(/approve +wait_for_event +running .*waiting for event 'approve'/);
   expect(shown).toContain('approve asks: Ship it?');
 
@@ -553,23 +559,24 @@ test('schedules create, list, get, trigger, update, pause, delete; executions li
     spec: { text: 'every 2s' },
   });
 
-  let listed = '';
-  for (let i = 0; i < 30 && !listed.includes(id); i++) {
-    listed = (await tpipe('schedules', 'list', '--pipeline', name)).stdout;
-    if (!listed.includes(id)) await new Promise((resolve) => setTimeout(resolve, 500));
-  }
+  const listed = await eventually(
+    async () => (await tpipe('schedules', 'list', '--pipeline', name)).stdout,
+    (text) => text.includes(id),
+    30_000,
+  );
   expect(listed).toMatch(new RegExp(`^${id} +${name} +1 +every 2s +paused `, 'm'));
 
   expect((await tpipe('schedules', 'trigger', id)).stdout).toContain(`triggered ${id}`);
-  let runs: Array<{ id: string; status: string; tags: string[] }> = [];
-  for (let i = 0; i < 40 && !runs.some((r) => r.status === 'completed'); i++) {
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    runs = (
-      JSON.parse((await tpipe('--json', 'executions', 'list', '--schedule', id)).stdout) as {
-        executions: typeof runs;
-      }
-    ).executions;
-  }
+  const runs = await eventually(
+    async () =>
+      (
+        JSON.parse((await tpipe('--json', 'executions', 'list', '--schedule', id)).stdout) as {
+          executions: Array<{ id: string; status: string; tags: string[] }>;
+        }
+      ).executions,
+    (found) => found.some((r) => r.status === 'completed'),
+    30_000,
+  );
   expect(runs).toHaveLength(1);
   expect(runs[0]).toMatchObject({
     status: 'completed',

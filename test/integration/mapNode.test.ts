@@ -11,6 +11,12 @@ import { mapProgressQuery } from '../../src/protocol/messages/mapMessages';
 import { startPipelineHarness, sharedTestEnv, type PipelineHarness } from '../support/pipelineHarness';
 import { eventually } from '../support/eventually';
 import { startOfflineModel, type OfflineModel } from '../../src/dev/offlineModel';
+import { MAX_INLINE_PAYLOAD_BYTES } from '../../src/model/definition/limits';
+import {
+  MAX_MAP_ERROR_BYTES,
+  MAX_MAP_ERROR_MESSAGE_BYTES,
+  MAX_MAP_ERRORS,
+} from '../../src/model/plan/mapItems';
 
 /**
  * An HTTP service for the items: `POST /item` with `{ n }` answers `{ n, square }` after
@@ -26,6 +32,8 @@ interface ItemService {
   delayMs: number;
   /** Adds `pad: 'x' × padBytes` to every answer. */
   padBytes: number;
+  /** When > 0, every request gets a 500 whose body is `'e' × failBodyBytes`. */
+  failBodyBytes: number;
   fail: Set<number>;
   hang: boolean;
   reset(): void;
@@ -42,6 +50,7 @@ async function startItemService(): Promise<ItemService> {
     aborted: 0,
     delayMs: 5,
     padBytes: 0,
+    failBodyBytes: 0,
     fail: new Set(),
     hang: false,
     reset() {
@@ -51,6 +60,8 @@ async function startItemService(): Promise<ItemService> {
         received: [],
         aborted: 0,
         delayMs: 5,
+        padBytes: 0,
+        failBodyBytes: 0,
         hang: false,
       });
       service.fail = new Set();
@@ -80,6 +91,11 @@ async function startItemService(): Promise<ItemService> {
         finish();
       });
       if (service.hang) return;
+      if (service.failBodyBytes > 0) {
+        finish();
+        res.writeHead(500, { 'content-type': 'text/plain' }).end('e'.repeat(service.failBodyBytes));
+        return;
+      }
       if (service.fail.has(n)) {
         finish();
         res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: `no ${n}` }));
@@ -87,15 +103,13 @@ async function startItemService(): Promise<ItemService> {
       }
       setTimeout(() => {
         finish();
-        res
-          .writeHead(200, { 'content-type': 'application/json' })
-          .end(
-            JSON.stringify({
-              n,
-              square: n * n,
-              ...(service.padBytes > 0 && { pad: 'x'.repeat(service.padBytes) }),
-            }),
-          );
+        res.writeHead(200, { 'content-type': 'application/json' }).end(
+          JSON.stringify({
+            n,
+            square: n * n,
+            ...(service.padBytes > 0 && { pad: 'x'.repeat(service.padBytes) }),
+          }),
+        );
       }, service.delayMs);
     });
   });
@@ -221,6 +235,59 @@ test('continue: failed items leave null and an error each; the others complete',
     expect.objectContaining({ index: 5, code: 'BadRequest', attempts: 1 }),
   ]);
   expect(snapshot.nodes.squares!.status).toBe('completed');
+});
+
+test('2,000 items failing with long messages: errors bounded and cut, the rest counted, the result under one payload', async () => {
+  // Each item's message names its URL (a 1,500-character path) and quotes 500 characters of the
+  // 20 KB body: about 2 KB an item, 4 MB for the list, twice what one payload holds.
+  service.failBodyBytes = 20_000;
+  const total = 2000;
+  const longPath = `${service.url}/${'p'.repeat(1500)}`;
+  const document = squares({ on_item_failure: 'continue', concurrency: 100 });
+  const map = document.steps[1]!.params as { step: { params: { url: string }; retry: unknown } };
+  map.step.params.url = longPath;
+  map.step.retry = { max_attempts: 1 };
+  const { outputs, failure, snapshot, handle } = await h.run(document, {
+    inputs: { numbers: Array.from({ length: total }, (_, i) => i) },
+    continueAsNewAfterEvents: 2_000,
+  });
+  expect(failure).toBeUndefined();
+  expect(snapshot.nodes.squares!.status).toBe('completed');
+  const output = outputs!.squares as {
+    results: unknown[];
+    errors: Array<{ index: number; code: string; message: string; attempts: number }>;
+    droppedErrors: number;
+    executionId: string;
+  };
+  expect(service.received).toHaveLength(total);
+  expect(output.results).toHaveLength(total);
+  expect(output.results.every((r) => r === null)).toBe(true);
+  // Bounded: at most 1,000 errors and 256 KiB of them; every failed item listed or counted.
+  expect(output.errors.length).toBeGreaterThan(0);
+  expect(output.errors.length).toBeLessThanOrEqual(MAX_MAP_ERRORS);
+  expect(Buffer.byteLength(JSON.stringify(output.errors))).toBeLessThanOrEqual(MAX_MAP_ERROR_BYTES);
+  expect(output.errors.length + output.droppedErrors).toBe(total);
+  for (const error of output.errors) {
+    expect(error.code).toBe('UpstreamUnavailable');
+    expect(Buffer.byteLength(error.message)).toBeLessThanOrEqual(MAX_MAP_ERROR_MESSAGE_BYTES);
+    expect(error.message).toMatch(
+      /^api_call POST http:\/\/127\.0\.0\.1:\d+\/item\/p+… \[truncated, \d+ bytes\]$/,
+    );
+  }
+  // The map's result, the run's status and its result each stay under one payload.
+  expect(Buffer.byteLength(JSON.stringify(output))).toBeLessThan(MAX_INLINE_PAYLOAD_BYTES);
+  expect(Buffer.byteLength(JSON.stringify(snapshot))).toBeLessThan(MAX_INLINE_PAYLOAD_BYTES);
+  const result = await h.client.workflow.getHandle(handle.workflowId).result();
+  expect(Buffer.byteLength(JSON.stringify(result))).toBeLessThan(MAX_INLINE_PAYLOAD_BYTES);
+  // The errors went through continue-as-new: the carried errors are in the final result.
+  const runs = await mapRuns(output.executionId);
+  expect(runs.filter((run) => run.status === 'CONTINUED_AS_NEW').length).toBeGreaterThan(0);
+  const progress = await h.client.workflow.getHandle(output.executionId).query(mapProgressQuery);
+  expect(progress).toEqual(expect.objectContaining({ total, settled: total, failed: total }));
+  console.log(
+    `2,000 failing items: ${output.errors.length} errors kept (${JSON.stringify(output.errors).length} bytes), ` +
+      `${output.droppedErrors} dropped, map result ${JSON.stringify(output).length} bytes, ${runs.length} map histories`,
+  );
 });
 
 test('fail (the default): the first failed item fails the step and cancels the items in flight', async () => {

@@ -3,7 +3,9 @@
  * start runs on this file's worker: a 2 s interval, runs found by schedule, next and recent runs,
  * pause / trigger / unpause, update (params, re-pin), delete, and bad options refused before
  * anything is created. Timing assertions are loose (the machine is shared); the gaps measured
- * between scheduled runs are logged.
+ * between scheduled runs are logged. That a paused or deleted schedule starts nothing is shown by
+ * what comes after, never by a sleep: a control schedule on the same grid runs meanwhile, or the
+ * schedule's own first run after unpause.
  */
 import { z } from 'zod';
 import { connect, type PipelinesClient } from '../../src/client/connect';
@@ -61,11 +63,33 @@ afterAll(async () => {
   await h?.close();
 });
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const stampsOf = (scheduleId: string) => stamps.filter((s) => s.taskId.startsWith(`${scheduleId}-`));
+/** When a scheduled run was due: its id is `<schedule id>-<ISO time to the second>`. */
+const dueAt = (s: Stamp) => Date.parse(s.taskId.slice(-'2026-01-01T00:00:00Z'.length));
+/** `scheduleId`'s runs due at or after `since` (ms). */
+const runsDueSince = (scheduleId: string, since: number) =>
+  stampsOf(scheduleId).filter((s) => dueAt(s) >= since);
+
+/**
+ * Proves that schedules on the 2 s grid have had their chance since `since`: waits until the
+ * control schedule (`every 2s`, never paused) has run two ticks that are due at least 1 s after
+ * `since`. A run another 2 s schedule owed at the first of those ticks would have landed by the
+ * second; the 1 s leaves room for a change the server accepted to reach the schedule.
+ */
+async function controlTicksPast(control: string, since: number): Promise<void> {
+  const secondTick = Math.ceil((since + 1000) / 2000) * 2000 + 2000;
+  await waitUntil(
+    () => runsDueSince(control, secondTick).length > 0,
+    20_000,
+    `the control schedule's run due at ${new Date(secondTick).toISOString()}`,
+  );
+}
 
 test('a 2 s schedule starts runs that carry its id; get shows next and recent runs; pause, trigger, unpause, update, delete', async () => {
   const id = `every2s-${suffix}`;
+  // Runs alongside on the same grid: its runs are the clock that shows the other's are absent.
+  const control = `control-${suffix}`;
+  await client.schedules.create({ scheduleId: control, pipelineId: PIPELINE, interval: '2s' });
   const created = await client.schedules.create({
     scheduleId: id,
     pipelineId: PIPELINE,
@@ -152,13 +176,14 @@ test('a 2 s schedule starts runs that carry its id; get shows next and recent ru
     spec: { text: 'every 2s' },
   });
 
-  // pause: no new run over three intervals (a run started just before the pause may still land).
+  // pause: no run falls due while paused, though the control schedule runs two ticks meanwhile (a
+  // run due just before the pause may still land).
+  const pausedAt = Date.now();
   await client.schedules.pause(id, 'maintenance');
   expect(await client.schedules.get(id)).toMatchObject({ paused: true, note: 'maintenance' });
-  await sleep(1000);
+  await controlTicksPast(control, pausedAt);
+  expect(runsDueSince(id, pausedAt + 1000)).toEqual([]);
   const beforePause = stampsOf(id).length;
-  await sleep(6000);
-  expect(stampsOf(id).length).toBe(beforePause);
 
   // trigger: a run at once, even while paused.
   const triggeredAt = Date.now();
@@ -167,13 +192,15 @@ test('a 2 s schedule starts runs that carry its id; get shows next and recent ru
   console.log(
     `schedules: a triggered run's step ran ${stampsOf(id).at(-1)!.at - triggeredAt} ms after trigger()`,
   );
-  await sleep(3000);
-  expect(stampsOf(id).length).toBe(beforePause + 1);
 
-  // unpause: runs resume.
+  // unpause: runs resume; and the first of them shows that, while paused, the trigger was all.
+  const unpausedAt = Date.now();
   await client.schedules.unpause(id);
   expect((await client.schedules.get(id)).paused).toBe(false);
-  await waitUntil(() => stampsOf(id).length >= beforePause + 2, 10_000, 'a run after unpause');
+  await waitUntil(() => runsDueSince(id, unpausedAt).length > 0, 10_000, 'a run after unpause');
+  const whilePaused = runsDueSince(id, pausedAt + 1000).filter((s) => dueAt(s) < unpausedAt);
+  expect(whilePaused).toHaveLength(1);
+  expect(whilePaused[0]!.at).toBeGreaterThanOrEqual(triggeredAt);
 
   // update: new params; the next runs use them, and the other settings stay.
   const updated = await client.schedules.update(id, { params: { label: 'second' } });
@@ -191,14 +218,14 @@ test('a 2 s schedule starts runs that carry its id; get shows next and recent ru
     'a run with the updated params',
   );
 
-  // delete: gone, and no more runs.
+  // delete: gone, and no more runs fall due, though the control schedule's do.
+  const deletedAt = Date.now();
   await client.schedules.delete(id);
   await expect(client.schedules.get(id)).rejects.toBeInstanceOf(NotFoundError);
   await expect(client.schedules.pause(id)).rejects.toBeInstanceOf(NotFoundError);
-  await sleep(1000);
-  const afterDelete = stampsOf(id).length;
-  await sleep(4000);
-  expect(stampsOf(id).length).toBe(afterDelete);
+  await controlTicksPast(control, deletedAt);
+  expect(runsDueSince(id, deletedAt + 1000)).toEqual([]);
+  await client.schedules.delete(control);
 }, 120_000);
 
 test('bad options are refused before anything is created, with paths; unknown pipelines and taken ids', async () => {

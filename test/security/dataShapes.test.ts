@@ -4,7 +4,8 @@
  * to the run's outputs; an output named `__proto__` is returned; hostile inputs (300 and 10,000
  * levels deep, cycles, BigInt, functions, symbols) are refused at start with
  * `PipelineValidationError` naming the path and nothing is started; a delay past its bound is
- * refused at compile time; `tpipe -i` keeps every key and refuses integers it would round.
+ * refused at compile time; a map whose items fail with crafted long messages keeps its result
+ * within bounds; `tpipe -i` keeps every key and refuses integers it would round.
  */
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,6 +13,7 @@ import path from 'node:path';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { connect, type PipelinesClient } from '../../src/client/connect';
 import { PipelineValidationError } from '../../src/model';
+import { MAX_MAP_ERROR_BYTES, MAX_MAP_ERROR_MESSAGE_BYTES } from '../../src/model/plan/mapItems';
 import { startHttpRecorder, type HttpRecorder } from '../support/httpRecorder';
 import { sharedTestEnv, startPipelineHarness, type PipelineHarness } from '../support/pipelineHarness';
 
@@ -236,6 +238,42 @@ test('a delay past its bound is refused at compile time, naming the step and the
     definition: { ...document, steps: [{ id: 'nap', action: 'delay', params: { duration: '365d' } }] },
   });
   expect(ok.name).toBe('year_delay');
+});
+
+test('a map whose items fail with crafted 8 KB messages cannot push its result past one payload: messages cut, errors bounded, the rest counted', async () => {
+  // The definition makes every item's error long: api_call names its URL, and the URL's path is
+  // 8,000 characters. 300 items × 8 KB is 2.4 MB of messages, more than one payload holds.
+  const longPath = `/${'p'.repeat(8000)}`;
+  api.route(longPath, { status: 500, text: 'no' });
+  const { outputs, failure } = await h.run({
+    name: 'long_map_errors',
+    steps: [
+      {
+        id: 'calls',
+        action: 'map',
+        params: {
+          items: Array.from({ length: 300 }, (_, i) => i),
+          concurrency: 50,
+          on_item_failure: 'continue',
+          step: { action: 'api_call', params: { url: api.url(longPath) }, retry: { max_attempts: 1 } },
+        },
+      },
+    ],
+  });
+  expect(failure).toBeUndefined();
+  const output = outputs!.calls as {
+    results: unknown[];
+    errors: Array<{ message: string }>;
+    droppedErrors: number;
+  };
+  expect(output.results).toHaveLength(300);
+  expect(output.errors.length + output.droppedErrors).toBe(300);
+  expect(output.droppedErrors).toBeGreaterThan(0);
+  for (const error of output.errors) {
+    expect(Buffer.byteLength(error.message)).toBeLessThanOrEqual(MAX_MAP_ERROR_MESSAGE_BYTES);
+    expect(error.message).toMatch(/… \[truncated, \d+ bytes\]$/);
+  }
+  expect(Buffer.byteLength(JSON.stringify(output))).toBeLessThanOrEqual(MAX_MAP_ERROR_BYTES + 16 * 1024);
 });
 
 function tpipe(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {

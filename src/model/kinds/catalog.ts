@@ -325,7 +325,7 @@ export const MapParams = z
     /** Items in flight at once. @default 10 */
     concurrency: z.number().int().min(1).max(MAX_MAP_CONCURRENCY).optional(),
     /**
-     * The most the outputs of all items may add up to (bytes of JSON): they travel in one Temporal
+     * The most the outputs of all items (and their errors) may add up to (bytes of JSON): they travel in one Temporal
      * payload, so more fails the step with `MapOutputTooLarge` as soon as it is passed. Raise it
      * only when the worker and client use the claim check. @default 2031616 (2 MiB less 64 KiB)
      */
@@ -476,17 +476,18 @@ export const NODE_KINDS: Readonly<Record<BuiltinKind, KindSpec>> = Object.freeze
     execution: 'map',
     params: MapParams,
     defaults: { concurrency: DEFAULT_MAP_CONCURRENCY, on_item_failure: 'fail' },
-    outputs: ['results', 'errors', 'executionId'],
+    outputs: ['results', 'errors', 'droppedErrors', 'executionId'],
     ...PARAM_ROLES.map,
     description:
       'Runs `step` (an llm, api_call, notification or transform step, or a user action) or the saved `pipeline` once for ' +
       'each element of `items`, at most `concurrency` at a time, in a child workflow of its own (id `<run id>/<step id>`) ' +
       "that continues as new while it works through long lists. Per-item templates read `item` and `index` besides the run's " +
-      'steps, params and inputs. Output: { results, errors, executionId }: `results` holds one output per item, in the ' +
+      'steps, params and inputs. Output: { results, errors, droppedErrors, executionId }: `results` holds one output per item, in the ' +
       "items' order (an item step's output, or the child run's `outputs`). An item that fails for good fails the step with " +
       "code `MapItemFailed` (`on_item_failure: 'fail'`, the default; items in flight are cancelled), or leaves null in " +
-      "`results` and an entry in `errors` (`'continue'`). `items` that is not a list fails with `MapItemsNotAList`; " +
-      'outputs adding up to more than `max_output_bytes` fail it with `MapOutputTooLarge`.',
+      "`results` and an entry in `errors` (`'continue'`; at most 1,000 entries and 256 KiB, messages cut to 1 KiB; " +
+      'failed items past that are counted in `droppedErrors`). `items` that is not a list fails with `MapItemsNotAList`; ' +
+      'outputs and errors adding up to more than `max_output_bytes` fail it with `MapOutputTooLarge`.',
   },
 } satisfies Record<BuiltinKind, KindSpec>);
 

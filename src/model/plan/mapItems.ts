@@ -44,16 +44,29 @@ export const MAP_ERRORS = {
 export interface MapItemError {
   index: number;
   code?: string;
+  /** At most {@link MAX_MAP_ERROR_MESSAGE_BYTES}; longer messages end with `… [truncated, N bytes]`. */
   message: string;
   attempts: number;
 }
+
+/** A failed item's message is cut to at most this many UTF-8 bytes (marker included). */
+export const MAX_MAP_ERROR_MESSAGE_BYTES = 1024;
+/** A map keeps at most this many item errors (the first to fail); it counts the rest in `droppedErrors`. */
+export const MAX_MAP_ERRORS = 1000;
+/**
+ * …and at most this many bytes of them (JSON), within what `max_output_bytes` leaves: the errors
+ * travel in the map's result with the outputs, so they count towards it.
+ */
+export const MAX_MAP_ERROR_BYTES = 256 * 1024;
 
 /** The output of a `map` step. */
 export interface MapOutput {
   /** One per item, in the items' order: the item step's output, or the child run's `outputs`; null for a failed item. */
   results: unknown[];
-  /** Items that failed (only with `on_item_failure: 'continue'`), by index. */
+  /** Items that failed (only with `on_item_failure: 'continue'`), in the order they failed; see {@link MAX_MAP_ERRORS}. */
   errors: MapItemError[];
+  /** Failed items not listed in `errors` (past its bounds): `size(errors) + droppedErrors` failed in all. */
+  droppedErrors: number;
   /** The map workflow's execution id: `<run id>/<step id>`. */
   executionId: string;
 }
@@ -88,9 +101,13 @@ export interface MapCarryOver {
   /** Outputs of items `0 … next-1` (the items in flight were drained before continuing). */
   results: unknown[];
   errors: MapItemError[];
+  /** Failed items not kept in `errors`. Absent in continuations started before errors were weighed. */
+  droppedErrors?: number;
   usage?: TokenUsage;
   /** Bytes of JSON of `results` (see `maxOutputBytes`). */
   outputBytes: number;
+  /** Bytes of JSON of `errors`. Absent in continuations started before errors were weighed. */
+  errorBytes?: number;
   /** How many continuations came before this one. */
   continuations: number;
   /** With `pipeline`: the version resolved when the map started, and its plan. */
@@ -109,7 +126,7 @@ export interface RunMapInput {
   total: number;
   concurrency: number;
   onItemFailure: OnItemFailure;
-  /** The most the items' outputs may add up to, bytes of JSON. @default MAX_INLINE_PAYLOAD_BYTES */
+  /** The most the items' outputs and kept errors may add up to, bytes of JSON. @default MAX_INLINE_PAYLOAD_BYTES */
   maxOutputBytes?: number;
   /** With `step`: the per-item step, compiled. */
   step?: PlanNode;
@@ -128,6 +145,8 @@ export interface RunMapInput {
 export interface RunMapResult {
   results: unknown[];
   errors: MapItemError[];
+  /** Absent from maps that ended before errors were weighed. */
+  droppedErrors?: number;
   /** The llm usage of every item, summed (counted into the parent run's usage). */
   usage?: TokenUsage;
 }

@@ -7,7 +7,8 @@
  * 6, plus the workflow tasks that wake it). Past `continueAsNewAfterEvents` (or 4 MiB of history)
  * it stops starting items, lets the ones in flight finish, and continues as new with the outputs
  * so far and the items not yet started, so no history grows near Temporal's limits whatever the
- * list's length.
+ * list's length. The outputs and errors are weighed as they arrive (mapResult.ts), so neither the
+ * result nor a continuation's carry-over passes `max_output_bytes`.
  */
 import {
   ActivityFailure,
@@ -24,7 +25,6 @@ import {
 import { addUsd } from '../../model/plan/budget';
 import { formatBytes, MAX_INLINE_PAYLOAD_BYTES } from '../../model/definition/limits';
 import {
-  jsonBytes,
   MAP_ERRORS,
   mapItemExecutionId,
   mapItemNodeId,
@@ -43,9 +43,10 @@ import { renderValue } from '../../model/expressions/templates';
 import { mapProgressQuery } from '../../protocol/messages/mapMessages';
 import { attemptEventSignal, streamDeltasSignal } from '../../protocol/messages/runMessages';
 import { runStep, type NodeOutcome, type StepRunEnv } from '../nodes/runNode';
-import { childFailure, executeChildRun, resolveSavedPipelineActivity } from '../nodes/runSubPipeline';
+import { childRunFailed, executeChildRun, resolveSavedPipelineActivity } from '../nodes/runSubPipeline';
 import { asRunFailure, stepErrorCode } from '../run/failures';
 import { TaskWorkBudget } from '../run/workBudget';
+import { boundedItemError, MapResult } from './mapResult';
 
 /** Continue as new past this many history events: items cost few events, so this is reached often. */
 const DEFAULT_CONTINUE_AS_NEW_AFTER_EVENTS = 4_000;
@@ -63,12 +64,10 @@ export async function runMap(input: RunMapInput): Promise<RunMapResult> {
 
 async function mapItems(input: RunMapInput): Promise<RunMapResult> {
   const carried = input.carried;
-  const results: unknown[] = carried ? carried.results : [];
-  const errors: MapItemError[] = carried ? carried.errors : [];
-  let usage: TokenUsage | undefined = carried?.usage;
-  let outputBytes = carried?.outputBytes ?? 0;
   const maxOutputBytes = input.maxOutputBytes ?? MAX_INLINE_PAYLOAD_BYTES;
-  /** The outputs passed `maxOutputBytes`: the map fails (items in flight are cancelled). */
+  const mapResult = new MapResult(maxOutputBytes, carried);
+  let usage: TokenUsage | undefined = carried?.usage;
+  /** The result passed `maxOutputBytes`: the map fails (items in flight are cancelled). */
   let tooLarge: string | undefined;
   const continuations = carried?.continuations ?? 0;
   /** Items of `input.items` started so far (by this history). */
@@ -82,7 +81,7 @@ async function mapItems(input: RunMapInput): Promise<RunMapResult> {
   setHandler(mapProgressQuery, () => ({
     total: input.total,
     settled: input.offset + started - running,
-    failed: errors.length + (failure ? 1 : 0),
+    failed: mapResult.failed + (failure ? 1 : 0),
     running,
     retries,
     continuations,
@@ -185,12 +184,7 @@ async function mapItems(input: RunMapInput): Promise<RunMapResult> {
       });
       return { status: 'completed', output: result.outputs, attempts: 1 };
     } catch (err) {
-      if (isCancellation(err)) return { status: 'cancelled' };
-      return {
-        status: 'failed',
-        attempts: 1,
-        error: { code: SUB_PIPELINE_ERRORS.childFailed, message: childFailure(child, err) },
-      };
+      return childRunFailed(child, err);
     }
   };
 
@@ -206,25 +200,27 @@ async function mapItems(input: RunMapInput): Promise<RunMapResult> {
     running--;
     changes++;
     if (outcome.status === 'completed') {
-      results[index] = outcome.output ?? null;
+      mapResult.addOutput(index, outcome.output);
       if ('usage' in outcome && outcome.usage) usage = addUsage(usage, outcome.usage);
-      outputBytes += jsonBytes(outcome.output);
-      if (outputBytes > maxOutputBytes && tooLarge === undefined) {
-        tooLarge =
-          `the items' outputs add up to ${formatBytes(outputBytes)} by item ${index}, over the step's ` +
-          `max_output_bytes (${maxOutputBytes} bytes): a map's results travel in one Temporal payload. ` +
-          'Return less per item, or raise max_output_bytes when the worker and client use the claim check.';
-        itemsScope.cancel();
+    } else if (outcome.status === 'cancelled') mapResult.addNone(index);
+    else {
+      const error: MapItemError = { index, message: outcome.error.message, attempts: outcome.attempts };
+      if (outcome.error.code !== undefined) error.code = outcome.error.code;
+      if (input.onItemFailure === 'continue') mapResult.addFailure(error);
+      else {
+        mapResult.addNone(index);
+        if (!failure) {
+          failure = boundedItemError(error);
+          itemsScope.cancel();
+        }
       }
-      return;
     }
-    results[index] = null;
-    if (outcome.status === 'cancelled') return;
-    const error: MapItemError = { index, message: outcome.error.message, attempts: outcome.attempts };
-    if (outcome.error.code !== undefined) error.code = outcome.error.code;
-    if (input.onItemFailure === 'continue') errors.push(error);
-    else if (!failure) {
-      failure = error;
+    if (mapResult.tooLarge && tooLarge === undefined) {
+      tooLarge =
+        `the items' outputs${mapResult.errors.length > 0 ? ' and errors' : ''} add up to ` +
+        `${formatBytes(mapResult.bytes)} by item ${index}, over the step's max_output_bytes ` +
+        `(${maxOutputBytes} bytes): a map's results travel in one Temporal payload. Return less per ` +
+        'item, or raise max_output_bytes when the worker and client use the claim check.';
       itemsScope.cancel();
     }
   };
@@ -240,7 +236,7 @@ async function mapItems(input: RunMapInput): Promise<RunMapResult> {
     const settled = input.offset + started - running;
     const details =
       `${settled} of ${input.total} items settled · ${running} running` +
-      (errors.length > 0 ? ` · ${errors.length} failed` : '') +
+      (mapResult.failed > 0 ? ` · ${mapResult.failed} failed` : '') +
       (continuations > 0 ? ` · continuation ${continuations}` : '');
     if (details !== shown) setCurrentDetails((shown = details));
   };
@@ -317,7 +313,7 @@ async function mapItems(input: RunMapInput): Promise<RunMapResult> {
     });
   }
   if (started < input.items.length) {
-    const next: MapCarryOver = { results, errors, outputBytes, continuations: continuations + 1 };
+    const next: MapCarryOver = { ...mapResult.state(), continuations: continuations + 1 };
     if (usage) next.usage = usage;
     if (resolved) next.resolved = resolved;
     log.info('continuing as new', {
@@ -331,7 +327,8 @@ async function mapItems(input: RunMapInput): Promise<RunMapResult> {
       carried: next,
     });
   }
-  return { results, errors, ...(usage && { usage }) };
+  const { results, errors, droppedErrors } = mapResult.state();
+  return { results, errors, droppedErrors, ...(usage && { usage }) };
 }
 
 function addUsage(total: TokenUsage | undefined, usage: TokenUsage): TokenUsage {

@@ -102,7 +102,12 @@ export async function runMapNode(
       staticSummary: `map ${node.id} of ${parentId}: ${what} × ${items.length}`,
       memo: { parentExecutionId: parentId, stepId: node.id },
     });
-    const output: MapOutput = { results: result.results, errors: result.errors, executionId };
+    const output: MapOutput = {
+      results: result.results,
+      errors: result.errors,
+      droppedErrors: result.droppedErrors ?? 0,
+      executionId,
+    };
     return { status: 'completed', output, attempts: 1, ...(result.usage && { usage: result.usage }) };
   } catch (err) {
     if (isCancellation(err)) return { status: 'cancelled' };

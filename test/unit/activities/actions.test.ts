@@ -7,14 +7,13 @@ import { createActivities } from '../../../src/activities';
 import { defineAction, type ActionContext } from '../../../src/model/kinds/actions';
 import { TRACE_ID, failureOf, mockEnv, nodeInput, rejectionOf, runNode } from './support';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const seen: { params: unknown; ctx: ActionContext }[] = [];
 const charge = defineAction({
   name: 'charge_card',
   params: z.object({ to: z.string(), amount: z.number().positive(), note: z.string().default('none') }),
   outputs: ['receipt'],
   run: async (params, ctx) => {
-    await sleep(1); // stands in for the action's I/O
+    await new Promise((resolve) => setImmediate(resolve)); // stands in for the action's I/O
     seen.push({ params, ctx });
     ctx.log.info('charging', { amount: params.amount });
     if (params.to === 'refuse')
@@ -113,8 +112,9 @@ test('anything else → retryable ActionFailed with the cause', async () => {
 
 test('cancellation reaches the action through ctx.signal and ends as cancellation, not ActionFailed', async () => {
   const { env, heartbeats } = mockEnv();
+  const waiting = new Promise((resolve) => env.once('heartbeat', resolve));
   const running = runNode(env, activities.wait_for_cancel!, nodeInput({}));
-  await new Promise((r) => setTimeout(r, 50));
+  await waiting; // the action is running: it heartbeats, then waits for the abort
   env.cancel();
   expect(await rejectionOf(running)).toBeInstanceOf(CancelledFailure);
   expect(heartbeats).toContainEqual({ step: 'waiting' });

@@ -73,7 +73,8 @@ test("a retry's start is sent first, with the previous attempt's failure, and a 
   });
   r.start();
   const failing = r.failed({ code: 'UpstreamUnavailable', message: 'boom' });
-  await new Promise((resolve) => setTimeout(resolve, 20));
+  // Everything that can run before the gate opens has run once the event loop turns.
+  await new Promise((resolve) => setImmediate(resolve));
   expect(sent).toEqual([]);
   release();
   await failing;

@@ -4,10 +4,29 @@
 /* eslint-disable @typescript-eslint/require-await -- node fns are async by contract; these fakes have nothing to await */
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { NodeError } from '../../../src/activities/nodes/nodeFailures';
-import { makeTraceparent, wrapNodeActivity, type NodeContext } from '../../../src/activities/nodes/wrapNodeActivity';
+import {
+  HEARTBEAT_INTERVAL_MS,
+  makeTraceparent,
+  wrapNodeActivity,
+  type NodeContext,
+  type NodeFn,
+} from '../../../src/activities/nodes/wrapNodeActivity';
 import { TRACE_ID, failureOf, mockEnv, nodeInput, rejectionOf, runNode } from './support';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+type NodeFnResult = Awaited<ReturnType<NodeFn>>;
+
+/** A node that runs until the test settles it: `started` resolves with its context once it runs. */
+function heldNode() {
+  let settle!: (result: NodeFnResult) => void;
+  let started!: (ctx: NodeContext) => void;
+  const running = new Promise<NodeContext>((resolve) => (started = resolve));
+  const fn = (_input: unknown, ctx: NodeContext) =>
+    new Promise<NodeFnResult>((resolve) => {
+      settle = resolve;
+      started(ctx);
+    });
+  return { fn, running, settle: (result: NodeFnResult = { output: null }) => settle(result) };
+}
 
 test('returns { output, attempt, usage } and hands the node resolved params and its context', async () => {
   let got: { params: unknown; ctx?: NodeContext } = { params: undefined };
@@ -68,45 +87,60 @@ test('a missing secret → SecretNotFound naming it, and the node never runs', a
   expect(ran).toBe(false);
 });
 
-test('heartbeats on the interval while the node waits, repeating the latest details', async () => {
-  const act = wrapNodeActivity(
-    async (_input, ctx) => {
-      ctx.heartbeat({ page: 1 });
-      await sleep(230);
-      return { output: null };
-    },
-    { heartbeatIntervalMs: 50 },
-  );
-  const { env, heartbeats } = mockEnv();
-  await runNode(env, act, nodeInput({}));
-  expect(heartbeats[0]).toEqual({ page: 1 }); // the node's own; the wrapper sends none at start
-  expect(heartbeats.length).toBeGreaterThanOrEqual(2); // 4 intervals fit in 230 ms; a loaded machine may coalesce some
-  expect(heartbeats.slice(1).every((d) => JSON.stringify(d) === '{"page":1}')).toBe(true);
-  const count = heartbeats.length;
-  await sleep(120);
-  expect(heartbeats.length).toBe(count); // stopped when the node settled
-});
+describe('heartbeats (fake timers)', () => {
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
 
-test('the default interval is about one second', async () => {
-  const act = wrapNodeActivity(async () => {
-    await sleep(1150);
-    return { output: null };
+  test('heartbeats on the interval while the node waits, repeating the latest details; stops when it settles', async () => {
+    const node = heldNode();
+    const act = wrapNodeActivity(node.fn, { heartbeatIntervalMs: 50 });
+    const { env, heartbeats } = mockEnv();
+    const result = runNode(env, act, nodeInput({}));
+    (await node.running).heartbeat({ page: 1 });
+    expect(heartbeats).toEqual([{ page: 1 }]); // the node's own; the wrapper sends none at start
+    await jest.advanceTimersByTimeAsync(49);
+    expect(heartbeats).toHaveLength(1);
+    await jest.advanceTimersByTimeAsync(1);
+    expect(heartbeats).toEqual([{ page: 1 }, { page: 1 }]);
+    await jest.advanceTimersByTimeAsync(150);
+    expect(heartbeats).toEqual(Array.from({ length: 5 }, () => ({ page: 1 })));
+    node.settle();
+    await result;
+    await jest.advanceTimersByTimeAsync(500);
+    expect(heartbeats).toHaveLength(5); // stopped when the node settled
   });
-  const { env, heartbeats } = mockEnv();
-  await runNode(env, act, nodeInput({}));
-  expect(heartbeats).toEqual([undefined]); // one, after a second; none at start
-});
 
-test('an attempt shorter than the interval sends no heartbeat', async () => {
-  const act = wrapNodeActivity(async () => ({ output: 1 }), { heartbeatIntervalMs: 50 });
-  const { env, heartbeats } = mockEnv();
-  await runNode(env, act, nodeInput({}));
-  await sleep(120);
-  expect(heartbeats).toEqual([]);
+  test('the default interval is one second', async () => {
+    expect(HEARTBEAT_INTERVAL_MS).toBe(1000);
+    const node = heldNode();
+    const { env, heartbeats } = mockEnv();
+    const result = runNode(env, wrapNodeActivity(node.fn), nodeInput({}));
+    await node.running;
+    await jest.advanceTimersByTimeAsync(999);
+    expect(heartbeats).toEqual([]); // none at start
+    await jest.advanceTimersByTimeAsync(1);
+    expect(heartbeats).toEqual([undefined]); // one, after a second
+    node.settle();
+    await result;
+  });
+
+  test('an attempt shorter than the interval sends no heartbeat', async () => {
+    const node = heldNode();
+    const { env, heartbeats } = mockEnv();
+    const result = runNode(env, wrapNodeActivity(node.fn, { heartbeatIntervalMs: 50 }), nodeInput({}));
+    await node.running;
+    await jest.advanceTimersByTimeAsync(49);
+    node.settle({ output: 1 });
+    await result;
+    await jest.advanceTimersByTimeAsync(500);
+    expect(heartbeats).toEqual([]);
+  });
 });
 
 test('cancellation: the node sees the signal abort; the activity rejects with CancelledFailure, not a failure', async () => {
   let reason: unknown;
+  let listening!: () => void;
+  const ready = new Promise<void>((resolve) => (listening = resolve));
   const act = wrapNodeActivity(
     (_input, ctx) =>
       new Promise((_, reject) => {
@@ -114,11 +148,12 @@ test('cancellation: the node sees the signal abort; the activity rejects with Ca
           reason = ctx.signal.reason;
           reject(new TypeError('fetch failed')); // what an aborted fetch might surface as
         });
+        listening();
       }),
   );
   const { env } = mockEnv();
   const running = runNode(env, act, nodeInput({}));
-  await sleep(20);
+  await ready; // the node is running and listening for the abort
   env.cancel();
   const err = await rejectionOf(running);
   expect(err).toBeInstanceOf(CancelledFailure);

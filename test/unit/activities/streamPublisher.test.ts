@@ -5,8 +5,19 @@
 import type { StreamDeltaBatch } from '../../../src/model';
 import { StreamPublisher } from '../../../src/activities/nodes/streamPublisher';
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/** Every test runs on jest's fake clock: no real time passes. */
+beforeEach(() => jest.useFakeTimers());
+afterEach(() => jest.useRealTimers());
 
+/** Resolves after `ms` of the fake clock. */
+const later = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/** Advances the fake clock until `promise` settles (at most `ms`), then awaits it. */
+async function settle<T>(promise: Promise<T>, ms = 1000): Promise<T> {
+  await jest.advanceTimersByTimeAsync(ms);
+  return promise;
+}
+
+/** Sends take `delayMs` of the fake clock; `fail` picks batches whose send throws. */
 function recorder(delayMs = 0, fail: (b: StreamDeltaBatch) => boolean = () => false) {
   const sent: (StreamDeltaBatch & { t: number })[] = [];
   let inFlight = 0;
@@ -14,7 +25,7 @@ function recorder(delayMs = 0, fail: (b: StreamDeltaBatch) => boolean = () => fa
   const send = async (b: StreamDeltaBatch) => {
     inFlight++;
     maxInFlight = Math.max(maxInFlight, inFlight);
-    await sleep(delayMs);
+    await later(delayMs);
     inFlight--;
     if (fail(b)) throw new Error('signal failed');
     sent.push({ ...b, t: Date.now() });
@@ -22,10 +33,7 @@ function recorder(delayMs = 0, fail: (b: StreamDeltaBatch) => boolean = () => fa
   return { sent, send, maxInFlight: () => maxInFlight };
 }
 
-describe('with a fake clock', () => {
-  beforeEach(() => jest.useFakeTimers());
-  afterEach(() => jest.useRealTimers());
-
+describe('sends that resolve at once', () => {
   /** Sends resolve at once; `t` is the (fake) clock when a batch was sent. */
   function instant() {
     const sent: (StreamDeltaBatch & { t: number })[] = [];
@@ -89,16 +97,16 @@ test('maxBytes pending are sent at once; one signal in flight; order kept; flush
   const pieces = Array.from({ length: 30 }, (_, i) => `tok${i} `);
   for (const piece of pieces) {
     p.push(piece);
-    await sleep(2);
+    await jest.advanceTimersByTimeAsync(2);
   }
-  await p.flush();
+  await settle(p.flush());
   expect(r.maxInFlight()).toBe(1);
   expect(r.sent.map((b) => b.batch)).toEqual(r.sent.map((_, i) => i + 1));
   expect(r.sent.map((b) => b.text).join('')).toBe(pieces.join(''));
   // Pieces that arrive while a signal is in flight join the next batch.
   expect(r.sent.length).toBeLessThan(pieces.length);
   p.push('ignored after flush');
-  await sleep(20);
+  await jest.advanceTimersByTimeAsync(1000);
   expect(r.sent.map((b) => b.text).join('')).toBe(pieces.join(''));
 });
 
@@ -113,9 +121,9 @@ test('a failed signal is reported and its text dropped; later batches still go',
     onError: (_err, b) => errors.push(b.batch),
   });
   p.push('lost');
-  await sleep(30);
+  await jest.advanceTimersByTimeAsync(30);
   p.push('kept');
-  await p.flush();
+  await settle(p.flush());
   expect(errors).toEqual([1]);
   expect(r.sent.map((b) => [b.batch, b.text])).toEqual([[2, 'kept']]);
   expect(p.stats).toMatchObject({ sent: 1, failed: 1 });
@@ -126,6 +134,6 @@ test('close drops what is pending and waits for the signal in flight', async () 
   const p = new StreamPublisher({ nodeId: 'gen', attempt: 1, send: r.send, intervalMs: 1, maxBytes: 1 });
   p.push('first');
   p.push('pending');
-  await p.close();
+  await settle(p.close());
   expect(r.sent.map((b) => b.text)).toEqual(['first']);
 });

@@ -21,6 +21,7 @@ function fakeTemporal(answers: Array<() => Promise<unknown>>) {
     seen.calls++;
     seen.maxInFlight = Math.max(seen.maxInFlight, ++inFlight);
     try {
+      // By default a start takes 10 ms of the fake clock.
       await (answers.shift() ?? (() => new Promise((resolve) => setTimeout(resolve, 10))))();
       return { workflowId: options.workflowId };
     } finally {

@@ -68,19 +68,30 @@ async function collect(iterable: AsyncIterable<RunStreamChunk>): Promise<RunStre
 }
 
 const fast = { pollInterval: 1, maxPollInterval: 5 };
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// Every test runs on jest's fake clock (the reader's polls and the SSE timers included): no real
+// time passes, and what happens in an interval is exact.
+beforeEach(() => jest.useFakeTimers());
+afterEach(() => jest.useRealTimers());
+/** Lets `ms` of the fake clock pass, running what falls due. */
+const elapse = (ms: number) => jest.advanceTimersByTimeAsync(ms);
+/** Lets the fake clock run until `promise` settles (at most `ms`), then awaits it. */
+async function settled<T>(promise: Promise<T>, ms = 1000): Promise<T> {
+  await jest.advanceTimersByTimeAsync(ms);
+  return promise;
+}
 
 describe('readRunStream', () => {
   test('yields every chunk in order, live, and ends after the result chunk with the run ids', async () => {
     const run = new FakeRun();
     run.push({ type: 'node', nodeId: 'llm', status: 'running' });
     const reading = collect(readRunStream(run, fast));
-    await sleep(20);
+    await elapse(20);
     run.tokens('Hel', 'lo');
-    await sleep(20);
+    await elapse(20);
     run.tokens(' world');
     run.result();
-    const chunks = await reading;
+    const chunks = await settled(reading);
     expect(chunks.map((c) => c.seq)).toEqual([1, 2, 3, 4, 5]);
     expect(chunks.map((c) => (c.type === 'stream' ? c.outputValue : '')).join('')).toBe('Hello world');
     expect(chunks.at(-1)).toMatchObject({
@@ -137,9 +148,9 @@ describe('readRunStream', () => {
     const run = new FakeRun();
     run.tokens('a', 'b');
     const reading = collect(readRunStream(run, fast));
-    await sleep(20);
+    await elapse(20);
     run.status = 'TERMINATED';
-    const chunks = await reading;
+    const chunks = await settled(reading, 5000);
     expect(chunks.map((c) => c.seq)).toEqual([1, 2, 3]);
     expect(chunks.at(-1)).toMatchObject({
       type: 'result',
@@ -150,9 +161,11 @@ describe('readRunStream', () => {
       at: new Date(0).toISOString(),
     });
     // Late joiners get the whole stream and the same synthesized result; a reader past it, nothing.
-    expect((await collect(readRunStream(run, fast))).map((c) => c.seq)).toEqual([1, 2, 3]);
-    expect((await collect(readRunStream(run, { ...fast, from: 2 }))).map((c) => c.seq)).toEqual([3]);
-    expect(await collect(readRunStream(run, { ...fast, from: 3 }))).toEqual([]);
+    expect((await settled(collect(readRunStream(run, fast)), 5000)).map((c) => c.seq)).toEqual([1, 2, 3]);
+    expect(
+      (await settled(collect(readRunStream(run, { ...fast, from: 2 })), 5000)).map((c) => c.seq),
+    ).toEqual([3]);
+    expect(await settled(collect(readRunStream(run, { ...fast, from: 3 })), 5000)).toEqual([]);
   });
 
   test('a timed-out run with no chunk at all ends with timed_out', async () => {
@@ -177,21 +190,21 @@ describe('readRunStream', () => {
   test('the poll interval backs off after half a second without chunks, and resets when chunks arrive', async () => {
     const run = new FakeRun();
     const reading = collect(readRunStream(run, { pollInterval: 10, maxPollInterval: 40 }));
-    await sleep(300);
-    const fast = run.reads.length; // every ~10 ms at first
-    expect(fast).toBeGreaterThan(15);
-    await sleep(700);
+    await elapse(300);
+    const fast = run.reads.length; // every 10 ms at first
+    expect(fast).toBeGreaterThan(25);
+    await elapse(700);
     const slow = run.reads.length;
-    await sleep(400);
-    // 10, 12.5, 15.6, … capped at 40 ms: about 10 reads in 400 ms rather than 40.
-    expect(run.reads.length - slow).toBeLessThan(16);
+    await elapse(400);
+    // 10, 12.5, 15.6, … capped at 40 ms: 10 reads in 400 ms rather than 40.
+    expect(run.reads.length - slow).toBeLessThanOrEqual(11);
     run.tokens('a');
-    await sleep(100);
+    await elapse(100);
     const woken = run.reads.length;
-    await sleep(100);
-    expect(run.reads.length - woken).toBeGreaterThan(5); // back to ~10 ms
+    await elapse(100);
+    expect(run.reads.length - woken).toBeGreaterThanOrEqual(9); // back to 10 ms
     run.result();
-    await reading;
+    await settled(reading);
   });
 
   test('an aborted signal ends the iterator quietly', async () => {
@@ -202,9 +215,9 @@ describe('readRunStream', () => {
     const reading = (async () => {
       for await (const chunk of readRunStream(run, { ...fast, signal: stop.signal })) seen.push(chunk);
     })();
-    await sleep(20);
+    await elapse(20);
     stop.abort();
-    await reading;
+    await settled(reading);
     expect(seen.map((c) => c.seq)).toEqual([1]);
   });
 
@@ -214,10 +227,10 @@ describe('readRunStream', () => {
     const b = collect(readRunStream(run, { pollInterval: 3 }));
     for (let i = 0; i < 10; i++) {
       run.tokens(`t${i}`);
-      await sleep(3);
+      await elapse(3);
     }
     run.result();
-    const [x, y] = await Promise.all([a, b]);
+    const [x, y] = await settled(Promise.all([a, b]));
     expect(x).toEqual(y);
     expect(x).toHaveLength(11);
   });
@@ -277,8 +290,10 @@ describe('SSE', () => {
     expect(response.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
     expect(response.headers.get('cache-control')).toContain('no-cache');
     expect(response.headers.get('access-control-allow-origin')).toBe('*');
-    setTimeout(() => run.result(), 20);
-    const text = await response.text();
+    const reading = response.text();
+    await elapse(20);
+    run.result();
+    const text = await settled(reading);
     expect(text.startsWith('retry: 500\n\nid: 1\n')).toBe(true);
     expect(text.match(/^id: \d+$/gm)).toEqual(['id: 1', 'id: 2', 'id: 3']);
     expect(text).toContain('event: result');
@@ -296,15 +311,15 @@ describe('SSE', () => {
     const response = await sseResponse(streamable(run), { signal: client.signal, keepAlive: 30 });
     const reader = response.body!.getReader();
     const decoder = new TextDecoder();
-    let text = '';
-    const until = Date.now() + 2000;
-    while (!text.includes(': keep-alive') && Date.now() < until) {
-      text += decoder.decode((await reader.read()).value);
-    }
-    expect(text).toContain(': keep-alive\n\n');
+    const untilKeepAlive = async () => {
+      let text = '';
+      while (!text.includes(': keep-alive')) text += decoder.decode((await reader.read()).value);
+      return text;
+    };
+    expect(await settled(untilKeepAlive(), 100)).toContain(': keep-alive\n\n');
     client.abort();
     const readsAtAbort = run.reads.length;
-    await sleep(50);
+    await elapse(50);
     expect(run.reads.length - readsAtAbort).toBeLessThanOrEqual(1);
     await reader.cancel();
   });
