@@ -9,7 +9,8 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
-import type { NodeErrorCode, NodeFailureDetails } from '../../protocol/nodeActivity';
+import type { NodeFailureDetails } from '../../protocol/nodeActivity';
+import { isRetryableCode, type NodeErrorCode } from '../../protocol/nodeErrors';
 import { Redactor } from '../guards/redact';
 
 const NODE_ERROR = Symbol.for('temporal-pipelines.NodeError');
@@ -84,29 +85,7 @@ export function assertNever(value: never, what = 'value'): never {
   throw new TypeError(`unexpected ${what}: ${String(value)}`);
 }
 
-/** Whether Temporal may retry a failure with this code. Every code must be decided here. */
-export function isRetryableCode(code: NodeErrorCode): boolean {
-  switch (code) {
-    case 'RateLimited':
-    case 'UpstreamUnavailable':
-    case 'UpstreamTimeout':
-    case 'ActionFailed':
-      return true;
-    case 'BadRequest':
-    case 'Unauthorized':
-    case 'ResponseTooLarge':
-    case 'OutputTooLarge':
-    case 'NodeConfigError':
-    case 'InvalidActionParams':
-    case 'BudgetExceeded':
-    case 'BudgetUnpriced':
-    case 'SecretNotFound':
-    case 'EgressDenied':
-      return false;
-    default:
-      return assertNever(code, 'node error code');
-  }
-}
+export { isRetryableCode };
 
 /** The code for an HTTP error status: 429 → RateLimited, 408/409/5xx → UpstreamUnavailable, 401/403 → Unauthorized, other 4xx → BadRequest. */
 export function codeForStatus(status: number): NodeErrorCode {

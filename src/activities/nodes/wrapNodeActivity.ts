@@ -12,13 +12,13 @@ import type { ActionLogger } from '../../model/kinds/actions';
 import type {
   NodeActivityInput,
   NodeActivityResult,
-  NodeErrorCode,
   NodeFailureDetails,
   NodeLogRecord,
   NodeMetrics,
   RunLogLevel,
   TokenUsage,
 } from '../../protocol/nodeActivity';
+import type { NodeErrorCode } from '../../protocol/nodeErrors';
 import { MAX_NODE_LOGS_PER_ATTEMPT, truncateLogMessage } from '../../protocol/logRecords';
 import { formatBytes, MAX_INLINE_PAYLOAD_BYTES } from '../../model/definition/limits';
 import { STREAM_DELTAS_SIGNAL, type StreamDeltaBatch } from '../../protocol/streamChunks';

@@ -9,7 +9,8 @@ import {
   toNodeFailure,
   transportFailure,
 } from '../../../src/activities/nodes/nodeFailures';
-import { NODE_ERROR_CODES, type NodeErrorCode } from '../../../src/protocol/nodeActivity';
+import { ALWAYS_NON_RETRYABLE, NODE_ERROR_CODES, type NodeErrorCode } from '../../../src/protocol/nodeErrors';
+import { defaultRetryPolicy } from '../../../src/model/plan/planWire';
 
 const apiError = (status: number, headers: Record<string, string> = {}) =>
   APIError.generate(status, { message: `boom ${status}` }, undefined, new Headers(headers));
@@ -59,6 +60,32 @@ describe('codeForStatus / isRetryableCode', () => {
     });
     expect(() => isRetryableCode('Nope' as NodeErrorCode)).toThrow(/unexpected node error code: Nope/);
   });
+
+  test("every plan's non-retryable list is the table's, in the order recorded plans hold", () => {
+    // Part of every recorded plan's retry policy: a change here breaks replay of runs in flight.
+    const recorded = [
+      'BadRequest',
+      'Unauthorized',
+      'ResponseTooLarge',
+      'OutputTooLarge',
+      'NodeConfigError',
+      'InvalidActionParams',
+      'SecretNotFound',
+      'EgressDenied',
+    ];
+    expect(ALWAYS_NON_RETRYABLE).toEqual(recorded);
+    expect(defaultRetryPolicy().nonRetryableErrorTypes).toEqual(recorded);
+    for (const code of ALWAYS_NON_RETRYABLE) expect(isRetryableCode(code)).toBe(false);
+  });
+
+  test.each(NODE_ERROR_CODES.map((code) => [code]))(
+    'a %s failure is retryable exactly as the table says',
+    (code) => {
+      const failure = toNodeFailure(new NodeError(code, 'x'), { attempt: 1 });
+      expect(failure.type).toBe(code);
+      expect(failure.nonRetryable).toBe(!isRetryableCode(code));
+    },
+  );
 });
 
 describe('retryAfterMs', () => {
