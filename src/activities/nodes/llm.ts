@@ -9,43 +9,17 @@ import type {
   ChatCompletionCreateParamsBase,
   ChatCompletionMessageParam,
 } from 'openai/resources/chat/completions';
-import { z } from 'zod';
 import { costOf, formatUsd, type ModelPrice } from '../../model/plan/budget';
 import type { LlmCallBudget, TokenUsage } from '../../protocol/nodeActivity';
 import type { ProviderConfig } from '../config';
 import { NodeError } from './nodeFailures';
 import type { NodeContext, NodeFn, NodeOutcome } from './wrapNodeActivity';
 import { parseParams } from './params';
+import { RenderedLlmParams } from '../../model/kinds/llm';
 import { estimateTokens } from '../../model/limits/rateLimits';
 import { passRateLimit, rateLimitFor } from '../engine/rateGate';
 
 const OPENAI_BASE_URL = 'https://api.openai.com/v1';
-
-/** Template results that are not strings (objects, numbers) are sent as JSON text. */
-const Text = z.unknown().transform((v) => (typeof v === 'string' ? v : JSON.stringify(v)));
-
-const Message = z.looseObject({
-  role: z.enum(['system', 'developer', 'user', 'assistant', 'tool']),
-  content: z.union([z.string(), z.array(z.unknown()), z.null()]),
-});
-
-export const LlmParams = z.object({
-  /** Provider name on the worker. @default 'openai' */
-  provider: z.string().min(1).default('openai'),
-  /** @default the provider's `defaultModel` */
-  model: z.string().min(1).optional(),
-  /** Appended as the last user message. */
-  prompt: Text.optional(),
-  /** Prepended as a system message. */
-  system: Text.optional(),
-  messages: z.array(Message).optional(),
-  temperature: z.number().min(0).max(2).optional(),
-  max_tokens: z.number().int().positive().optional(),
-  stream: z.boolean().default(false),
-  /** Ask for a JSON object (`response_format: json_object`); `response` is then the parsed value. */
-  json: z.boolean().default(false),
-});
-export type LlmParams = z.infer<typeof LlmParams>;
 
 /** The `llm` node's output. */
 export interface LlmOutput {
@@ -158,7 +132,7 @@ export function completionCap(
     : { tokens: cap, byBudget: true };
 }
 
-function buildMessages(params: LlmParams): ChatCompletionMessageParam[] {
+function buildMessages(params: RenderedLlmParams): ChatCompletionMessageParam[] {
   const messages: ChatCompletionMessageParam[] = [];
   if (params.system !== undefined) messages.push({ role: 'system', content: params.system });
   for (const m of params.messages ?? []) messages.push(m as ChatCompletionMessageParam);
@@ -280,7 +254,7 @@ export interface LlmNodeOptions {
 /** The `llm` node implementation (wrap it with `wrapNodeActivity`). */
 export function createLlmNode(options: LlmNodeOptions): NodeFn {
   return async (input, ctx): Promise<NodeOutcome> => {
-    const params = parseParams('llm', LlmParams, input.params);
+    const params = parseParams('llm', RenderedLlmParams, input.params);
     const provider = resolveProvider(params.provider, options.providers, options.env);
     const model = params.model ?? provider.defaultModel;
     if (!model) {
