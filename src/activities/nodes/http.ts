@@ -2,7 +2,7 @@
  * The `api_call` node: one HTTP request. Output `{ status, ok, headers, body }`; a non-2xx status
  * fails the node with a classified failure (429 → RateLimited, 5xx → UpstreamUnavailable, …).
  */
-import { NodeError } from './nodeFailures';
+import { NodeActivityError } from './nodeFailures';
 import type { EgressPolicy } from '../guards/egress';
 import { redactUrl, sendHttp, type HttpResponse } from './httpRequest';
 import type { NodeFn } from './wrapNodeActivity';
@@ -12,16 +12,19 @@ import { parseParams } from './params';
 /** The `api_call` node's output. */
 export type ApiCallOutput = HttpResponse;
 
-/** Parses `url` and appends `query`. @throws NodeError NodeConfigError for a malformed or non-http(s) URL */
+/** Parses `url` and appends `query`. @throws NodeActivityError NodeConfigError for a malformed or non-http(s) URL */
 export function buildUrl(url: string, query: RenderedApiCallParams['query'], what = 'api_call'): URL {
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch (err) {
-    throw new NodeError('NodeConfigError', `${what}: invalid url "${url}"`, { cause: err });
+    throw new NodeActivityError('NodeConfigError', `${what}: invalid url "${url}"`, { cause: err });
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    throw new NodeError('NodeConfigError', `${what}: url must be http or https, got ${parsed.protocol}`);
+    throw new NodeActivityError(
+      'NodeConfigError',
+      `${what}: url must be http or https, got ${parsed.protocol}`,
+    );
   }
   for (const [key, value] of Object.entries(query)) {
     if (value === null) continue;
@@ -48,7 +51,10 @@ export function createApiCallNode(options: { egress: EgressPolicy }): NodeFn {
     const url = buildUrl(params.url, params.query);
     const { body, contentType } = encodeBody(params);
     if (body !== undefined && (params.method === 'GET' || params.method === 'HEAD')) {
-      throw new NodeError('NodeConfigError', `api_call: a ${params.method} request cannot have a body`);
+      throw new NodeActivityError(
+        'NodeConfigError',
+        `api_call: a ${params.method} request cannot have a body`,
+      );
     }
     const headers = { ...params.headers };
     const hasContentType = Object.keys(headers).some((h) => h.toLowerCase() === 'content-type');

@@ -12,7 +12,7 @@ import type {
 import { costOf, formatUsd, type ModelPrice } from '../../model/plan/budget';
 import type { LlmCallBudget, TokenUsage } from '../../protocol/nodeActivity';
 import type { ProviderConfig } from '../config';
-import { NodeError } from './nodeFailures';
+import { NodeActivityError } from './nodeFailures';
 import type { NodeContext, NodeFn, NodeOutcome } from './wrapNodeActivity';
 import { parseParams } from './params';
 import { RenderedLlmParams } from '../../model/kinds/llm';
@@ -47,7 +47,7 @@ export interface ResolvedProvider {
 
 /**
  * Finds a provider's settings. `openai` works unconfigured (env `OPENAI_API_KEY`, `OPENAI_BASE_URL`).
- * @throws NodeError NodeConfigError for an unknown provider or a missing key.
+ * @throws NodeActivityError NodeConfigError for an unknown provider or a missing key.
  */
 export function resolveProvider(
   name: string,
@@ -58,14 +58,17 @@ export function resolveProvider(
   const cfg = Object.hasOwn(providers, name) ? providers[name] : isOpenAI ? {} : undefined;
   if (!cfg) {
     const known = [...new Set(['openai', ...Object.keys(providers)])].sort().join(', ');
-    throw new NodeError('NodeConfigError', `unknown LLM provider "${name}"; this worker has: ${known}`);
+    throw new NodeActivityError(
+      'NodeConfigError',
+      `unknown LLM provider "${name}"; this worker has: ${known}`,
+    );
   }
   const keyEnv = cfg.apiKeyEnv ?? (isOpenAI ? 'OPENAI_API_KEY' : undefined);
   let apiKey: string | null = cfg.apiKey ?? null;
   if (apiKey === null && keyEnv !== undefined) {
     apiKey = env[keyEnv] || null;
     if (apiKey === null) {
-      throw new NodeError(
+      throw new NodeActivityError(
         'NodeConfigError',
         `LLM provider "${name}" needs an API key: environment variable ${keyEnv} is not set on the worker`,
       );
@@ -96,7 +99,7 @@ interface CompletionCap {
 
 /**
  * The completion cap under the call's budget (see `LlmCallBudget`).
- * @throws NodeError BudgetUnpriced when a cost budget applies and the model has no price;
+ * @throws NodeActivityError BudgetUnpriced when a cost budget applies and the model has no price;
  * BudgetExceeded when what is left buys not one completion token.
  */
 export function completionCap(
@@ -110,7 +113,7 @@ export function completionCap(
   if (budget?.maxCostUsd !== undefined) {
     const price = priceOf(provider, model);
     if (!price) {
-      throw new NodeError(
+      throw new NodeActivityError(
         'BudgetUnpriced',
         `a max_cost budget applies to this step, but the worker has no price for model "${model}" of provider "${provider.name}"; add it to the provider's prices ({ inputPerMillion, outputPerMillion } in US dollars)`,
       );
@@ -120,7 +123,7 @@ export function completionCap(
   if (caps.length === 0) return { tokens: maxTokens, byBudget: false };
   const cap = Math.min(...caps);
   if (cap < 1) {
-    throw new NodeError(
+    throw new NodeActivityError(
       'BudgetExceeded',
       budget?.maxCostUsd !== undefined
         ? `budget exceeded: the ${formatUsd(budget.maxCostUsd)} left of the budget buys no completion token of model "${model}"`
@@ -137,7 +140,8 @@ function buildMessages(params: RenderedLlmParams): ChatCompletionMessageParam[] 
   if (params.system !== undefined) messages.push({ role: 'system', content: params.system });
   for (const m of params.messages ?? []) messages.push(m as ChatCompletionMessageParam);
   if (params.prompt !== undefined) messages.push({ role: 'user', content: params.prompt });
-  if (messages.length === 0) throw new NodeError('NodeConfigError', 'llm node needs `prompt` or `messages`');
+  if (messages.length === 0)
+    throw new NodeActivityError('NodeConfigError', 'llm node needs `prompt` or `messages`');
   return messages;
 }
 
@@ -159,20 +163,20 @@ function parseJsonReply(text: string, finishReason: string | null, budgetCap?: n
   } catch (err) {
     const excerpt = text.length > 200 ? `${text.slice(0, 200)}…` : text;
     if (finishReason === 'length' && budgetCap !== undefined) {
-      throw new NodeError(
+      throw new NodeActivityError(
         'BudgetExceeded',
         `budget exceeded: the llm JSON reply was cut off at ${budgetCap} completion token(s), what the budget left for it. Reply: ${excerpt}`,
         { cause: err },
       );
     }
     if (finishReason === 'length') {
-      throw new NodeError(
+      throw new NodeActivityError(
         'BadRequest',
         `llm JSON reply was cut off at max_tokens (finish_reason "length"); raise max_tokens. Reply: ${excerpt}`,
         { cause: err },
       );
     }
-    throw new NodeError('UpstreamUnavailable', `llm returned invalid JSON in json mode: ${excerpt}`, {
+    throw new NodeActivityError('UpstreamUnavailable', `llm returned invalid JSON in json mode: ${excerpt}`, {
       cause: err,
     });
   }
@@ -193,7 +197,7 @@ async function complete(
   const options = { signal: ctx.signal, headers: { ...ctx.traceHeaders } };
   const res = await client.chat.completions.create({ ...body, stream: false }, options);
   const choice = res.choices[0];
-  if (!choice) throw new NodeError('UpstreamUnavailable', 'llm provider returned no choices');
+  if (!choice) throw new NodeActivityError('UpstreamUnavailable', 'llm provider returned no choices');
   return {
     text: choice.message.content ?? '',
     model: res.model,
@@ -238,7 +242,7 @@ async function completeStreaming(
   }
   if (finishReason === null) {
     // The connection closed cleanly but the model never finished: same as a broken stream.
-    throw new NodeError(
+    throw new NodeActivityError(
       'UpstreamUnavailable',
       `llm stream ended after ${chunks} chunk(s) without a finish reason`,
     );
@@ -258,7 +262,7 @@ export function createLlmNode(options: LlmNodeOptions): NodeFn {
     const provider = resolveProvider(params.provider, options.providers, options.env);
     const model = params.model ?? provider.defaultModel;
     if (!model) {
-      throw new NodeError(
+      throw new NodeActivityError(
         'NodeConfigError',
         `llm node names no model and provider "${provider.name}" has no defaultModel`,
       );

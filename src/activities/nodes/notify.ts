@@ -4,7 +4,7 @@
  */
 import { RenderedNotificationParams } from '../../model/kinds/notification';
 import type { EgressPolicy } from '../guards/egress';
-import { NodeError } from './nodeFailures';
+import { NodeActivityError } from './nodeFailures';
 import { buildUrl } from './http';
 import { sendHttp } from './httpRequest';
 import type { NodeFn } from './wrapNodeActivity';
@@ -41,7 +41,7 @@ export function createNotificationNode(options: {
         : undefined);
     if (target === undefined) {
       const configured = Object.keys(options.webhooks).sort().join(', ') || 'none';
-      throw new NodeError(
+      throw new NodeActivityError(
         'NodeConfigError',
         params.channel === undefined
           ? 'notification needs `url` or `channel`'

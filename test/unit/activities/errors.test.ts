@@ -2,7 +2,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
 import {
   HttpStatusError,
-  NodeError,
+  NodeActivityError,
   codeForStatus,
   isRetryableCode,
   retryAfterMs,
@@ -81,7 +81,7 @@ describe('codeForStatus / isRetryableCode', () => {
   test.each(NODE_ERROR_CODES.map((code) => [code]))(
     'a %s failure is retryable exactly as the table says',
     (code) => {
-      const failure = toNodeFailure(new NodeError(code, 'x'), { attempt: 1 });
+      const failure = toNodeFailure(new NodeActivityError(code, 'x'), { attempt: 1 });
       expect(failure.type).toBe(code);
       expect(failure.nonRetryable).toBe(!isRetryableCode(code));
     },
@@ -153,8 +153,8 @@ describe('toNodeFailure', () => {
     });
   });
 
-  test('NodeError and HttpStatusError keep their code, status and delay', () => {
-    const tooLarge = toNodeFailure(new NodeError('ResponseTooLarge', 'too big', { status: 200 }), {
+  test('NodeActivityError and HttpStatusError keep their code, status and delay', () => {
+    const tooLarge = toNodeFailure(new NodeActivityError('ResponseTooLarge', 'too big', { status: 200 }), {
       attempt: 2,
     });
     expect(tooLarge).toMatchObject({ type: 'ResponseTooLarge', nonRetryable: true, message: 'too big' });
@@ -183,11 +183,11 @@ describe('toNodeFailure', () => {
   });
 
   test('brand checks survive without the class identity', () => {
-    const err = new NodeError('BadRequest', 'x');
+    const err = new NodeActivityError('BadRequest', 'x');
     const copy = Object.create(err) as unknown;
-    expect(NodeError.is(copy)).toBe(true);
-    expect(copy instanceof NodeError).toBe(true);
-    expect(new Error('x') instanceof NodeError).toBe(false);
+    expect(NodeActivityError.is(copy)).toBe(true);
+    expect(copy instanceof NodeActivityError).toBe(true);
+    expect(new Error('x') instanceof NodeActivityError).toBe(false);
   });
 });
 
@@ -227,7 +227,7 @@ describe('transportFailure: a request that got no answer names itself and its ca
       message: `${where} failed: timed out`,
       type: 'UpstreamTimeout',
     });
-    const denied = new NodeError('EgressDenied', 'refused');
+    const denied = new NodeActivityError('EgressDenied', 'refused');
     expect(transportFailure(where, denied)).toBe(denied);
   });
 });

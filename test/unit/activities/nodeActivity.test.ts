@@ -3,8 +3,12 @@
  */
 /* eslint-disable @typescript-eslint/require-await -- node fns are async by contract; these fakes have nothing to await */
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
-import { NodeError } from '../../../src/activities/nodes/nodeFailures';
-import { makeTraceparent, wrapNodeActivity, type NodeContext } from '../../../src/activities/nodes/wrapNodeActivity';
+import { NodeActivityError } from '../../../src/activities/nodes/nodeFailures';
+import {
+  makeTraceparent,
+  wrapNodeActivity,
+  type NodeContext,
+} from '../../../src/activities/nodes/wrapNodeActivity';
 import { TRACE_ID, failureOf, mockEnv, nodeInput, rejectionOf, runNode } from './support';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -140,7 +144,7 @@ test('an activity started after cancellation does not run the node', async () =>
 
 test('errors go through the mapper with the attempt; fallbackCode applies to unknown errors', async () => {
   const coded = wrapNodeActivity(async () => {
-    throw new NodeError('ResponseTooLarge', 'too big');
+    throw new NodeActivityError('ResponseTooLarge', 'too big');
   });
   expect(await failureOf(runNode(mockEnv({ attempt: 5 }).env, coded, nodeInput({})))).toMatchObject({
     type: 'ResponseTooLarge',
