@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { boundedDuration } from '../definition/definition';
 import { DURATION_LIMITS, durationToMs } from '../definition/duration';
 import { PARAM_ROLES } from './paramRoles';
-import type { KindSpec } from './kindSpec';
+import { ACTIVITY_FAILURES, UPSTREAM_FAILURES, type KindSpec } from './kindSpec';
 import { Scalar } from './renderedText';
 
 export const HttpMethod = z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD']);
@@ -63,12 +63,13 @@ export const RenderedApiCallParams = z.object({
 export type RenderedApiCallParams = z.infer<typeof RenderedApiCallParams>;
 
 /** The `api_call` kind. */
-export const API_CALL_KIND: KindSpec = Object.freeze({
+export const API_CALL_KIND: KindSpec = Object.freeze<KindSpec>({
   execution: 'activity',
   params: ApiCallParams,
   defaults: API_CALL_DEFAULTS,
   outputs: ['status', 'ok', 'headers', 'body'],
   ...PARAM_ROLES.api_call,
   defaultTimeoutMs: 30_000,
+  failures: [...UPSTREAM_FAILURES, ...ACTIVITY_FAILURES, 'ResponseTooLarge', 'EgressDenied'],
   description: 'Makes an HTTP request.',
 });

@@ -3,6 +3,7 @@
  * share.
  */
 import type { z } from 'zod';
+import type { NodeErrorCode } from '../../protocol/nodeErrors';
 import type { NodeExecution } from '../plan/plan';
 import type { ParamRoles } from './paramRoles';
 
@@ -18,8 +19,25 @@ export interface KindSpec extends ParamRoles {
   readonly outputs: readonly string[] | 'any';
   /** Default start-to-close timeout for activity kinds, ms. */
   readonly defaultTimeoutMs?: number;
+  /**
+   * Activity kinds: the error codes their activity fails with; whether each is retried is the
+   * `NODE_ERRORS` table's decision.
+   */
+  readonly failures?: readonly NodeErrorCode[];
   readonly description: string;
 }
+
+/** What any node activity may fail with: its params, a secret, an output too large for history. */
+export const ACTIVITY_FAILURES = ['NodeConfigError', 'SecretNotFound', 'OutputTooLarge'] as const;
+
+/** How an upstream (HTTP API, model provider) refuses or fails a request. */
+export const UPSTREAM_FAILURES = [
+  'RateLimited',
+  'UpstreamUnavailable',
+  'UpstreamTimeout',
+  'BadRequest',
+  'Unauthorized',
+] as const;
 
 export const isRecord = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);

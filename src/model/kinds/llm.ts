@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { PARAM_ROLES } from './paramRoles';
-import { always, isRecord, type KindSpec } from './kindSpec';
+import { ACTIVITY_FAILURES, always, isRecord, UPSTREAM_FAILURES, type KindSpec } from './kindSpec';
 import { RenderedText } from './renderedText';
 
 /**
@@ -68,12 +68,13 @@ export const RenderedLlmParams = z.object({
 export type RenderedLlmParams = z.infer<typeof RenderedLlmParams>;
 
 /** The `llm` kind. */
-export const LLM_KIND: KindSpec = Object.freeze({
+export const LLM_KIND: KindSpec = Object.freeze<KindSpec>({
   execution: 'activity',
   params: LlmParams,
   defaults: LLM_DEFAULTS,
   outputs: ['response', 'usage', 'model', 'finishReason'],
   ...PARAM_ROLES.llm,
   defaultTimeoutMs: 120_000,
+  failures: [...UPSTREAM_FAILURES, ...ACTIVITY_FAILURES, 'BudgetExceeded', 'BudgetUnpriced'],
   description: 'Calls a language model (prompt or messages); streams tokens when stream is true.',
 });

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { PARAM_ROLES } from './paramRoles';
-import { always, isRecord, type KindSpec } from './kindSpec';
+import { ACTIVITY_FAILURES, always, isRecord, UPSTREAM_FAILURES, type KindSpec } from './kindSpec';
 import { RenderedText } from './renderedText';
 
 const NOTIFICATION_FIELDS = {
@@ -46,12 +46,13 @@ export const RenderedNotificationParams = z.object({
 export type RenderedNotificationParams = z.infer<typeof RenderedNotificationParams>;
 
 /** The `notification` kind. */
-export const NOTIFICATION_KIND: KindSpec = Object.freeze({
+export const NOTIFICATION_KIND: KindSpec = Object.freeze<KindSpec>({
   execution: 'activity',
   params: NotificationParams,
   defaults: {},
   outputs: ['status', 'delivered'],
   ...PARAM_ROLES.notification,
   defaultTimeoutMs: 30_000,
+  failures: [...UPSTREAM_FAILURES, ...ACTIVITY_FAILURES, 'EgressDenied'],
   description: 'Posts a message to a webhook url or a configured channel.',
 });
