@@ -4,13 +4,12 @@
  */
 import { NodeActivityError } from './nodeFailures';
 import type { EgressPolicy } from '../guards/egress';
-import { redactUrl, sendHttp, type HttpResponse } from './httpRequest';
+import { redactUrl, sendHttp } from './httpRequest';
 import type { NodeFn } from './wrapNodeActivity';
-import { RenderedApiCallParams } from '../../model/kinds/apiCall';
+import { RenderedApiCallParams, type ApiCallOutput } from '../../model/kinds/apiCall';
 import { parseParams } from './params';
 
-/** The `api_call` node's output. */
-export type ApiCallOutput = HttpResponse;
+export type { ApiCallOutput } from '../../model/kinds/apiCall';
 
 /** Parses `url` and appends `query`. @throws NodeActivityError NodeConfigError for a malformed or non-http(s) URL */
 export function buildUrl(url: string, query: RenderedApiCallParams['query'], what = 'api_call'): URL {

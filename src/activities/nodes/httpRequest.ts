@@ -4,6 +4,7 @@
  * stops at a byte cap, and non-2xx answers thrown as `HttpStatusError` for `errors.ts`.
  * Every hop goes through the worker's egress policy (`egressFetch.ts`).
  */
+import type { ApiCallOutput } from '../../model/kinds/apiCall';
 import { tracedCall } from '../../shared/tracing';
 import type { EgressPolicy } from '../guards/egress';
 import { fetchUnderPolicy } from '../guards/egressFetch';
@@ -30,14 +31,8 @@ export interface HttpRequest {
   trustedUrl?: boolean;
 }
 
-export interface HttpResponse {
-  status: number;
-  ok: boolean;
-  /** Lower-cased header names. */
-  headers: Record<string, string>;
-  /** Parsed JSON when the content-type is JSON (falls back to text if it does not parse), else text. */
-  body: unknown;
-}
+/** What a request answered (an `api_call` step's output). */
+export type HttpResponse = ApiCallOutput;
 
 /** How much of an error response's body goes into the failure message. */
 export const ERROR_EXCERPT_CHARS = 500;

@@ -15,23 +15,13 @@ import type { ProviderConfig } from '../config';
 import { NodeActivityError } from './nodeFailures';
 import type { NodeContext, NodeFn, NodeOutcome } from './wrapNodeActivity';
 import { parseParams } from './params';
-import { RenderedLlmParams } from '../../model/kinds/llm';
+import { RenderedLlmParams, type LlmOutput } from '../../model/kinds/llm';
+
+export type { LlmOutput } from '../../model/kinds/llm';
 import { estimateTokens } from '../../model/limits/rateLimits';
 import { passRateLimit, rateLimitFor } from '../engine/rateGate';
 
 const OPENAI_BASE_URL = 'https://api.openai.com/v1';
-
-/** The `llm` node's output. */
-export interface LlmOutput {
-  /** The reply text, or the parsed JSON value when `json: true`. */
-  response: unknown;
-  /** Zeros when the provider did not report usage. */
-  usage: TokenUsage;
-  /** The model that answered, as reported by the provider. */
-  model: string;
-  /** `stop`, `length`, `content_filter`, `tool_calls`… */
-  finishReason: string | null;
-}
 
 export interface ResolvedProvider {
   name: string;

@@ -2,7 +2,9 @@
  * The `notification` node: POSTs a JSON message to a webhook — the node's `url`, or the URL the
  * worker configured for its `channel`.
  */
-import { RenderedNotificationParams } from '../../model/kinds/notification';
+import { RenderedNotificationParams, type NotificationOutput } from '../../model/kinds/notification';
+
+export type { NotificationOutput } from '../../model/kinds/notification';
 import type { EgressPolicy } from '../guards/egress';
 import { NodeActivityError } from './nodeFailures';
 import { buildUrl } from './http';
@@ -20,11 +22,6 @@ export interface NotificationMessage {
   nodeId: string;
   /** ISO 8601, when this attempt sent it. */
   sentAt: string;
-}
-
-export interface NotificationOutput {
-  status: number;
-  delivered: true;
 }
 
 /** The `notification` node implementation (wrap it with `wrapNodeActivity`). */

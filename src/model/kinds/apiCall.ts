@@ -62,12 +62,22 @@ export const RenderedApiCallParams = z.object({
 });
 export type RenderedApiCallParams = z.infer<typeof RenderedApiCallParams>;
 
+/** The `api_call` node's output. */
+export interface ApiCallOutput {
+  status: number;
+  ok: boolean;
+  /** Lower-cased header names. */
+  headers: Record<string, string>;
+  /** Parsed JSON when the content-type is JSON (falls back to text if it does not parse), else text. */
+  body: unknown;
+}
+
 /** The `api_call` kind. */
 export const API_CALL_KIND: KindSpec = Object.freeze<KindSpec>({
   execution: 'activity',
   params: ApiCallParams,
   defaults: API_CALL_DEFAULTS,
-  outputs: ['status', 'ok', 'headers', 'body'],
+  outputs: ['status', 'ok', 'headers', 'body'] satisfies (keyof ApiCallOutput)[],
   ...PARAM_ROLES.api_call,
   defaultTimeoutMs: 30_000,
   failures: [...UPSTREAM_FAILURES, ...ACTIVITY_FAILURES, 'ResponseTooLarge', 'EgressDenied'],

@@ -4,6 +4,7 @@
  * rendered.
  */
 import { z } from 'zod';
+import type { TokenUsage } from '../../protocol/nodeActivity';
 import { PARAM_ROLES } from './paramRoles';
 import { ACTIVITY_FAILURES, always, isRecord, UPSTREAM_FAILURES, type KindSpec } from './kindSpec';
 import { RenderedText } from './renderedText';
@@ -67,12 +68,24 @@ export const RenderedLlmParams = z.object({
 });
 export type RenderedLlmParams = z.infer<typeof RenderedLlmParams>;
 
+/** The `llm` node's output. */
+export interface LlmOutput {
+  /** The reply text, or the parsed JSON value when `json: true`. */
+  response: unknown;
+  /** Zeros when the provider did not report usage. */
+  usage: TokenUsage;
+  /** The model that answered, as reported by the provider. */
+  model: string;
+  /** `stop`, `length`, `content_filter`, `tool_calls`… */
+  finishReason: string | null;
+}
+
 /** The `llm` kind. */
 export const LLM_KIND: KindSpec = Object.freeze<KindSpec>({
   execution: 'activity',
   params: LlmParams,
   defaults: LLM_DEFAULTS,
-  outputs: ['response', 'usage', 'model', 'finishReason'],
+  outputs: ['response', 'usage', 'model', 'finishReason'] satisfies (keyof LlmOutput)[],
   ...PARAM_ROLES.llm,
   defaultTimeoutMs: 120_000,
   failures: [...UPSTREAM_FAILURES, ...ACTIVITY_FAILURES, 'BudgetExceeded', 'BudgetUnpriced'],

@@ -45,12 +45,18 @@ export const RenderedNotificationParams = z.object({
 });
 export type RenderedNotificationParams = z.infer<typeof RenderedNotificationParams>;
 
+/** The `notification` node's output. */
+export interface NotificationOutput {
+  status: number;
+  delivered: true;
+}
+
 /** The `notification` kind. */
 export const NOTIFICATION_KIND: KindSpec = Object.freeze<KindSpec>({
   execution: 'activity',
   params: NotificationParams,
   defaults: {},
-  outputs: ['status', 'delivered'],
+  outputs: ['status', 'delivered'] satisfies (keyof NotificationOutput)[],
   ...PARAM_ROLES.notification,
   defaultTimeoutMs: 30_000,
   failures: [...UPSTREAM_FAILURES, ...ACTIVITY_FAILURES, 'EgressDenied'],

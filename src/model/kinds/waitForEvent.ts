@@ -128,7 +128,7 @@ export const WAIT_FOR_EVENT_KIND: KindSpec = Object.freeze({
   execution: 'event',
   params: WaitForEventParams,
   defaults: {},
-  outputs: ['payload', 'timedOut', 'receivedAt', 'by'],
+  outputs: ['payload', 'timedOut', 'receivedAt', 'by'] satisfies (keyof WaitForEventOutput)[],
   ...PARAM_ROLES.wait_for_event,
   description:
     'Pauses the run until an event for this step arrives (`client.executions.signal(id, { node, payload })`, ' +
