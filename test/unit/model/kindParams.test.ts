@@ -9,6 +9,8 @@ import { compile } from '../../../src/model/compiler/compiler';
 import { ApiCallParams, RenderedApiCallParams } from '../../../src/model/kinds/apiCall';
 import { LlmParams, RenderedLlmParams } from '../../../src/model/kinds/llm';
 import { NotificationParams, RenderedNotificationParams } from '../../../src/model/kinds/notification';
+import { NODE_KINDS, USER_ACTION_SPEC } from '../../../src/model/kinds/catalog';
+import { KIND_EXECUTION } from '../../../src/model/plan/planWire';
 
 type Kind = 'llm' | 'api_call' | 'notification';
 const RENDERED: Record<Kind, z.ZodType> = {
@@ -109,4 +111,14 @@ describe('one params definition per I/O kind', () => {
       max_response_bytes: 1_048_576,
     });
   });
+});
+
+test('the zod-free tables workflow code reads (where a kind runs) agree with the kind modules', () => {
+  const fromKinds = Object.fromEntries(
+    [...Object.entries(NODE_KINDS), ['action', USER_ACTION_SPEC] as const].map(([kind, spec]) => [
+      kind,
+      spec.execution,
+    ]),
+  );
+  expect(fromKinds).toEqual(KIND_EXECUTION);
 });
