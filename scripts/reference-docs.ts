@@ -23,6 +23,7 @@ import { VALUE_LIMITS } from '../src/model/expressions/values';
 import { formatBytes, MAX_STEPS } from '../src/model/definition/limits';
 import { CHARS_PER_OPERATION, EVALUATION_LIMITS } from '../src/model/expressions/evaluationMeter';
 import { defaultRetryPolicy } from '../src/model/plan/planWire';
+import { NODE_ERROR_CODES, NODE_ERRORS } from '../src/protocol/nodeErrors';
 
 const DOCS = path.join(__dirname, '..', 'docs');
 
@@ -105,6 +106,11 @@ function kindSection(name: string, spec: KindSpec): string {
       `- Timeout per attempt: ${ms(spec.defaultTimeoutMs ?? ACTION_DEFAULT_TIMEOUT_MS)} unless the step sets \`timeout\`.`,
     );
   }
+  if (spec.failures !== undefined) {
+    const codes = NODE_ERROR_CODES.filter((code) => spec.failures?.includes(code));
+    const retried = (code: (typeof codes)[number]) => (NODE_ERRORS[code].retryable ? ' (retried)' : '');
+    lines.push(`- Fails with: ${codes.map((code) => `\`${code}\`${retried(code)}`).join(', ')}.`);
+  }
   lines.push('');
   if (rows.length > 0) {
     lines.push(
@@ -140,6 +146,15 @@ export function definitionReference(): string {
     '`retry: { max_attempts, initial_interval, backoff_multiplier, max_interval, non_retryable_errors }`.',
     `Defaults: ${retry.maximumAttempts} attempts, ${ms(retry.initialIntervalMs)} first interval, ×${retry.backoffCoefficient}, at most ${ms(retry.maximumIntervalMs)} (100 × the first interval).`,
     `Never retried whatever the step says: ${retry.nonRetryableErrorTypes.map((t) => `\`${t}\``).join(', ')}.`,
+    '',
+    "The error codes of I/O steps (`error.code` in a step's status), and whether a failure with one is retried:",
+    '',
+    '| code | retried | meaning |',
+    '| --- | --- | --- |',
+    ...NODE_ERROR_CODES.map(
+      (code) =>
+        `| \`${code}\` | ${NODE_ERRORS[code].retryable ? 'yes' : 'no'} | ${NODE_ERRORS[code].meaning} |`,
+    ),
     '',
     '## Budgets (the pipeline, llm steps)',
     '',

@@ -16,13 +16,13 @@ import { createLlmNode } from './nodes/llm';
 import { wrapNodeActivity, type NodeActivity } from './nodes/wrapNodeActivity';
 import { createSecretLookup } from './guards/secrets';
 import { createNotificationNode } from './nodes/notify';
-import { formatIssues } from './nodes/params';
+import { formatZodIssues } from './nodes/params';
 import { createSubPipelineActivities, type SubPipelineActivities } from './engine/resolveSubPipeline';
 
 export { ProviderConfig, type ActivitiesConfig } from './config';
 export {
   HttpStatusError,
-  NodeError,
+  NodeActivityError,
   codeForStatus,
   isRetryableCode,
   retryAfterMs,
@@ -94,7 +94,7 @@ export function createActivities(config: ActivitiesConfig = {}): WorkerActivitie
     streaming: config.streaming,
   });
   if (!parsed.success) {
-    throw new Error(`Invalid activities configuration: ${formatIssues(parsed.error.issues, 'config')}`);
+    throw new Error(`Invalid activities configuration: ${formatZodIssues(parsed.error.issues, 'config')}`);
   }
   const env = config.env ?? process.env;
   // The allow-list: the `secrets` option, then PIPELINE_SECRET_<NAME>; never any other variable.

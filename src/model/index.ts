@@ -6,6 +6,7 @@
 export * from './definition/definition';
 export * from './plan/plan';
 export * from '../protocol/nodeActivity';
+export { NODE_ERROR_CODES, NODE_ERRORS, type NodeErrorCode } from '../protocol/nodeErrors';
 export * from '../protocol/logRecords';
 export * from '../protocol/streamChunks';
 export * from '../protocol/attempts';

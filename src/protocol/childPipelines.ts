@@ -66,7 +66,7 @@ export interface SubPipelineOutput {
 export const childExecutionId = (parentId: string, stepId: string): string => `${parentId}/${stepId}`;
 
 /** Issues in one line, `path: message; …` (for a refused child mapping's message). */
-export const formatIssues = (issues: readonly PipelineIssue[]): string =>
+export const formatPipelineIssues = (issues: readonly PipelineIssue[]): string =>
   issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
 
 /** A mapping param (`inputs`, `params`) as an object: anything else is none. */

@@ -16,7 +16,7 @@ import {
   type RateWindowLimits,
 } from '../../model/limits/rateLimits';
 import type { ProviderConfig, RateLimitConfig } from '../config';
-import { NodeError, retryAfterMs } from '../nodes/nodeFailures';
+import { NodeActivityError, retryAfterMs } from '../nodes/nodeFailures';
 
 /** A reserved place: report what the call used, or that the provider said to slow down. */
 export interface RatePass {
@@ -49,7 +49,7 @@ const sleep = (ms: number, signal: AbortSignal) =>
 
 /**
  * Reserves a place for a call of about `tokens` tokens and waits for it.
- * @throws NodeError `BadRequest` (not retried) when the call alone is over the token limit.
+ * @throws NodeActivityError `BadRequest` (not retried) when the call alone is over the token limit.
  */
 export async function passRateLimit(
   limit: RateLimitConfig,
@@ -77,7 +77,7 @@ export async function passRateLimit(
     }),
   });
   if ('tooLarge' in reservation) {
-    throw new NodeError(
+    throw new NodeActivityError(
       'BadRequest',
       `this call needs about ${call.tokens} tokens, more than the ${reservation.limit} tokens per window ${scope} allows`,
     );

@@ -11,7 +11,7 @@ import type { PipelineIssue } from '../../model/plan/plan';
 import { packPlan } from '../../model/plan/planWire';
 import { resolveRunInputs, resolveRunParams } from '../../model/plan/runValues';
 import {
-  formatIssues,
+  formatPipelineIssues,
   REGISTRY_STATE_QUERY,
   RESOLVE_SAVED_PIPELINE_ACTIVITY,
   SUB_PIPELINE_ERRORS,
@@ -78,7 +78,7 @@ export function createSubPipelineActivities(): SubPipelineActivities {
       if (!compiled.ok) {
         throw fail(
           'NodeConfigError',
-          `Saved pipeline '${pipeline}' version ${found.version} does not compile: ${formatIssues(compiled.issues)}`,
+          `Saved pipeline '${pipeline}' version ${found.version} does not compile: ${formatPipelineIssues(compiled.issues)}`,
           compiled.issues,
         );
       }
@@ -93,7 +93,7 @@ export function createSubPipelineActivities(): SubPipelineActivities {
         ];
         throw fail(
           SUB_PIPELINE_ERRORS.invalidInputs,
-          `Saved pipeline '${pipeline}' version ${found.version} refuses the step's mapping: ${formatIssues(issues)}`,
+          `Saved pipeline '${pipeline}' version ${found.version} refuses the step's mapping: ${formatPipelineIssues(issues)}`,
           issues,
         );
       }

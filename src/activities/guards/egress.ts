@@ -20,7 +20,7 @@ import {
   type Classification,
   type IpAddress,
 } from './addresses';
-import { NodeError } from '../nodes/nodeFailures';
+import { NodeActivityError } from '../nodes/nodeFailures';
 
 /** The environment variable holding extra allow-list entries, comma-separated. */
 export const EGRESS_ALLOW_ENV = 'PIPELINE_EGRESS_ALLOW';
@@ -66,7 +66,7 @@ export interface EgressPolicy {
   /**
    * Checks the host of `url` (an http(s) URL) and returns the addresses to connect to.
    * @param where names the request in the refusal, e.g. `api_call GET https://host/path`
-   * @throws NodeError EgressDenied when an address the host has is not allowed
+   * @throws NodeActivityError EgressDenied when an address the host has is not allowed
    * @throws the resolver's error when the name does not resolve (retried as a network error)
    */
   check(url: URL, where: string): Promise<EgressTarget>;
@@ -145,20 +145,20 @@ export function createEgressPolicy(options: EgressOptions = {}): EgressPolicy {
       const byName = !literal && nameAllowed(host);
       const addresses = literal ? [formatIp(literal)] : await resolve(host);
       if (addresses.length === 0) {
-        throw new NodeError('UpstreamUnavailable', `${where} → ${host} has no addresses`);
+        throw new NodeActivityError('UpstreamUnavailable', `${where} → ${host} has no addresses`);
       }
       const checked: EgressAddress[] = [];
       for (const address of addresses) {
         const ip = parseIp(address);
         if (!ip) {
-          throw new NodeError(
+          throw new NodeActivityError(
             'EgressDenied',
             `${where} → ${host} resolves to "${address}", not an IP address`,
           );
         }
         const kind = byName ? undefined : classifyIp(ip);
         if (kind && !addressAllowed(ip, kind.category)) {
-          throw new NodeError('EgressDenied', refusal(where, literal ? undefined : host, ip, kind));
+          throw new NodeActivityError('EgressDenied', refusal(where, literal ? undefined : host, ip, kind));
         }
         checked.push({ address: formatIp(ip), family: ip.family });
       }

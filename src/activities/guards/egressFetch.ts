@@ -7,7 +7,7 @@
  */
 import type { LookupAddress, LookupOneOptions } from 'node:dns';
 import { Agent, fetch, type Response } from 'undici';
-import { NodeError } from '../nodes/nodeFailures';
+import { NodeActivityError } from '../nodes/nodeFailures';
 import type { EgressPolicy, EgressTarget } from './egress';
 
 /** Redirects followed per request, as most clients do. */
@@ -90,7 +90,7 @@ function agentFor(origin: string, target: EgressTarget): Agent {
 /**
  * Sends the request, following redirects under the policy.
  * @returns the first response that is not a followed redirect
- * @throws NodeError EgressDenied for a refused hop, a redirect to a non-http(s) URL or more than 5 redirects
+ * @throws NodeActivityError EgressDenied for a refused hop, a redirect to a non-http(s) URL or more than 5 redirects
  */
 export async function fetchUnderPolicy(req: EgressFetchRequest): Promise<Response> {
   let url = req.url;
@@ -117,14 +117,17 @@ export async function fetchUnderPolicy(req: EgressFetchRequest): Promise<Respons
     try {
       next = new URL(location, url);
     } catch {
-      throw new NodeError('UpstreamUnavailable', `${where} → ${res.status} with an invalid location`);
+      throw new NodeActivityError('UpstreamUnavailable', `${where} → ${res.status} with an invalid location`);
     }
     where = `${req.where} → redirect ${hop + 1} to ${next.origin}${next.pathname}`;
     if (next.protocol !== 'http:' && next.protocol !== 'https:') {
-      throw new NodeError('EgressDenied', `${where}: only http and https redirects are followed`);
+      throw new NodeActivityError('EgressDenied', `${where}: only http and https redirects are followed`);
     }
     if (hop + 1 > MAX_REDIRECTS) {
-      throw new NodeError('EgressDenied', `${where}: at most ${MAX_REDIRECTS} redirects are followed`);
+      throw new NodeActivityError(
+        'EgressDenied',
+        `${where}: at most ${MAX_REDIRECTS} redirects are followed`,
+      );
     }
     // fetch's rules: 303 turns anything but HEAD into GET; 301/302 turn POST into GET.
     if (

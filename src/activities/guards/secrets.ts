@@ -8,7 +8,7 @@
  * activity, after the workflow rendered the params (see `resolveSecrets` in the pipeline model).
  */
 import { resolveSecrets } from '../../model/expressions/templates';
-import { NodeError } from '../nodes/nodeFailures';
+import { NodeActivityError } from '../nodes/nodeFailures';
 
 /** The prefix of the environment variables that hold secrets a definition may name. */
 export const SECRET_ENV_PREFIX = 'PIPELINE_SECRET_';
@@ -59,7 +59,7 @@ export interface ResolvedParams {
 /**
  * Resolves every `{{ secrets.NAME }}` in `params` (rendered by the workflow) through `lookup`.
  * Every name is looked up once, even when referenced many times.
- * @throws NodeError `SecretNotFound` (never retried) naming the first unknown secret, never a value.
+ * @throws NodeActivityError `SecretNotFound` (never retried) naming the first unknown secret, never a value.
  */
 export async function resolveParamSecrets(
   params: Record<string, unknown>,
@@ -78,13 +78,13 @@ export async function resolveParamSecrets(
       value = await lookup(name);
     } catch (err) {
       // A resolver's own message may quote what it fetched: keep only the name.
-      throw new NodeError(
+      throw new NodeActivityError(
         'SecretNotFound',
         `Secret "${name}" could not be resolved: the worker's secret resolver threw (${errorName(err)})`,
       );
     }
     if (typeof value !== 'string') {
-      throw new NodeError(
+      throw new NodeActivityError(
         'SecretNotFound',
         `Secret "${name}" is not available on this worker: give it in the worker's \`secrets\` option or as the environment variable ${SECRET_ENV_PREFIX}${name}`,
       );

@@ -7,7 +7,7 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import type { ActionContext, ActionDefinition } from '../../model/kinds/actions';
-import { NodeError, isErrorLike } from './nodeFailures';
+import { NodeActivityError, isErrorLike } from './nodeFailures';
 import { wrapNodeActivity, type NodeActivity, type SecretResolver } from './wrapNodeActivity';
 import { parseParams } from './params';
 
@@ -42,7 +42,9 @@ export function createActionActivity(
         // Cancellation is the wrapper's business; a user's ApplicationFailure is final as thrown.
         if (ctx.signal.aborted || err instanceof ApplicationFailure) throw err;
         const reason = isErrorLike(err) ? err.message : String(err);
-        throw new NodeError('ActionFailed', `action "${action.name}" failed: ${reason}`, { cause: err });
+        throw new NodeActivityError('ActionFailed', `action "${action.name}" failed: ${reason}`, {
+          cause: err,
+        });
       }
     },
     {

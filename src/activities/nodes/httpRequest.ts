@@ -4,10 +4,11 @@
  * stops at a byte cap, and non-2xx answers thrown as `HttpStatusError` for `errors.ts`.
  * Every hop goes through the worker's egress policy (`egressFetch.ts`).
  */
+import type { ApiCallOutput } from '../../model/kinds/apiCall';
 import { tracedCall } from '../../shared/tracing';
 import type { EgressPolicy } from '../guards/egress';
 import { fetchUnderPolicy } from '../guards/egressFetch';
-import { HttpStatusError, NodeError, transportFailure } from './nodeFailures';
+import { HttpStatusError, NodeActivityError, transportFailure } from './nodeFailures';
 import type { NodeContext } from './wrapNodeActivity';
 
 export interface HttpRequest {
@@ -30,14 +31,8 @@ export interface HttpRequest {
   trustedUrl?: boolean;
 }
 
-export interface HttpResponse {
-  status: number;
-  ok: boolean;
-  /** Lower-cased header names. */
-  headers: Record<string, string>;
-  /** Parsed JSON when the content-type is JSON (falls back to text if it does not parse), else text. */
-  body: unknown;
-}
+/** What a request answered (an `api_call` step's output). */
+export type HttpResponse = ApiCallOutput;
 
 /** How much of an error response's body goes into the failure message. */
 export const ERROR_EXCERPT_CHARS = 500;
@@ -102,8 +97,8 @@ export function isJsonContentType(contentType: string): boolean {
 /**
  * Sends `req` and reads the whole (capped) answer.
  * @throws HttpStatusError for a non-2xx status (message: method, URL without query, status, body excerpt)
- * @throws NodeError ResponseTooLarge when the body exceeds `maxResponseBytes`
- * @throws NodeError naming the request and the cause code when no answer came (refused, unknown
+ * @throws NodeActivityError ResponseTooLarge when the body exceeds `maxResponseBytes`
+ * @throws NodeActivityError naming the request and the cause code when no answer came (refused, unknown
  * host, TLS, timeout); errors while reading the body as fetch throws them
  */
 export function sendHttp(req: HttpRequest, ctx: NodeContext): Promise<HttpResponse> {
@@ -161,7 +156,7 @@ async function send(
   const declared = Number(res.headers.get('content-length') ?? NaN);
   if (Number.isFinite(declared) && declared > req.maxResponseBytes) {
     await res.body?.cancel().catch(() => undefined);
-    throw new NodeError(
+    throw new NodeActivityError(
       'ResponseTooLarge',
       `${where}: response of ${declared} bytes exceeds max_response_bytes (${req.maxResponseBytes})`,
       { status: res.status },
@@ -169,7 +164,7 @@ async function send(
   }
   const { bytes, truncated } = await readCapped(res, req.maxResponseBytes);
   if (truncated) {
-    throw new NodeError(
+    throw new NodeActivityError(
       'ResponseTooLarge',
       `${where}: response exceeds max_response_bytes (${req.maxResponseBytes})`,
       { status: res.status },

@@ -9,55 +9,19 @@ import type {
   ChatCompletionCreateParamsBase,
   ChatCompletionMessageParam,
 } from 'openai/resources/chat/completions';
-import { z } from 'zod';
 import { costOf, formatUsd, type ModelPrice } from '../../model/plan/budget';
 import type { LlmCallBudget, TokenUsage } from '../../protocol/nodeActivity';
 import type { ProviderConfig } from '../config';
-import { NodeError } from './nodeFailures';
+import { NodeActivityError } from './nodeFailures';
 import type { NodeContext, NodeFn, NodeOutcome } from './wrapNodeActivity';
 import { parseParams } from './params';
+import { RenderedLlmParams, type LlmOutput } from '../../model/kinds/llm';
+
+export type { LlmOutput } from '../../model/kinds/llm';
 import { estimateTokens } from '../../model/limits/rateLimits';
 import { passRateLimit, rateLimitFor } from '../engine/rateGate';
 
 const OPENAI_BASE_URL = 'https://api.openai.com/v1';
-
-/** Template results that are not strings (objects, numbers) are sent as JSON text. */
-const Text = z.unknown().transform((v) => (typeof v === 'string' ? v : JSON.stringify(v)));
-
-const Message = z.looseObject({
-  role: z.enum(['system', 'developer', 'user', 'assistant', 'tool']),
-  content: z.union([z.string(), z.array(z.unknown()), z.null()]),
-});
-
-export const LlmParams = z.object({
-  /** Provider name on the worker. @default 'openai' */
-  provider: z.string().min(1).default('openai'),
-  /** @default the provider's `defaultModel` */
-  model: z.string().min(1).optional(),
-  /** Appended as the last user message. */
-  prompt: Text.optional(),
-  /** Prepended as a system message. */
-  system: Text.optional(),
-  messages: z.array(Message).optional(),
-  temperature: z.number().min(0).max(2).optional(),
-  max_tokens: z.number().int().positive().optional(),
-  stream: z.boolean().default(false),
-  /** Ask for a JSON object (`response_format: json_object`); `response` is then the parsed value. */
-  json: z.boolean().default(false),
-});
-export type LlmParams = z.infer<typeof LlmParams>;
-
-/** The `llm` node's output. */
-export interface LlmOutput {
-  /** The reply text, or the parsed JSON value when `json: true`. */
-  response: unknown;
-  /** Zeros when the provider did not report usage. */
-  usage: TokenUsage;
-  /** The model that answered, as reported by the provider. */
-  model: string;
-  /** `stop`, `length`, `content_filter`, `tool_calls`… */
-  finishReason: string | null;
-}
 
 export interface ResolvedProvider {
   name: string;
@@ -73,7 +37,7 @@ export interface ResolvedProvider {
 
 /**
  * Finds a provider's settings. `openai` works unconfigured (env `OPENAI_API_KEY`, `OPENAI_BASE_URL`).
- * @throws NodeError NodeConfigError for an unknown provider or a missing key.
+ * @throws NodeActivityError NodeConfigError for an unknown provider or a missing key.
  */
 export function resolveProvider(
   name: string,
@@ -84,14 +48,17 @@ export function resolveProvider(
   const cfg = Object.hasOwn(providers, name) ? providers[name] : isOpenAI ? {} : undefined;
   if (!cfg) {
     const known = [...new Set(['openai', ...Object.keys(providers)])].sort().join(', ');
-    throw new NodeError('NodeConfigError', `unknown LLM provider "${name}"; this worker has: ${known}`);
+    throw new NodeActivityError(
+      'NodeConfigError',
+      `unknown LLM provider "${name}"; this worker has: ${known}`,
+    );
   }
   const keyEnv = cfg.apiKeyEnv ?? (isOpenAI ? 'OPENAI_API_KEY' : undefined);
   let apiKey: string | null = cfg.apiKey ?? null;
   if (apiKey === null && keyEnv !== undefined) {
     apiKey = env[keyEnv] || null;
     if (apiKey === null) {
-      throw new NodeError(
+      throw new NodeActivityError(
         'NodeConfigError',
         `LLM provider "${name}" needs an API key: environment variable ${keyEnv} is not set on the worker`,
       );
@@ -122,7 +89,7 @@ interface CompletionCap {
 
 /**
  * The completion cap under the call's budget (see `LlmCallBudget`).
- * @throws NodeError BudgetUnpriced when a cost budget applies and the model has no price;
+ * @throws NodeActivityError BudgetUnpriced when a cost budget applies and the model has no price;
  * BudgetExceeded when what is left buys not one completion token.
  */
 export function completionCap(
@@ -136,7 +103,7 @@ export function completionCap(
   if (budget?.maxCostUsd !== undefined) {
     const price = priceOf(provider, model);
     if (!price) {
-      throw new NodeError(
+      throw new NodeActivityError(
         'BudgetUnpriced',
         `a max_cost budget applies to this step, but the worker has no price for model "${model}" of provider "${provider.name}"; add it to the provider's prices ({ inputPerMillion, outputPerMillion } in US dollars)`,
       );
@@ -146,7 +113,7 @@ export function completionCap(
   if (caps.length === 0) return { tokens: maxTokens, byBudget: false };
   const cap = Math.min(...caps);
   if (cap < 1) {
-    throw new NodeError(
+    throw new NodeActivityError(
       'BudgetExceeded',
       budget?.maxCostUsd !== undefined
         ? `budget exceeded: the ${formatUsd(budget.maxCostUsd)} left of the budget buys no completion token of model "${model}"`
@@ -158,12 +125,13 @@ export function completionCap(
     : { tokens: cap, byBudget: true };
 }
 
-function buildMessages(params: LlmParams): ChatCompletionMessageParam[] {
+function buildMessages(params: RenderedLlmParams): ChatCompletionMessageParam[] {
   const messages: ChatCompletionMessageParam[] = [];
   if (params.system !== undefined) messages.push({ role: 'system', content: params.system });
   for (const m of params.messages ?? []) messages.push(m as ChatCompletionMessageParam);
   if (params.prompt !== undefined) messages.push({ role: 'user', content: params.prompt });
-  if (messages.length === 0) throw new NodeError('NodeConfigError', 'llm node needs `prompt` or `messages`');
+  if (messages.length === 0)
+    throw new NodeActivityError('NodeConfigError', 'llm node needs `prompt` or `messages`');
   return messages;
 }
 
@@ -185,20 +153,20 @@ function parseJsonReply(text: string, finishReason: string | null, budgetCap?: n
   } catch (err) {
     const excerpt = text.length > 200 ? `${text.slice(0, 200)}…` : text;
     if (finishReason === 'length' && budgetCap !== undefined) {
-      throw new NodeError(
+      throw new NodeActivityError(
         'BudgetExceeded',
         `budget exceeded: the llm JSON reply was cut off at ${budgetCap} completion token(s), what the budget left for it. Reply: ${excerpt}`,
         { cause: err },
       );
     }
     if (finishReason === 'length') {
-      throw new NodeError(
+      throw new NodeActivityError(
         'BadRequest',
         `llm JSON reply was cut off at max_tokens (finish_reason "length"); raise max_tokens. Reply: ${excerpt}`,
         { cause: err },
       );
     }
-    throw new NodeError('UpstreamUnavailable', `llm returned invalid JSON in json mode: ${excerpt}`, {
+    throw new NodeActivityError('UpstreamUnavailable', `llm returned invalid JSON in json mode: ${excerpt}`, {
       cause: err,
     });
   }
@@ -219,7 +187,7 @@ async function complete(
   const options = { signal: ctx.signal, headers: { ...ctx.traceHeaders } };
   const res = await client.chat.completions.create({ ...body, stream: false }, options);
   const choice = res.choices[0];
-  if (!choice) throw new NodeError('UpstreamUnavailable', 'llm provider returned no choices');
+  if (!choice) throw new NodeActivityError('UpstreamUnavailable', 'llm provider returned no choices');
   return {
     text: choice.message.content ?? '',
     model: res.model,
@@ -264,7 +232,7 @@ async function completeStreaming(
   }
   if (finishReason === null) {
     // The connection closed cleanly but the model never finished: same as a broken stream.
-    throw new NodeError(
+    throw new NodeActivityError(
       'UpstreamUnavailable',
       `llm stream ended after ${chunks} chunk(s) without a finish reason`,
     );
@@ -280,11 +248,11 @@ export interface LlmNodeOptions {
 /** The `llm` node implementation (wrap it with `wrapNodeActivity`). */
 export function createLlmNode(options: LlmNodeOptions): NodeFn {
   return async (input, ctx): Promise<NodeOutcome> => {
-    const params = parseParams('llm', LlmParams, input.params);
+    const params = parseParams('llm', RenderedLlmParams, input.params);
     const provider = resolveProvider(params.provider, options.providers, options.env);
     const model = params.model ?? provider.defaultModel;
     if (!model) {
-      throw new NodeError(
+      throw new NodeActivityError(
         'NodeConfigError',
         `llm node names no model and provider "${provider.name}" has no defaultModel`,
       );

@@ -9,15 +9,16 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
-import type { NodeErrorCode, NodeFailureDetails } from '../../protocol/nodeActivity';
+import type { NodeFailureDetails } from '../../protocol/nodeActivity';
+import { isRetryableCode, type NodeErrorCode } from '../../protocol/nodeErrors';
 import { Redactor } from '../guards/redact';
 
-const NODE_ERROR = Symbol.for('temporal-pipelines.NodeError');
+const NODE_ERROR = Symbol.for('temporal-pipelines.NodeActivityError');
 const HTTP_STATUS_ERROR = Symbol.for('temporal-pipelines.HttpStatusError');
 
 /** An error whose code the node already knows (`ResponseTooLarge`, `NodeConfigError`, …). */
-export class NodeError extends Error {
-  override readonly name = 'NodeError';
+export class NodeActivityError extends Error {
+  override readonly name = 'NodeActivityError';
   readonly code: NodeErrorCode;
   readonly status: number | undefined;
   /** Overrides the retry interval when the code is retryable. */
@@ -36,12 +37,12 @@ export class NodeError extends Error {
   }
 
   /** Brand check: works across module copies (Jest, bundles). `instanceof` uses it too. */
-  static is(err: unknown): err is NodeError {
+  static is(err: unknown): err is NodeActivityError {
     return typeof err === 'object' && err !== null && NODE_ERROR in err;
   }
 
   static override [Symbol.hasInstance](value: unknown): boolean {
-    return NodeError.is(value);
+    return NodeActivityError.is(value);
   }
 }
 
@@ -84,29 +85,7 @@ export function assertNever(value: never, what = 'value'): never {
   throw new TypeError(`unexpected ${what}: ${String(value)}`);
 }
 
-/** Whether Temporal may retry a failure with this code. Every code must be decided here. */
-export function isRetryableCode(code: NodeErrorCode): boolean {
-  switch (code) {
-    case 'RateLimited':
-    case 'UpstreamUnavailable':
-    case 'UpstreamTimeout':
-    case 'ActionFailed':
-      return true;
-    case 'BadRequest':
-    case 'Unauthorized':
-    case 'ResponseTooLarge':
-    case 'OutputTooLarge':
-    case 'NodeConfigError':
-    case 'InvalidActionParams':
-    case 'BudgetExceeded':
-    case 'BudgetUnpriced':
-    case 'SecretNotFound':
-    case 'EgressDenied':
-      return false;
-    default:
-      return assertNever(code, 'node error code');
-  }
-}
+export { isRetryableCode };
 
 /** The code for an HTTP error status: 429 → RateLimited, 408/409/5xx → UpstreamUnavailable, 401/403 → Unauthorized, other 4xx → BadRequest. */
 export function codeForStatus(status: number): NodeErrorCode {
@@ -205,15 +184,19 @@ export function transportCause(err: unknown): string {
 
 /**
  * A request that got no HTTP answer (refused, unknown host, TLS, timeout, broken off) as a
- * `NodeError` whose message names the request (`where`: method and URL without userinfo or
+ * `NodeActivityError` whose message names the request (`where`: method and URL without userinfo or
  * query) and the cause code; the code is classified as `toNodeFailure` would. Our own errors
  * (egress refusals, …) are returned unchanged.
  */
 export function transportFailure(where: string, err: unknown): unknown {
-  if (NodeError.is(err) || HttpStatusError.is(err)) return err;
-  return new NodeError(networkCode(err) ?? 'UpstreamUnavailable', `${where} failed: ${transportCause(err)}`, {
-    cause: err,
-  });
+  if (NodeActivityError.is(err) || HttpStatusError.is(err)) return err;
+  return new NodeActivityError(
+    networkCode(err) ?? 'UpstreamUnavailable',
+    `${where} failed: ${transportCause(err)}`,
+    {
+      cause: err,
+    },
+  );
 }
 
 interface Classified {
@@ -223,7 +206,8 @@ interface Classified {
 }
 
 function classify(err: unknown, fallback: NodeErrorCode): Classified {
-  if (NodeError.is(err)) return { code: err.code, status: err.status, retryAfterMs: err.retryAfterMs };
+  if (NodeActivityError.is(err))
+    return { code: err.code, status: err.status, retryAfterMs: err.retryAfterMs };
   if (HttpStatusError.is(err)) {
     return { code: codeForStatus(err.status), status: err.status, retryAfterMs: retryAfterMs(err.headers) };
   }
@@ -293,9 +277,9 @@ function classifiedFailure(err: unknown, options: ToNodeFailureOptions): Applica
   });
 }
 
-/** A NodeError only carries our code: the failure's cause is what the NodeError wraps. */
+/** A NodeActivityError only carries our code: the failure's cause is what the NodeActivityError wraps. */
 function causeOf(err: unknown): Error | undefined {
-  if (NodeError.is(err)) return isErrorLike(err.cause) ? err.cause : undefined;
+  if (NodeActivityError.is(err)) return isErrorLike(err.cause) ? err.cause : undefined;
   return isErrorLike(err) ? err : undefined;
 }
 

@@ -2,27 +2,15 @@
  * The `notification` node: POSTs a JSON message to a webhook — the node's `url`, or the URL the
  * worker configured for its `channel`.
  */
-import { z } from 'zod';
+import { RenderedNotificationParams, type NotificationOutput } from '../../model/kinds/notification';
+
+export type { NotificationOutput } from '../../model/kinds/notification';
 import type { EgressPolicy } from '../guards/egress';
-import { NodeError } from './nodeFailures';
+import { NodeActivityError } from './nodeFailures';
 import { buildUrl } from './http';
 import { sendHttp } from './httpRequest';
 import type { NodeFn } from './wrapNodeActivity';
 import { parseParams } from './params';
-
-const Text = z.unknown().transform((v) => (typeof v === 'string' ? v : JSON.stringify(v)));
-
-export const NotificationParams = z.object({
-  message: Text.default(''),
-  /** Names a webhook configured on the worker (`webhooks[channel]`) when `url` is absent. */
-  channel: z.string().min(1).optional(),
-  /** Webhook URL; wins over `channel`. */
-  url: z.string().min(1).optional(),
-  /** Any JSON sent along as `payload`. */
-  payload: z.unknown().optional(),
-  headers: z.record(z.string(), z.string()).default({}),
-});
-export type NotificationParams = z.infer<typeof NotificationParams>;
 
 /** The JSON body every notification POSTs. */
 export interface NotificationMessage {
@@ -36,18 +24,13 @@ export interface NotificationMessage {
   sentAt: string;
 }
 
-export interface NotificationOutput {
-  status: number;
-  delivered: true;
-}
-
 /** The `notification` node implementation (wrap it with `wrapNodeActivity`). */
 export function createNotificationNode(options: {
   webhooks: Record<string, string>;
   egress: EgressPolicy;
 }): NodeFn {
   return async (input, ctx) => {
-    const params = parseParams('notification', NotificationParams, input.params);
+    const params = parseParams('notification', RenderedNotificationParams, input.params);
     const target =
       params.url ??
       (params.channel !== undefined && Object.hasOwn(options.webhooks, params.channel)
@@ -55,7 +38,7 @@ export function createNotificationNode(options: {
         : undefined);
     if (target === undefined) {
       const configured = Object.keys(options.webhooks).sort().join(', ') || 'none';
-      throw new NodeError(
+      throw new NodeActivityError(
         'NodeConfigError',
         params.channel === undefined
           ? 'notification needs `url` or `channel`'

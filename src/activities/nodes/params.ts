@@ -3,11 +3,11 @@
  * starts; this is the worker's own check of what actually arrived, after templates rendered.
  */
 import type { z } from 'zod';
-import type { NodeErrorCode } from '../../protocol/nodeActivity';
-import { NodeError } from './nodeFailures';
+import type { NodeErrorCode } from '../../protocol/nodeErrors';
+import { NodeActivityError } from './nodeFailures';
 
 /** `params.headers.x: expected string, received number; params.url: required`. */
-export function formatIssues(issues: readonly z.core.$ZodIssue[], root = 'params'): string {
+export function formatZodIssues(issues: readonly z.core.$ZodIssue[], root = 'params'): string {
   return issues
     .map((issue) => {
       const path = [root, ...issue.path.map(String)].join('.');
@@ -18,7 +18,7 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[], root = 'params
 
 /**
  * Parses `params` with `schema`.
- * @throws NodeError with `code` (NodeConfigError by default, non-retryable) listing every issue.
+ * @throws NodeActivityError with `code` (NodeConfigError by default, non-retryable) listing every issue.
  */
 export function parseParams<S extends z.ZodType>(
   what: string,
@@ -28,7 +28,7 @@ export function parseParams<S extends z.ZodType>(
 ): z.infer<S> {
   const result = schema.safeParse(params);
   if (!result.success) {
-    throw new NodeError(code, `${what}: invalid params: ${formatIssues(result.error.issues)}`, {
+    throw new NodeActivityError(code, `${what}: invalid params: ${formatZodIssues(result.error.issues)}`, {
       cause: result.error,
     });
   }

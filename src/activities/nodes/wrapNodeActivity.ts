@@ -12,18 +12,18 @@ import type { ActionLogger } from '../../model/kinds/actions';
 import type {
   NodeActivityInput,
   NodeActivityResult,
-  NodeErrorCode,
   NodeFailureDetails,
   NodeLogRecord,
   NodeMetrics,
   RunLogLevel,
   TokenUsage,
 } from '../../protocol/nodeActivity';
+import type { NodeErrorCode } from '../../protocol/nodeErrors';
 import { MAX_NODE_LOGS_PER_ATTEMPT, truncateLogMessage } from '../../protocol/logRecords';
 import { formatBytes, MAX_INLINE_PAYLOAD_BYTES } from '../../model/definition/limits';
 import { STREAM_DELTAS_SIGNAL, type StreamDeltaBatch } from '../../protocol/streamChunks';
 import { attemptFailureOf, createAttemptReporter } from './attemptEvents';
-import { NodeError, isErrorLike, toNodeFailure } from './nodeFailures';
+import { NodeActivityError, isErrorLike, toNodeFailure } from './nodeFailures';
 import { Redactor, type StreamRedactor } from '../guards/redact';
 import { resolveParamSecrets, type SecretLookup, type SecretResolver } from '../guards/secrets';
 import { StreamPublisher, type SendBatch } from './streamPublisher';
@@ -190,7 +190,7 @@ function checkResultSize(result: NodeActivityResult, maxBytes: number): void {
   if (maxBytes === Infinity) return;
   const size = Buffer.byteLength(JSON.stringify(result) ?? '', 'utf8');
   if (size > maxBytes) {
-    throw new NodeError(
+    throw new NodeActivityError(
       'OutputTooLarge',
       `The node's output is ${formatBytes(size)} (${size} bytes); without a claim check a node's result may be at most ${formatBytes(maxBytes)} (${maxBytes} bytes). Configure a claim check on the worker and clients (docs/payloads.md) or return a reference (a URL or object key).`,
     );

@@ -4,6 +4,7 @@
  * step instead of 240). `unpackPlan` fills the defaults back in; a plan written in full (every
  * run recorded before the packed form existed) unpacks to itself.
  */
+import { ALWAYS_NON_RETRYABLE } from '../../protocol/nodeErrors';
 import type { ExecutionPlan, NodeExecution, NodeKind, PlanNode, PlanRetryPolicy } from './plan';
 
 /** A plan node with its default-valued fields left out. */
@@ -41,17 +42,7 @@ export const KIND_EXECUTION: Readonly<Record<NodeKind, NodeExecution>> = {
   action: 'activity',
 };
 
-/** Error types never retried whatever the step says (see `NODE_ERROR_CODES`). */
-export const ALWAYS_NON_RETRYABLE = [
-  'BadRequest',
-  'Unauthorized',
-  'ResponseTooLarge',
-  'OutputTooLarge',
-  'NodeConfigError',
-  'InvalidActionParams',
-  'SecretNotFound',
-  'EgressDenied',
-] as const;
+export { ALWAYS_NON_RETRYABLE };
 
 /** The retry policy of an I/O step that sets none. */
 export function defaultRetryPolicy(): PlanRetryPolicy {

@@ -38,7 +38,7 @@ import type { TokenUsage } from '../../protocol/nodeActivity';
 import { resolveRunInputs, resolveRunParams } from '../../model/plan/runValues';
 import type { ExecutionPlan } from '../../model/plan/plan';
 import { unpackPlan } from '../../model/plan/planWire';
-import { formatIssues, SUB_PIPELINE_ERRORS, type ChildRun } from '../../protocol/childPipelines';
+import { formatPipelineIssues, SUB_PIPELINE_ERRORS, type ChildRun } from '../../protocol/childPipelines';
 import { renderValue } from '../../model/expressions/templates';
 import { mapProgressQuery } from '../../protocol/messages/mapMessages';
 import { attemptEventSignal, streamDeltasSignal } from '../../protocol/messages/runMessages';
@@ -160,7 +160,7 @@ async function mapItems(input: RunMapInput): Promise<RunMapResult> {
         attempts: 1,
         error: {
           code: SUB_PIPELINE_ERRORS.invalidInputs,
-          message: `Saved pipeline '${mapping.pipeline}' version ${resolved!.version} refuses item ${index}'s mapping: ${formatIssues(issues)}`,
+          message: `Saved pipeline '${mapping.pipeline}' version ${resolved!.version} refuses item ${index}'s mapping: ${formatPipelineIssues(issues)}`,
         },
       };
     }

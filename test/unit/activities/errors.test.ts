@@ -2,14 +2,15 @@ import { ApplicationFailure } from '@temporalio/common';
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
 import {
   HttpStatusError,
-  NodeError,
+  NodeActivityError,
   codeForStatus,
   isRetryableCode,
   retryAfterMs,
   toNodeFailure,
   transportFailure,
 } from '../../../src/activities/nodes/nodeFailures';
-import { NODE_ERROR_CODES, type NodeErrorCode } from '../../../src/protocol/nodeActivity';
+import { ALWAYS_NON_RETRYABLE, NODE_ERROR_CODES, type NodeErrorCode } from '../../../src/protocol/nodeErrors';
+import { defaultRetryPolicy } from '../../../src/model/plan/planWire';
 
 const apiError = (status: number, headers: Record<string, string> = {}) =>
   APIError.generate(status, { message: `boom ${status}` }, undefined, new Headers(headers));
@@ -59,6 +60,32 @@ describe('codeForStatus / isRetryableCode', () => {
     });
     expect(() => isRetryableCode('Nope' as NodeErrorCode)).toThrow(/unexpected node error code: Nope/);
   });
+
+  test("every plan's non-retryable list is the table's, in the order recorded plans hold", () => {
+    // Part of every recorded plan's retry policy: a change here breaks replay of runs in flight.
+    const recorded = [
+      'BadRequest',
+      'Unauthorized',
+      'ResponseTooLarge',
+      'OutputTooLarge',
+      'NodeConfigError',
+      'InvalidActionParams',
+      'SecretNotFound',
+      'EgressDenied',
+    ];
+    expect(ALWAYS_NON_RETRYABLE).toEqual(recorded);
+    expect(defaultRetryPolicy().nonRetryableErrorTypes).toEqual(recorded);
+    for (const code of ALWAYS_NON_RETRYABLE) expect(isRetryableCode(code)).toBe(false);
+  });
+
+  test.each(NODE_ERROR_CODES.map((code) => [code]))(
+    'a %s failure is retryable exactly as the table says',
+    (code) => {
+      const failure = toNodeFailure(new NodeActivityError(code, 'x'), { attempt: 1 });
+      expect(failure.type).toBe(code);
+      expect(failure.nonRetryable).toBe(!isRetryableCode(code));
+    },
+  );
 });
 
 describe('retryAfterMs', () => {
@@ -126,8 +153,8 @@ describe('toNodeFailure', () => {
     });
   });
 
-  test('NodeError and HttpStatusError keep their code, status and delay', () => {
-    const tooLarge = toNodeFailure(new NodeError('ResponseTooLarge', 'too big', { status: 200 }), {
+  test('NodeActivityError and HttpStatusError keep their code, status and delay', () => {
+    const tooLarge = toNodeFailure(new NodeActivityError('ResponseTooLarge', 'too big', { status: 200 }), {
       attempt: 2,
     });
     expect(tooLarge).toMatchObject({ type: 'ResponseTooLarge', nonRetryable: true, message: 'too big' });
@@ -156,11 +183,11 @@ describe('toNodeFailure', () => {
   });
 
   test('brand checks survive without the class identity', () => {
-    const err = new NodeError('BadRequest', 'x');
+    const err = new NodeActivityError('BadRequest', 'x');
     const copy = Object.create(err) as unknown;
-    expect(NodeError.is(copy)).toBe(true);
-    expect(copy instanceof NodeError).toBe(true);
-    expect(new Error('x') instanceof NodeError).toBe(false);
+    expect(NodeActivityError.is(copy)).toBe(true);
+    expect(copy instanceof NodeActivityError).toBe(true);
+    expect(new Error('x') instanceof NodeActivityError).toBe(false);
   });
 });
 
@@ -200,7 +227,7 @@ describe('transportFailure: a request that got no answer names itself and its ca
       message: `${where} failed: timed out`,
       type: 'UpstreamTimeout',
     });
-    const denied = new NodeError('EgressDenied', 'refused');
+    const denied = new NodeActivityError('EgressDenied', 'refused');
     expect(transportFailure(where, denied)).toBe(denied);
   });
 });

@@ -4,7 +4,7 @@
 import { CancelledFailure } from '@temporalio/common';
 import { createActivities } from '../../../src/activities';
 import { resolveProvider } from '../../../src/activities/nodes/llm';
-import { NodeError } from '../../../src/activities/nodes/nodeFailures';
+import { NodeActivityError } from '../../../src/activities/nodes/nodeFailures';
 import { startOfflineModel, type OfflineModel } from '../../../src/dev/offlineModel';
 import { TRACE_ID, detailsOf, failureOf, mockEnv, nodeInput, rejectionOf, runNode } from './support';
 
@@ -200,7 +200,7 @@ describe('llm: providers', () => {
       /unknown LLM provider "groq"; this worker has: local, openai/,
     );
     expect(() => resolveProvider('g', { g: { apiKeyEnv: 'G_KEY' } }, {})).toThrow(/G_KEY is not set/);
-    expect(() => resolveProvider('toString', {}, {})).toThrow(NodeError);
+    expect(() => resolveProvider('toString', {}, {})).toThrow(NodeActivityError);
   });
 
   test('config errors fail the activity with a non-retryable NodeConfigError and send nothing', async () => {

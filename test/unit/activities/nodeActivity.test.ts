@@ -3,7 +3,7 @@
  */
 /* eslint-disable @typescript-eslint/require-await -- node fns are async by contract; these fakes have nothing to await */
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
-import { NodeError } from '../../../src/activities/nodes/nodeFailures';
+import { NodeActivityError } from '../../../src/activities/nodes/nodeFailures';
 import {
   HEARTBEAT_INTERVAL_MS,
   makeTraceparent,
@@ -175,7 +175,7 @@ test('an activity started after cancellation does not run the node', async () =>
 
 test('errors go through the mapper with the attempt; fallbackCode applies to unknown errors', async () => {
   const coded = wrapNodeActivity(async () => {
-    throw new NodeError('ResponseTooLarge', 'too big');
+    throw new NodeActivityError('ResponseTooLarge', 'too big');
   });
   expect(await failureOf(runNode(mockEnv({ attempt: 5 }).env, coded, nodeInput({})))).toMatchObject({
     type: 'ResponseTooLarge',

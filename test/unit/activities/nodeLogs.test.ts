@@ -6,7 +6,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
 import { createActionActivity } from '../../../src/activities/nodes/actions';
-import { NodeError } from '../../../src/activities/nodes/nodeFailures';
+import { NodeActivityError } from '../../../src/activities/nodes/nodeFailures';
 import { wrapNodeActivity } from '../../../src/activities/nodes/wrapNodeActivity';
 import { defineAction } from '../../../src/model/kinds/actions';
 import { detailsOf, failureOf, mockEnv, nodeInput, runNode } from './support';
@@ -80,7 +80,7 @@ test('metrics: CPU seconds of the attempt and peak RSS in MiB', async () => {
 test('a failed attempt carries its logs and metrics in the failure details', async () => {
   const act = wrapNodeActivity(async (_input, ctx) => {
     ctx.log.warn('about to fail');
-    throw new NodeError('UpstreamUnavailable', 'down');
+    throw new NodeActivityError('UpstreamUnavailable', 'down');
   });
   const failure = await failureOf(runNode(mockEnv({ attempt: 2 }).env, act, nodeInput({})));
   expect(detailsOf(failure)).toEqual({

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { createActivities } from '../../../src/activities';
-import { NodeError } from '../../../src/activities/nodes/nodeFailures';
+import { NodeActivityError } from '../../../src/activities/nodes/nodeFailures';
 import { createSecretLookup, resolveParamSecrets } from '../../../src/activities/guards/secrets';
 import { defineAction } from '../../../src/model/kinds/actions';
 import { failureOf, mockEnv, nodeInput, runNode } from './support';
@@ -87,7 +87,7 @@ test('an unknown name is SecretNotFound naming it; a throwing resolver gives no 
   const missing = await resolveParamSecrets({ a: '{{ secrets.NOPE }}' }, () =>
     Promise.resolve(undefined),
   ).catch((err: unknown) => err);
-  expect(missing).toBeInstanceOf(NodeError);
+  expect(missing).toBeInstanceOf(NodeActivityError);
   expect(missing).toMatchObject({ code: 'SecretNotFound' });
   expect((missing as Error).message).toContain('"NOPE"');
   expect((missing as Error).message).toContain('PIPELINE_SECRET_NOPE');

@@ -5,7 +5,7 @@
 import { ApplicationFailure, type Logger, type LogLevel, type LogMetadata } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import type { Info } from '@temporalio/activity';
-import { NodeError } from '../../../src/activities/nodes/nodeFailures';
+import { NodeActivityError } from '../../../src/activities/nodes/nodeFailures';
 import type { NodeActivity } from '../../../src/activities/nodes/wrapNodeActivity';
 import type {
   NodeActivityInput,
@@ -97,10 +97,10 @@ export async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
   throw new Error('expected a rejection');
 }
 
-/** The `EgressDenied` NodeError `promise` rejects with (asserted). */
-export async function egressDenial(promise: Promise<unknown>): Promise<NodeError> {
+/** The `EgressDenied` NodeActivityError `promise` rejects with (asserted). */
+export async function egressDenial(promise: Promise<unknown>): Promise<NodeActivityError> {
   const err = await rejectionOf(promise);
-  expect(NodeError.is(err)).toBe(true);
-  expect((err as NodeError).code).toBe('EgressDenied');
-  return err as NodeError;
+  expect(NodeActivityError.is(err)).toBe(true);
+  expect((err as NodeActivityError).code).toBe('EgressDenied');
+  return err as NodeActivityError;
 }
