@@ -74,9 +74,9 @@ export async function runMapNode(
     context: { steps, params: scope.params, inputs: scope.inputs },
     run: env.run,
     ...(env.activityTaskQueue !== undefined && { activityTaskQueue: env.activityTaskQueue }),
-    ...(env.continueAsNewAfterEvents !== undefined && {
-      continueAsNewAfterEvents: env.continueAsNewAfterEvents,
-    }),
+    continueAsNewAfterEvents: env.mapContinueAsNew.afterEvents,
+    continueAsNewAfterBytes: env.mapContinueAsNew.afterBytes,
+    heartbeatTimeoutMs: env.heartbeatTimeoutMs,
   };
   if (node.item) input.step = node.item;
   else {
