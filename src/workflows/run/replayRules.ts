@@ -13,9 +13,12 @@ import type { ExecutionPlan } from '../../model/plan/plan';
 
 /**
  * The engine defaults of every run recorded before plans carried them (engineDefaults.ts), and the
- * start-to-close timeout of an activity step whose plan node has none. Frozen: see REPLAY_RULES.
+ * fallbacks for plan nodes without a value the compiler now always resolves: the start-to-close
+ * timeout of an activity step, the concurrency of a map step. Frozen: see REPLAY_RULES.
  */
-export const RECORDED_RUN_DEFAULTS: Readonly<EngineDefaults & { startToCloseTimeoutMs: number }> = {
+export const RECORDED_RUN_DEFAULTS: Readonly<
+  EngineDefaults & { startToCloseTimeoutMs: number; mapConcurrency: number }
+> = {
   maxParallelism: 32,
   continueAsNewAfterEvents: 8_000,
   continueAsNewAfterBytes: 8 * 1024 * 1024,
@@ -23,6 +26,7 @@ export const RECORDED_RUN_DEFAULTS: Readonly<EngineDefaults & { startToCloseTime
   mapContinueAsNewAfterBytes: 4 * 1024 * 1024,
   heartbeatTimeoutMs: 15_000,
   startToCloseTimeoutMs: 60_000,
+  mapConcurrency: 10,
 };
 
 /** The engine defaults a run goes by: its plan's, or the recorded ones for a plan without them. */
@@ -53,7 +57,7 @@ export const REPLAY_RULES: readonly ReplayRule[] = [
   },
   {
     id: 'recorded-defaults-frozen',
-    rule: 'A plan without `engineDefaults` (and a map input without thresholds) runs with RECORDED_RUN_DEFAULTS: 32 steps at once, continue as new at 8,000 events / 8 MiB (maps 4,000 / 4 MiB), 15 s heartbeat timeout, 60 s start-to-close for an activity node without `timeoutMs`.',
+    rule: 'A plan without `engineDefaults` (and a map input without thresholds) runs with RECORDED_RUN_DEFAULTS: 32 steps at once, continue as new at 8,000 events / 8 MiB (maps 4,000 / 4 MiB), 15 s heartbeat timeout, 60 s start-to-close for an activity node without `timeoutMs`, 10 items at once for a map node without `concurrency`.',
     protects:
       'Runs started before plans carried the defaults: their activities are scheduled with the same timeouts and their steps in the same order.',
     fixtures: ['linear-llm', 'api-call-retried', 'map-items'],
@@ -92,7 +96,7 @@ export const REPLAY_RULES: readonly ReplayRule[] = [
   },
   {
     id: 'fixed-constants',
-    rule: "Constants still in workflow code that decide commands change only behind patched(): evaluation limits and the per-task work budget (1 ms timers), carry-over sizes, the limiter and registry workflows' continue-as-new and idle timers, the map's default concurrency.",
+    rule: "Constants still in workflow code that decide commands change only behind patched(): the default retry policy filled in when a packed plan is unpacked, evaluation limits and the per-task work budget (1 ms timers), carry-over sizes, the limiter and registry workflows' continue-as-new and idle timers.",
     protects: 'Runs in flight and the long-lived limiter and registry workflows.',
     fixtures: ['registry-entity', 'map-items'],
   },
