@@ -7,7 +7,7 @@
  * (`RECORDED_RUN_DEFAULTS` in src/workflows/run/replayRules.ts).
  */
 
-/** Engine defaults as a plan carries them (see {@link ENGINE_DEFAULTS}). */
+/** Engine defaults as a plan carries them (the compiler writes `ENGINE_DEFAULTS`). */
 export interface EngineDefaults {
   /** At most this many steps run at once when the run's start sets no `maxParallelism`. */
   maxParallelism: number;
