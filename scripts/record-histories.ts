@@ -358,6 +358,37 @@ async function main(): Promise<void> {
     await settle(mapItems);
     await write('map-items', mapItems);
 
+    // A run whose plan carries the engine defaults (recorded after they moved into the plan): an
+    // api_call step, then a map of two api_call items (the map's input carries its thresholds and
+    // the heartbeat timeout).
+    http.route('/echo', { json: { ok: true } });
+    const withDefaults = await start({
+      name: 'replay-engine-defaults',
+      steps: [
+        {
+          id: 'ping',
+          action: 'api_call',
+          params: { url: http.url('/echo'), method: 'POST', body: { n: 0 } },
+        },
+        {
+          id: 'each',
+          action: 'map',
+          params: {
+            items: [1, 2],
+            concurrency: 2,
+            step: {
+              action: 'api_call',
+              params: { url: http.url('/echo'), method: 'POST', body: { n: '{{ item }}' } },
+            },
+          },
+          depends_on: ['ping'],
+        },
+        { id: 'out', action: 'output', params: { value: '{{ steps.each.output.results.size() }}' } },
+      ],
+    });
+    await settle(withDefaults);
+    await write('engine-defaults-in-plan', withDefaults);
+
     // The registry entity: two saves, a deploy, a metadata update, then delete.
     const name = 'replay-registry';
     const greeter = (greeting: string) => ({

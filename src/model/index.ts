@@ -63,6 +63,7 @@ export {
 export * from '../protocol/childPipelines';
 export * from './plan/mapItems';
 export { packPlan, unpackPlan, type PackedPlan, type PackedPlanNode, type KindDefaults } from './plan/planWire';
+export type { EngineDefaults } from './plan/engineDefaults';
 export {
   resolveRunInputs,
   resolveRunParams,

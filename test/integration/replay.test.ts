@@ -21,6 +21,7 @@ const EXPECTED = [
   'condition-branches',
   'continued-as-new-first',
   'continued-as-new-last',
+  'engine-defaults-in-plan',
   'failing-run',
   'linear-llm',
   'llm-retried-attempts',

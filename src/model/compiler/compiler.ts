@@ -34,6 +34,7 @@ import {
 import { ALWAYS_NON_RETRYABLE } from '../plan/planWire';
 import { checkMapStep, mapItemNode, type MapItemKind } from './compileMapStep';
 import { retryPolicy } from '../plan/retryPolicy';
+import { ENGINE_DEFAULTS } from '../plan/engineDefaults';
 import { didYouMean } from '../util/suggest';
 import { findSecretReferences } from '../expressions/templates';
 
@@ -252,6 +253,7 @@ export function compile(document: unknown, options: CompileOptions = {}): Compil
       params: declared,
       ...(secrets.length > 0 && { secrets }),
       nodes,
+      engineDefaults: { ...ENGINE_DEFAULTS },
     },
   };
 }

@@ -136,8 +136,16 @@ export interface RunMapInput {
   /** The parent run's context: its task id, trace id, pipeline and version. */
   run: NodeRunContext;
   activityTaskQueue?: string;
-  /** Continue as new past this many history events (the run's own threshold when its start set one). @default 4000 */
+  /**
+   * Continue as new past this many history events (the run's own threshold when its start set
+   * one, else its plan's `engineDefaults`). Absent in maps started before it was always set:
+   * 4000 (RECORDED_RUN_DEFAULTS).
+   */
   continueAsNewAfterEvents?: number;
+  /** …or past this many bytes of history. Absent in maps started before: 4 MiB. */
+  continueAsNewAfterBytes?: number;
+  /** The heartbeat timeout of item activities, ms. Absent in maps started before: 15 s. */
+  heartbeatTimeoutMs?: number;
   carried?: MapCarryOver;
 }
 

@@ -5,6 +5,7 @@
  */
 import type { OnLimit } from '../limits/concurrency';
 import type { ParamDeclaration } from '../definition/definition';
+import type { EngineDefaults } from './engineDefaults';
 
 /** The built-in node kinds. Steps whose `action` is none of these are users' own actions. */
 export const BUILTIN_KINDS = [
@@ -118,6 +119,11 @@ export interface ExecutionPlan {
   secrets?: string[];
   /** In a topological order (dependencies first; ties in document order). */
   nodes: PlanNode[];
+  /**
+   * The engine's defaults when the plan was compiled (see engineDefaults.ts); absent in plans
+   * compiled before they were written here.
+   */
+  engineDefaults?: EngineDefaults;
 }
 
 /** One problem found in a definition, Zod-style. */

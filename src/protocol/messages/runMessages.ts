@@ -30,7 +30,7 @@ export interface RunPipelineInput {
   traceId: string;
   /** The saved version the run pinned, if it came from the registry. */
   pipelineVersion?: string;
-  /** At most this many nodes run at once. @default 32 */
+  /** At most this many nodes run at once. @default the plan's `engineDefaults.maxParallelism` (32) */
   maxParallelism?: number;
   /** Task queue of the node activities. @default the workflow's task queue */
   activityTaskQueue?: string;
@@ -41,7 +41,8 @@ export interface RunPipelineInput {
   /**
    * Continue as new once this run's history has this many events (it stops starting steps, lets
    * the ones in flight finish, and carries its state into a fresh history). Kept well under
-   * Temporal's 10,240-event warning so the steps in flight fit. @default 8000
+   * Temporal's 10,240-event warning so the steps in flight fit. Map workflows the run starts use
+   * it too. @default the plan's `engineDefaults` (8000; maps 4000)
    */
   continueAsNewAfterEvents?: number;
   /** Set by the engine on a continuation: the state of the run so far (see {@link RunCarryOver}). */

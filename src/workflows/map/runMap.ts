@@ -4,7 +4,7 @@
  * `concurrency` at a time, and returns the outputs in the items' order.
  *
  * Long lists: every item costs this history a few events (an activity about 3, a child run about
- * 6, plus the workflow tasks that wake it). Past `continueAsNewAfterEvents` (or 4 MiB of history)
+ * 6, plus the workflow tasks that wake it). Past `continueAsNewAfterEvents` (or `…Bytes` of history)
  * it stops starting items, lets the ones in flight finish, and continues as new with the outputs
  * so far and the items not yet started, so no history grows near Temporal's limits whatever the
  * list's length. The outputs and errors are weighed as they arrive (mapResult.ts), so neither the
@@ -47,11 +47,7 @@ import { childRunFailed, executeChildRun, resolveSavedPipelineActivity } from '.
 import { asRunFailure, stepErrorCode } from '../run/failures';
 import { TaskWorkBudget } from '../run/workBudget';
 import { boundedItemError, MapResult } from './mapResult';
-
-/** Continue as new past this many history events: items cost few events, so this is reached often. */
-const DEFAULT_CONTINUE_AS_NEW_AFTER_EVENTS = 4_000;
-/** …or past this many bytes of history (the items' inputs and outputs are in it). */
-const CONTINUE_AS_NEW_AFTER_BYTES = 4 * 1024 * 1024;
+import { RECORDED_RUN_DEFAULTS } from '../run/replayRules';
 
 /** The map workflow; an error of the engine's own code fails it (see failures.ts), never its task. */
 export async function runMap(input: RunMapInput): Promise<RunMapResult> {
@@ -129,6 +125,7 @@ async function mapItems(input: RunMapInput): Promise<RunMapResult> {
       run: input.run,
       ...(input.activityTaskQueue !== undefined && { activityTaskQueue: input.activityTaskQueue }),
       log: (level, message) => log[level](message, { stepId: input.stepId, index }),
+      heartbeatTimeoutMs: input.heartbeatTimeoutMs ?? RECORDED_RUN_DEFAULTS.heartbeatTimeoutMs,
     };
   };
 
@@ -226,10 +223,11 @@ async function mapItems(input: RunMapInput): Promise<RunMapResult> {
   };
 
   let draining = false;
-  const threshold = input.continueAsNewAfterEvents ?? DEFAULT_CONTINUE_AS_NEW_AFTER_EVENTS;
+  const threshold = input.continueAsNewAfterEvents ?? RECORDED_RUN_DEFAULTS.mapContinueAsNewAfterEvents;
+  const thresholdBytes = input.continueAsNewAfterBytes ?? RECORDED_RUN_DEFAULTS.mapContinueAsNewAfterBytes;
   const historyIsLong = () => {
     const info = workflowInfo();
-    return info.historyLength >= threshold || info.historySize >= CONTINUE_AS_NEW_AFTER_BYTES;
+    return info.historyLength >= threshold || info.historySize >= thresholdBytes;
   };
   let shown = '';
   const showProgress = () => {

@@ -18,7 +18,6 @@ import {
 } from '@temporalio/workflow';
 import type { StepScope } from '../../model/expressions/expressions';
 import {
-  DEFAULT_MAP_CONCURRENCY,
   MAP_ERRORS,
   MAX_MAP_ITEMS,
   mapExecutionId,
@@ -30,6 +29,7 @@ import {
 import type { PlanNode } from '../../model/plan/plan';
 import { asRecord } from '../../protocol/childPipelines';
 import type { NodeOutcome, NodeRunEnv } from './runNode';
+import { RECORDED_RUN_DEFAULTS } from '../run/replayRules';
 
 const failed = (code: string, message: string): NodeOutcome => ({
   status: 'failed',
@@ -68,15 +68,16 @@ export async function runMapNode(
     items,
     offset: 0,
     total: items.length,
-    concurrency: typeof params.concurrency === 'number' ? params.concurrency : DEFAULT_MAP_CONCURRENCY,
+    concurrency:
+      typeof params.concurrency === 'number' ? params.concurrency : RECORDED_RUN_DEFAULTS.mapConcurrency,
     onItemFailure: (params.on_item_failure as OnItemFailure | undefined) ?? 'fail',
     ...(typeof params.max_output_bytes === 'number' && { maxOutputBytes: params.max_output_bytes }),
     context: { steps, params: scope.params, inputs: scope.inputs },
     run: env.run,
     ...(env.activityTaskQueue !== undefined && { activityTaskQueue: env.activityTaskQueue }),
-    ...(env.continueAsNewAfterEvents !== undefined && {
-      continueAsNewAfterEvents: env.continueAsNewAfterEvents,
-    }),
+    continueAsNewAfterEvents: env.mapContinueAsNew.afterEvents,
+    continueAsNewAfterBytes: env.mapContinueAsNew.afterBytes,
+    heartbeatTimeoutMs: env.heartbeatTimeoutMs,
   };
   if (node.item) input.step = node.item;
   else {

@@ -40,6 +40,7 @@ import type { EventWaits } from './eventWaits';
 import type { NodeError } from '../../protocol/messages/runMessages';
 import type { ExpressionScopeBuilder } from '../run/scope';
 import { stepErrorCode } from '../run/failures';
+import { RECORDED_RUN_DEFAULTS } from '../run/replayRules';
 import { runMapNode } from './runMapStep';
 import { runSubPipelineNode } from './runSubPipeline';
 
@@ -69,6 +70,8 @@ export interface StepRunEnv {
   activityTaskQueue?: string;
   /** Where `log` nodes write. */
   log(level: RunLogLevel, message: string, stepId: string): void;
+  /** The heartbeat timeout of activity steps, ms (the run's engine defaults). */
+  heartbeatTimeoutMs: number;
 }
 
 export interface NodeRunEnv extends StepRunEnv {
@@ -78,12 +81,9 @@ export interface NodeRunEnv extends StepRunEnv {
   childStarted(stepId: string, child: ChildRun): void;
   /** A `map` step started its map workflow. */
   mapStarted(stepId: string, map: MapRun): void;
-  /** The run's own continue-as-new threshold when its start set one; map workflows use it too. */
-  continueAsNewAfterEvents?: number;
+  /** When a map workflow continues as new (the run's own event threshold when its start set one). */
+  mapContinueAsNew: { afterEvents: number; afterBytes: number };
 }
-
-/** Activities heartbeat about once a second; this is how long the server waits before retrying. */
-const HEARTBEAT_TIMEOUT_MS = 15_000;
 
 type NodeActivity = (input: NodeActivityInput) => Promise<NodeActivityResult>;
 
@@ -240,8 +240,8 @@ function runActivityNode(
     // failure, next attempt time) to steps. A step runs once per run, so it is unique.
     activityId: node.id,
     taskQueue: env.activityTaskQueue,
-    startToCloseTimeout: node.timeoutMs ?? 60_000,
-    heartbeatTimeout: HEARTBEAT_TIMEOUT_MS,
+    startToCloseTimeout: node.timeoutMs ?? RECORDED_RUN_DEFAULTS.startToCloseTimeoutMs,
+    heartbeatTimeout: env.heartbeatTimeoutMs,
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
     summary: `${node.id} · ${node.kind === 'action' ? node.action : node.kind}`,
     retry: retry && {

@@ -45,14 +45,7 @@ import { isTerminal, RunState } from './runState';
 import { ExpressionScopeBuilder } from './scope';
 import { asRunFailure } from './failures';
 import { TaskWorkBudget } from './workBudget';
-
-const DEFAULT_MAX_PARALLELISM = 32;
-/** Continue as new past this many history events (Temporal warns at 10,240). */
-const DEFAULT_CONTINUE_AS_NEW_AFTER_EVENTS = 8_000;
-/** …or past this many bytes of history (Temporal warns at 10 MiB). */
-const CONTINUE_AS_NEW_AFTER_BYTES = 8 * 1024 * 1024;
-/** Marks runs that continue as new when their history is long (runs recorded before never did). */
-const CONTINUE_AS_NEW_PATCH = 'continue-as-new-when-history-is-long';
+import { CONTINUE_AS_NEW_PATCH, runDefaults } from './replayRules';
 
 /**
  * The interpreter workflow. An error of the engine's own code fails the run with `EngineError`
@@ -71,6 +64,7 @@ async function interpret(input: RunPipelineInput): Promise<RunPipelineResult> {
   // takes its own from the first run id of its chain (a UUID is 32 hex digits without dashes).
   if (!input.traceId) input = { ...input, traceId: workflowInfo().firstExecutionRunId.replace(/-/g, '') };
   const plan = unpackPlan(input.plan);
+  const defaults = runDefaults(plan);
   // Budgets: only runs that have one take the budget's code paths (recorded runs never did).
   const runBudget = mergeBudgets(plan.budget, input.budget);
   const budgeted = runBudget !== undefined || plan.nodes.some((node) => node.budget !== undefined);
@@ -113,11 +107,13 @@ async function interpret(input: RunPipelineInput): Promise<RunPipelineResult> {
     events,
     childStarted: (stepId, child) => state.childStarted(stepId, child),
     mapStarted: (stepId, map) => state.mapStarted(stepId, map),
-    ...(input.continueAsNewAfterEvents !== undefined && {
-      continueAsNewAfterEvents: input.continueAsNewAfterEvents,
-    }),
+    heartbeatTimeoutMs: defaults.heartbeatTimeoutMs,
+    mapContinueAsNew: {
+      afterEvents: input.continueAsNewAfterEvents ?? defaults.mapContinueAsNewAfterEvents,
+      afterBytes: defaults.mapContinueAsNewAfterBytes,
+    },
   };
-  const maxParallelism = Math.max(1, input.maxParallelism ?? DEFAULT_MAX_PARALLELISM);
+  const maxParallelism = Math.max(1, input.maxParallelism ?? defaults.maxParallelism);
   // Node work runs in its own scope so that fail_fast can cancel it without cancelling the run.
   const nodesScope = new CancellationScope();
   const inFlight = new Map<string, Promise<void>>();
@@ -130,10 +126,12 @@ async function interpret(input: RunPipelineInput): Promise<RunPipelineResult> {
    * then continue as new with the run's state (pure steps still settle: they write no history).
    */
   let draining = false;
-  const continueAsNewAfterEvents = input.continueAsNewAfterEvents ?? DEFAULT_CONTINUE_AS_NEW_AFTER_EVENTS;
+  const continueAsNewAfterEvents = input.continueAsNewAfterEvents ?? defaults.continueAsNewAfterEvents;
   const historyIsLong = () => {
     const info = workflowInfo();
-    return info.historyLength >= continueAsNewAfterEvents || info.historySize >= CONTINUE_AS_NEW_AFTER_BYTES;
+    return (
+      info.historyLength >= continueAsNewAfterEvents || info.historySize >= defaults.continueAsNewAfterBytes
+    );
   };
 
   const record = (node: PlanNode, outcome: NodeOutcome) => {
