@@ -29,9 +29,9 @@ import {
 } from '../../model/plan/mapItems';
 import type { PlanNode } from '../../model/plan/plan';
 import { asRecord } from '../../protocol/childPipelines';
-import type { NodeOutcome, NodeRunEnv } from './runNode';
+import type { NodeRunEnv, StepOutcome } from './types';
 
-const failed = (code: string, message: string): NodeOutcome => ({
+const failed = (code: string, message: string): StepOutcome => ({
   status: 'failed',
   attempts: 1,
   error: { code, message },
@@ -42,7 +42,7 @@ export async function runMapNode(
   node: PlanNode,
   params: Record<string, unknown>,
   env: NodeRunEnv,
-): Promise<NodeOutcome> {
+): Promise<StepOutcome> {
   const items = params.items;
   if (!Array.isArray(items)) {
     const got = items === null ? 'null' : typeof items;

@@ -34,53 +34,11 @@ import { typeMismatch, valueMatchesType } from '../../model/plan/runValues';
 import type { PlanNode } from '../../model/plan/plan';
 import { STREAM_STRING_TYPE } from '../../protocol/streamChunks';
 import { renderNodeParams } from '../../model/expressions/templates';
-import type { ChildRun } from '../../protocol/childPipelines';
-import type { MapRun } from '../../model/plan/mapItems';
-import type { EventWaits } from './eventWaits';
+import type { AttemptReport, NodeRunEnv, StepOutcome, StepRunEnv } from './types';
 import type { NodeError } from '../../protocol/messages/runMessages';
-import type { ExpressionScopeBuilder } from '../run/scope';
 import { stepErrorCode } from '../run/failures';
 import { runMapNode } from './runMapStep';
 import { runSubPipelineNode } from './runSubPipeline';
-
-/**
- * What the activity attempt that settled a node reported besides its output: its log records
- * (their `at` is the worker's clock) and resource use, and, when the activity failed for good,
- * the last attempt's failure. Absent for inline nodes.
- */
-export interface AttemptReport {
-  logs?: NodeLogRecord[];
-  droppedLogs?: number;
-  metrics?: NodeMetrics;
-  failure?: AttemptFailure;
-}
-
-export type NodeOutcome =
-  | ({ status: 'completed'; output: unknown; attempts: number; usage?: TokenUsage } & AttemptReport)
-  | ({ status: 'failed'; error: NodeError; attempts: number } & AttemptReport)
-  | { status: 'cancelled' };
-
-/** What inline and activity steps need: a map workflow runs its items with just this. */
-export interface StepRunEnv {
-  /** What templates and expressions read. */
-  scope: Pick<ExpressionScopeBuilder, 'build'>;
-  inputs: Record<string, unknown>;
-  run: NodeRunContext;
-  activityTaskQueue?: string;
-  /** Where `log` nodes write. */
-  log(level: RunLogLevel, message: string, stepId: string): void;
-}
-
-export interface NodeRunEnv extends StepRunEnv {
-  /** The run's `wait_for_event` waits. */
-  events: EventWaits;
-  /** A `pipeline` step started its child run. */
-  childStarted(stepId: string, child: ChildRun): void;
-  /** A `map` step started its map workflow. */
-  mapStarted(stepId: string, map: MapRun): void;
-  /** The run's own continue-as-new threshold when its start set one; map workflows use it too. */
-  continueAsNewAfterEvents?: number;
-}
 
 /** Activities heartbeat about once a second; this is how long the server waits before retrying. */
 const HEARTBEAT_TIMEOUT_MS = 15_000;
@@ -93,7 +51,7 @@ type NodeActivity = (input: NodeActivityInput) => Promise<NodeActivityResult>;
  * than `async`/`await`: every promise a workflow creates costs a stack capture in the SDK's
  * promise hook, and a wide fan-out creates these per node.
  */
-export function runNode(node: PlanNode, env: NodeRunEnv, budget?: LlmCallBudget): Promise<NodeOutcome> {
+export function runNode(node: PlanNode, env: NodeRunEnv, budget?: LlmCallBudget): Promise<StepOutcome> {
   if (node.execution === 'inline') return Promise.resolve(runInlineStep(node, env));
   const rendered = renderParams(node, env);
   if (!('params' in rendered)) return Promise.resolve(rendered.failed);
@@ -103,13 +61,13 @@ export function runNode(node: PlanNode, env: NodeRunEnv, budget?: LlmCallBudget)
   if (node.execution === 'event') {
     return env.events
       .wait(node, rendered.params)
-      .catch((err: unknown): NodeOutcome =>
+      .catch((err: unknown): StepOutcome =>
         isCancellation(err) ? { status: 'cancelled' } : inlineFailure(err),
       );
   }
   return runTimerNode(node, rendered.params).then(
-    (output): NodeOutcome => ({ status: 'completed', output, attempts: 1 }),
-    (err: unknown): NodeOutcome => (isCancellation(err) ? { status: 'cancelled' } : inlineFailure(err)),
+    (output): StepOutcome => ({ status: 'completed', output, attempts: 1 }),
+    (err: unknown): StepOutcome => (isCancellation(err) ? { status: 'cancelled' } : inlineFailure(err)),
   );
 }
 
@@ -117,7 +75,7 @@ export function runNode(node: PlanNode, env: NodeRunEnv, budget?: LlmCallBudget)
  * Runs a pure node (input, output, transform, condition, log) synchronously: no promise, no
  * command. The interpreter settles whole chains of pure steps within one pass this way.
  */
-export function runInlineStep(node: PlanNode, env: StepRunEnv): NodeOutcome {
+export function runInlineStep(node: PlanNode, env: StepRunEnv): StepOutcome {
   const rendered = renderParams(node, env);
   if (!('params' in rendered)) return rendered.failed;
   try {
@@ -130,7 +88,7 @@ export function runInlineStep(node: PlanNode, env: StepRunEnv): NodeOutcome {
 function renderParams(
   node: PlanNode,
   env: StepRunEnv,
-): { params: Record<string, unknown> } | { failed: NodeOutcome } {
+): { params: Record<string, unknown> } | { failed: StepOutcome } {
   try {
     return { params: renderNodeParams(node, env.scope.build()) };
   } catch (err) {
@@ -144,7 +102,7 @@ function renderParams(
   }
 }
 
-function inlineFailure(err: unknown): NodeOutcome {
+function inlineFailure(err: unknown): StepOutcome {
   return {
     status: 'failed',
     attempts: 1,
@@ -220,7 +178,7 @@ async function runTimerNode(node: PlanNode, params: Record<string, unknown>): Pr
  * Runs an inline or activity step (a map's item step): its params rendered in `env.scope`.
  * Never rejects except on a bug.
  */
-export function runStep(node: PlanNode, env: StepRunEnv): Promise<NodeOutcome> {
+export function runStep(node: PlanNode, env: StepRunEnv): Promise<StepOutcome> {
   if (node.execution === 'inline') return Promise.resolve(runInlineStep(node, env));
   const rendered = renderParams(node, env);
   if (!('params' in rendered)) return Promise.resolve(rendered.failed);
@@ -233,7 +191,7 @@ function runActivityNode(
   params: Record<string, unknown>,
   env: StepRunEnv,
   budget: LlmCallBudget | undefined,
-): Promise<NodeOutcome> {
+): Promise<StepOutcome> {
   const retry = node.retry;
   const activities = proxyActivities<Record<string, NodeActivity>>({
     // The step id, so a client can match `describe()`'s pending activities (attempt, last
@@ -258,7 +216,7 @@ function runActivityNode(
   // Only runs with a budget carry one: the input of every other run is as it always was.
   if (budget) input.budget = budget;
   return activity(input).then(
-    (result): NodeOutcome => ({
+    (result): StepOutcome => ({
       status: 'completed',
       output: result.output,
       attempts: result.attempt,
@@ -267,7 +225,7 @@ function runActivityNode(
       droppedLogs: result.droppedLogs,
       metrics: result.metrics,
     }),
-    (err: unknown): NodeOutcome => {
+    (err: unknown): StepOutcome => {
       if (isCancellation(err)) return { status: 'cancelled' };
       const failure = describeActivityFailure(err, retry?.maximumAttempts ?? 1);
       log.warn('node failed', { nodeId: node.id, ...failure.error, attempts: failure.attempts });

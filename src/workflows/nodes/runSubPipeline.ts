@@ -31,7 +31,7 @@ import {
   type SubPipelineOutput,
 } from '../../protocol/childPipelines';
 import type { RunPipelineInput, RunPipelineResult } from '../../protocol/messages/runMessages';
-import type { NodeOutcome, NodeRunEnv } from './runNode';
+import type { NodeRunEnv, StepOutcome } from './types';
 
 type Resolve = (input: ResolveSavedPipelineInput) => Promise<ResolvedSavedPipeline>;
 
@@ -40,7 +40,7 @@ export async function runSubPipelineNode(
   node: PlanNode,
   params: Record<string, unknown>,
   env: NodeRunEnv,
-): Promise<NodeOutcome> {
+): Promise<StepOutcome> {
   const pipeline = String(params.pipeline);
   const resolve = resolveSavedPipelineActivity(node.id, env.activityTaskQueue, pipeline);
   let resolved: ResolvedSavedPipeline;

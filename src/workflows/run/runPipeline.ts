@@ -37,7 +37,8 @@ import {
   type RunPipelineResult,
 } from '../../protocol/messages/runMessages';
 import { readiness } from './readiness';
-import { runInlineStep, runNode, type NodeOutcome, type NodeRunEnv } from '../nodes/runNode';
+import { runInlineStep, runNode } from '../nodes/runNode';
+import type { NodeRunEnv, StepOutcome } from '../nodes/types';
 import { applyResume } from './resume';
 import { ReadyQueue } from './readyQueue';
 import { RunSlot } from '../limits/runSlot';
@@ -136,7 +137,7 @@ async function interpret(input: RunPipelineInput): Promise<RunPipelineResult> {
     return info.historyLength >= continueAsNewAfterEvents || info.historySize >= CONTINUE_AS_NEW_AFTER_BYTES;
   };
 
-  const record = (node: PlanNode, outcome: NodeOutcome) => {
+  const record = (node: PlanNode, outcome: StepOutcome) => {
     // The settling attempt's own log records and metrics go in before the engine's record.
     if (outcome.status !== 'cancelled') state.report(node.id, outcome.attempts, outcome);
     switch (outcome.status) {
@@ -234,7 +235,7 @@ async function interpret(input: RunPipelineInput): Promise<RunPipelineResult> {
   const settlePending = (): void => {
     for (;;) {
       if (overWorkBudget()) return;
-      const settledInline: Array<[PlanNode, NodeOutcome]> = [];
+      const settledInline: Array<[PlanNode, StepOutcome]> = [];
       const notYet: number[] = [];
       for (let i = ready.pop(); i !== undefined; i = ready.pop()) {
         if (failFastTriggered) break;

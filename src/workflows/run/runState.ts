@@ -28,7 +28,7 @@ import type {
 } from '../../protocol/messages/runMessages';
 import { STATUS_PAGE_STEPS } from '../../protocol/messages/runMessages';
 import { AttemptLog } from './attemptLog';
-import type { AttemptReport } from '../nodes/runNode';
+import type { AttemptReport } from '../nodes/types';
 import { StreamLog } from './streamLog';
 import { nowIso as now } from './clock';
 
