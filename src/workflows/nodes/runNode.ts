@@ -24,11 +24,7 @@ import type {
   NodeActivityInput,
   NodeActivityResult,
   NodeFailureDetails,
-  NodeLogRecord,
-  NodeMetrics,
-  NodeRunContext,
   RunLogLevel,
-  TokenUsage,
 } from '../../protocol/nodeActivity';
 import { typeMismatch, valueMatchesType } from '../../model/plan/runValues';
 import type { PlanNode } from '../../model/plan/plan';
