@@ -270,6 +270,6 @@ function describeActivityFailure(
   return { attempts, error: { message }, failure: { message } };
 }
 
-function assertNever(x: never): never {
+export function assertNever(x: never): never {
   throw new Error(`unhandled node kind: ${String(x)}`);
 }
