@@ -27,7 +27,7 @@ import {
   type RunMapInput,
   type RunMapResult,
 } from '../../model/plan/mapItems';
-import type { PlanNode } from '../../model/plan/plan';
+import type { MapNode } from '../../model/plan/plan';
 import { asRecord } from '../../protocol/childPipelines';
 import type { NodeRunEnv, StepOutcome } from './types';
 
@@ -39,7 +39,7 @@ const failed = (code: string, message: string): StepOutcome => ({
 
 /** Runs a `map` step with its rendered params (`items` rendered; the per-item parts as written). */
 export async function runMapNode(
-  node: PlanNode,
+  node: MapNode,
   params: Record<string, unknown>,
   env: NodeRunEnv,
 ): Promise<StepOutcome> {

@@ -27,7 +27,7 @@ import type {
   RunLogLevel,
 } from '../../protocol/nodeActivity';
 import { typeMismatch, valueMatchesType } from '../../model/plan/runValues';
-import type { PlanNode } from '../../model/plan/plan';
+import type { ActivityNode, InlineNode, ItemStepNode, PlanNode, TimerNode } from '../../model/plan/plan';
 import { STREAM_STRING_TYPE } from '../../protocol/streamChunks';
 import { renderNodeParams } from '../../model/expressions/templates';
 import type { AttemptReport, NodeRunEnv, StepOutcome, StepRunEnv } from './types';
@@ -51,27 +51,34 @@ export function runNode(node: PlanNode, env: NodeRunEnv, budget?: LlmCallBudget)
   if (node.execution === 'inline') return Promise.resolve(runInlineStep(node, env));
   const rendered = renderParams(node, env);
   if (!('params' in rendered)) return Promise.resolve(rendered.failed);
-  if (node.execution === 'activity') return runActivityNode(node, rendered.params, env, budget);
-  if (node.execution === 'child') return runSubPipelineNode(node, rendered.params, env);
-  if (node.execution === 'map') return runMapNode(node, rendered.params, env);
-  if (node.execution === 'event') {
-    return env.events
-      .wait(node, rendered.params)
-      .catch((err: unknown): StepOutcome =>
-        isCancellation(err) ? { status: 'cancelled' } : inlineFailure(err),
+  switch (node.execution) {
+    case 'activity':
+      return runActivityNode(node, rendered.params, env, budget);
+    case 'child':
+      return runSubPipelineNode(node, rendered.params, env);
+    case 'map':
+      return runMapNode(node, rendered.params, env);
+    case 'event':
+      return env.events
+        .wait(node, rendered.params)
+        .catch((err: unknown): StepOutcome =>
+          isCancellation(err) ? { status: 'cancelled' } : inlineFailure(err),
+        );
+    case 'timer':
+      return runTimerNode(node, rendered.params).then(
+        (output): StepOutcome => ({ status: 'completed', output, attempts: 1 }),
+        (err: unknown): StepOutcome => (isCancellation(err) ? { status: 'cancelled' } : inlineFailure(err)),
       );
+    default:
+      return assertNever(node);
   }
-  return runTimerNode(node, rendered.params).then(
-    (output): StepOutcome => ({ status: 'completed', output, attempts: 1 }),
-    (err: unknown): StepOutcome => (isCancellation(err) ? { status: 'cancelled' } : inlineFailure(err)),
-  );
 }
 
 /**
  * Runs a pure node (input, output, transform, condition, log) synchronously: no promise, no
  * command. The interpreter settles whole chains of pure steps within one pass this way.
  */
-export function runInlineStep(node: PlanNode, env: StepRunEnv): StepOutcome {
+export function runInlineStep(node: InlineNode, env: StepRunEnv): StepOutcome {
   const rendered = renderParams(node, env);
   if (!('params' in rendered)) return rendered.failed;
   try {
@@ -119,7 +126,7 @@ class InlineNodeError extends Error {
   }
 }
 
-function runInlineNode(node: PlanNode, params: Record<string, unknown>, env: StepRunEnv): unknown {
+function runInlineNode(node: InlineNode, params: Record<string, unknown>, env: StepRunEnv): unknown {
   switch (node.kind) {
     case 'input': {
       const name = node.inputName ?? node.id;
@@ -150,21 +157,12 @@ function runInlineNode(node: PlanNode, params: Record<string, unknown>, env: Ste
       env.log(level, message, node.id);
       return { message, level };
     }
-    case 'llm':
-    case 'api_call':
-    case 'notification':
-    case 'delay':
-    case 'wait_for_event':
-    case 'pipeline':
-    case 'map':
-    case 'action':
-      throw new Error(`node kind ${node.kind} does not run inline`);
     default:
       return assertNever(node.kind);
   }
 }
 
-async function runTimerNode(node: PlanNode, params: Record<string, unknown>): Promise<unknown> {
+async function runTimerNode(node: TimerNode, params: Record<string, unknown>): Promise<unknown> {
   const ms = durationToMs(params.duration as Duration);
   await sleep(ms, { summary: `${node.id} · delay` });
   return { duration_ms: ms };
@@ -174,7 +172,7 @@ async function runTimerNode(node: PlanNode, params: Record<string, unknown>): Pr
  * Runs an inline or activity step (a map's item step): its params rendered in `env.scope`.
  * Never rejects except on a bug.
  */
-export function runStep(node: PlanNode, env: StepRunEnv): Promise<StepOutcome> {
+export function runStep(node: ItemStepNode, env: StepRunEnv): Promise<StepOutcome> {
   if (node.execution === 'inline') return Promise.resolve(runInlineStep(node, env));
   const rendered = renderParams(node, env);
   if (!('params' in rendered)) return Promise.resolve(rendered.failed);
@@ -183,7 +181,7 @@ export function runStep(node: PlanNode, env: StepRunEnv): Promise<StepOutcome> {
 
 /** `budget`: what an llm step's call may use under the run's and its own budgets (see `checkLlmBudget`). */
 function runActivityNode(
-  node: PlanNode,
+  node: ActivityNode,
   params: Record<string, unknown>,
   env: StepRunEnv,
   budget: LlmCallBudget | undefined,
@@ -270,6 +268,7 @@ function describeActivityFailure(
   return { attempts, error: { message }, failure: { message } };
 }
 
+/** An exhaustive switch's unreachable arm. */
 export function assertNever(x: never): never {
-  throw new Error(`unhandled node kind: ${String(x)}`);
+  throw new Error(`unhandled case: ${JSON.stringify(x)}`);
 }

@@ -19,7 +19,7 @@ import {
 } from '@temporalio/workflow';
 import { defineSearchAttributeKey } from '@temporalio/common';
 import { SEARCH_ATTRIBUTES } from '../../protocol/searchAttributes';
-import type { PlanNode } from '../../model/plan/plan';
+import type { ChildPipelineNode } from '../../model/plan/plan';
 import {
   asRecord,
   childExecutionId,
@@ -37,7 +37,7 @@ type Resolve = (input: ResolveSavedPipelineInput) => Promise<ResolvedSavedPipeli
 
 /** Runs a `pipeline` step with its rendered params; never rejects except on a bug. */
 export async function runSubPipelineNode(
-  node: PlanNode,
+  node: ChildPipelineNode,
   params: Record<string, unknown>,
   env: NodeRunEnv,
 ): Promise<StepOutcome> {

@@ -16,7 +16,7 @@ import type {
 import type { NodeError } from '../../protocol/messages/runMessages';
 import type { MapRun } from '../../model/plan/mapItems';
 import type { ExpressionScope } from '../../model/expressions/expressions';
-import type { PlanNode } from '../../model/plan/plan';
+import type { EventWaitNode } from '../../model/plan/plan';
 
 /**
  * What the activity attempt that settled a node reported besides its output: its log records
@@ -60,5 +60,5 @@ export interface NodeRunEnv extends StepRunEnv {
 
 /** How a `wait_for_event` step waits: rejects only with a cancellation (see eventWaits.ts). */
 export interface StepEventWaits {
-  wait(node: PlanNode, params: Record<string, unknown>): Promise<StepOutcome>;
+  wait(node: EventWaitNode, params: Record<string, unknown>): Promise<StepOutcome>;
 }

@@ -16,7 +16,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { mergeBudgets } from '../../model/plan/budget';
-import type { ExecutionPlan, PlanNode } from '../../model/plan/plan';
+import type { ExecutionPlan, InlineNode, PlanNode } from '../../model/plan/plan';
 import { setOwn } from '../../model/expressions/values';
 import { unpackPlan } from '../../model/plan/planWire';
 import { sendRunCallback } from './sendCallback';
@@ -105,7 +105,9 @@ async function interpret(input: RunPipelineInput): Promise<RunPipelineResult> {
 function openRun(input: RunPipelineInput, plan: ExecutionPlan, traceId: string): Run {
   // Budgets: only runs that have one take the budget's code paths (recorded runs never did).
   const runBudget = mergeBudgets(plan.budget, input.budget);
-  const budgeted = runBudget !== undefined || plan.nodes.some((node) => node.budget !== undefined);
+  const budgeted =
+    runBudget !== undefined ||
+    plan.nodes.some((node) => node.execution === 'activity' && node.budget !== undefined);
   const state = new RunState(plan, traceId, input.pipelineVersion, runBudget);
   setHandler(statusQuery, (request) => state.statusPage(request));
   setHandler(runLogsQuery, (request) => state.logsPage(request));
@@ -255,7 +257,7 @@ async function closeRun(
 /** Outputs keyed by output node name; with no output nodes, by leaf step id. */
 function collectOutputs(nodes: PlanNode[], state: RunState): Record<string, unknown> {
   const outputs: Record<string, unknown> = {};
-  const outputNodes = nodes.filter((n) => n.kind === 'output');
+  const outputNodes = nodes.filter((n): n is InlineNode => n.kind === 'output');
   if (outputNodes.length > 0) {
     for (const node of outputNodes) {
       const snap = state.node(node.id);

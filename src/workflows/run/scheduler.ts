@@ -6,7 +6,7 @@
  */
 import { CancellationScope, condition, isCancellation } from '@temporalio/workflow';
 import { checkLlmBudget, formatUsd } from '../../model/plan/budget';
-import type { ExecutionPlan, PlanBudget, PlanNode } from '../../model/plan/plan';
+import type { ActivityNode, ExecutionPlan, PlanBudget, PlanNode } from '../../model/plan/plan';
 import type { NodeError } from '../../protocol/messages/runMessages';
 import type { LlmCallBudget, TokenUsage } from '../../protocol/nodeActivity';
 import { assertNever, runInlineStep, runNode } from '../nodes/runNode';
@@ -239,7 +239,8 @@ export class Scheduler {
     switch (outcome.status) {
       case 'completed':
         state.complete(node.id, outcome.output, outcome.attempts, outcome.usage);
-        if (node.budget && outcome.usage) logOverStepBudget(state, node, outcome.usage);
+        if (node.execution === 'activity' && node.budget && outcome.usage)
+          logOverStepBudget(state, node, outcome.usage);
         break;
       case 'failed':
         state.fail(node.id, outcome.error, outcome.attempts);
@@ -274,7 +275,7 @@ export class Scheduler {
  * A step's own budget caps its reply, but its prompt is spent before the provider says how long
  * it was: a step that went past its budget that way keeps its output, and the log says so.
  */
-function logOverStepBudget(state: RunState, node: PlanNode, usage: TokenUsage): void {
+function logOverStepBudget(state: RunState, node: ActivityNode, usage: TokenUsage): void {
   const tokens = usage.totalTokens;
   const costUsd = usage.costUsd;
   const over: string[] = [];
