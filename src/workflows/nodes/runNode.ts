@@ -5,6 +5,7 @@
  * timeout and Web UI summary.
  */
 import {
+  type ActivityOptions,
   ActivityCancellationType,
   ActivityFailure,
   ApplicationFailure,
@@ -15,6 +16,7 @@ import {
   log,
 } from '@temporalio/workflow';
 import type { AttemptFailure } from '../../protocol/attempts';
+import type { ActionActivities, BuiltinNodeActivities, NodeActivityFn } from '../../protocol/nodeActivities';
 import type { OutputType } from '../../model/kinds/catalog';
 import type { Duration, ParamType } from '../../model/definition/definition';
 import { durationToMs } from '../../model/definition/duration';
@@ -22,7 +24,6 @@ import { evaluateCondition, evaluateExpression } from '../../model/expressions/e
 import type {
   LlmCallBudget,
   NodeActivityInput,
-  NodeActivityResult,
   NodeFailureDetails,
   RunLogLevel,
 } from '../../protocol/nodeActivity';
@@ -38,8 +39,6 @@ import { runSubPipelineNode } from './runSubPipeline';
 
 /** Activities heartbeat about once a second; this is how long the server waits before retrying. */
 const HEARTBEAT_TIMEOUT_MS = 15_000;
-
-type NodeActivity = (input: NodeActivityInput) => Promise<NodeActivityResult>;
 
 /**
  * Runs an activity or timer node (pure nodes go through {@link runInlineStep}). It never rejects
@@ -187,7 +186,7 @@ function runActivityNode(
   budget: LlmCallBudget | undefined,
 ): Promise<StepOutcome> {
   const retry = node.retry;
-  const activities = proxyActivities<Record<string, NodeActivity>>({
+  const options: ActivityOptions = {
     // The step id, so a client can match `describe()`'s pending activities (attempt, last
     // failure, next attempt time) to steps. A step runs once per run, so it is unique.
     activityId: node.id,
@@ -203,9 +202,8 @@ function runActivityNode(
       maximumInterval: retry.maximumIntervalMs,
       nonRetryableErrorTypes: retry.nonRetryableErrorTypes,
     },
-  });
-  const activity = activities[node.action];
-  if (!activity) throw new Error(`no activity proxy for ${node.action}`);
+  };
+  const activity = nodeActivity(node, options);
   const input: NodeActivityInput = { nodeId: node.id, params, run: env.run };
   // Only runs with a budget carry one: the input of every other run is as it always was.
   if (budget) input.budget = budget;
@@ -226,6 +224,14 @@ function runActivityNode(
       return { status: 'failed', ...failure };
     },
   );
+}
+
+/** The step's activity: its kind's built-in one, or the user action's (named after the action). */
+function nodeActivity(node: ActivityNode, options: ActivityOptions): NodeActivityFn {
+  if (node.kind !== 'action') return proxyActivities<BuiltinNodeActivities>(options)[node.kind];
+  const activity = proxyActivities<ActionActivities>(options)[node.action];
+  if (!activity) throw new Error(`no activity proxy for ${node.action}`);
+  return activity;
 }
 
 /**
