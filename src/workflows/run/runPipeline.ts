@@ -124,7 +124,24 @@ function openRun(input: RunPipelineInput, plan: ExecutionPlan, traceId: string):
   if (input.carried) failures.push(...restoreCarryOver(state, input.carried));
   else if (input.resume) applyResume(state, plan, input.resume);
   const scope = new ExpressionScopeBuilder(state, input.params, input.inputs);
-  const env: NodeRunEnv = {
+  const env = nodeRunEnv(input, plan, state, scope, events, traceId);
+  const maxParallelism = Math.max(1, input.maxParallelism ?? DEFAULT_MAX_PARALLELISM);
+  const scheduler = new Scheduler(plan, state, scope, env, { maxParallelism, runBudget, budgeted, failures });
+  const engineLog = (level: 'info' | 'warn' | 'error', message: string) =>
+    state.log(level, message, undefined, { source: 'engine' });
+  return { input, plan, state, scheduler, slot, engineLog };
+}
+
+/** What the run's steps need from it: the scope they read, where they log and report. */
+function nodeRunEnv(
+  input: RunPipelineInput,
+  plan: ExecutionPlan,
+  state: RunState,
+  scope: ExpressionScopeBuilder,
+  events: EventWaits,
+  traceId: string,
+): NodeRunEnv {
+  return {
     scope,
     inputs: input.inputs,
     activityTaskQueue: input.activityTaskQueue,
@@ -145,11 +162,6 @@ function openRun(input: RunPipelineInput, plan: ExecutionPlan, traceId: string):
       continueAsNewAfterEvents: input.continueAsNewAfterEvents,
     }),
   };
-  const maxParallelism = Math.max(1, input.maxParallelism ?? DEFAULT_MAX_PARALLELISM);
-  const scheduler = new Scheduler(plan, state, scope, env, { maxParallelism, runBudget, budgeted, failures });
-  const engineLog = (level: 'info' | 'warn' | 'error', message: string) =>
-    state.log(level, message, undefined, { source: 'engine' });
-  return { input, plan, state, scheduler, slot, engineLog };
 }
 
 /**
