@@ -118,7 +118,7 @@ export {
   type ScheduleSpecView,
   type ScheduleTiming,
 } from './client/schedules/scheduleSpec';
-export { RunHandle, type RunResult, type RunState, type RunStatusView } from './client/runs/runHandle';
+export { RunHandle, type RunResult, type RunStatusView } from './client/runs/runHandle';
 export { sendRunEvent } from './client/runs/sendEvent';
 export {
   prepareRetry,

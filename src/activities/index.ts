@@ -5,6 +5,7 @@
  * Register the result of {@link createActivities} as the worker's `activities`.
  */
 import { PIPELINE_CALLBACK_ACTIVITY } from '../protocol/runCallbacks';
+import type { BuiltinNodeActivities } from '../protocol/nodeActivities';
 import { isBuiltinKind } from '../model/kinds/catalog';
 import { createActionActivity } from './nodes/actions';
 import { ActivitiesDataConfig, type ActivitiesConfig } from './config';
@@ -58,7 +59,10 @@ export type { LlmOutput } from './nodes/llm';
 export type { ApiCallOutput } from './nodes/http';
 export type { NotificationOutput, NotificationMessage } from './nodes/notify';
 
-/** Node activity functions by activity type (= the step's `action`). */
+/**
+ * Node activity functions by activity type (= the step's `action`): the built-in ones
+ * ({@link BuiltinNodeActivities}) and one per user action.
+ */
 export type PipelineActivities = Record<string, NodeActivity>;
 
 /**
@@ -112,7 +116,7 @@ export function createActivities(config: ActivitiesConfig = {}): WorkerActivitie
     throw new Error(`Invalid activities configuration: ${(err as Error).message}`, { cause: err });
   }
 
-  const activities: PipelineActivities = {
+  const builtins = {
     llm: wrapNodeActivity(createLlmNode({ providers, env }), {
       secrets,
       maxOutputBytes,
@@ -120,7 +124,8 @@ export function createActivities(config: ActivitiesConfig = {}): WorkerActivitie
     }),
     api_call: wrapNodeActivity(createApiCallNode({ egress }), { secrets, maxOutputBytes }),
     notification: wrapNodeActivity(createNotificationNode({ webhooks, egress }), { secrets, maxOutputBytes }),
-  };
+  } satisfies BuiltinNodeActivities;
+  const activities: PipelineActivities = { ...builtins };
   const engineActivities = {
     [PIPELINE_CALLBACK_ACTIVITY]: createCallbackActivity({ secret: config.callbackSecret, egress }),
     ...createConcurrencyActivities(),

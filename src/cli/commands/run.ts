@@ -10,7 +10,7 @@ import type { StartRunOptions } from '../../client/runs/startRun';
 import { runUrl } from '../../client/webUi';
 import { compileOrThrow, type CompileOptions } from '../../model/compiler/compiler';
 import type { ParamType } from '../../model/definition/definition';
-import type { ExecutionPlan } from '../../model/plan/plan';
+import { isInputNode, type ExecutionPlan } from '../../model/plan/plan';
 import { withPipelineFile } from '../documents';
 import { fileOrSavedOrHint } from '../hints';
 import { LiveView } from '../liveView';
@@ -78,9 +78,7 @@ export async function runCommand(
     actions: options.actions,
   });
   const inputTypes = new Map(
-    plan.nodes
-      .filter((n) => n.kind === 'input')
-      .map((n) => [n.inputName ?? n.id, n.params.type as ParamType | undefined]),
+    plan.nodes.filter(isInputNode).map((n) => [n.inputName ?? n.id, n.params.type as ParamType | undefined]),
   );
   const startOptions = {
     inputs: parseAssignments(options.input ?? [], '--input', (name) => inputTypes.get(name)),

@@ -4,10 +4,15 @@
 import { Option, type Command } from 'commander';
 import type { PipelinesClient } from '../../client/connect';
 import type { ScheduleInfo, UpdateScheduleOptions } from '../../client/schedules/schedulesApi';
-import { SCHEDULE_OVERLAPS, type ScheduleOverlap, type ScheduleTiming } from '../../client/schedules/scheduleSpec';
+import {
+  SCHEDULE_OVERLAPS,
+  type ScheduleOverlap,
+  type ScheduleTiming,
+} from '../../client/schedules/scheduleSpec';
 import type { PriorityOption } from '../../client/runs/startRun';
 import type { CompileOptions } from '../../model/compiler/compiler';
 import type { ParamType } from '../../model/definition/definition';
+import { isInputNode } from '../../model/plan/plan';
 import { colours, paintStatus, printJson, printTable } from '../output';
 import { resolvePipeline } from './run';
 import { parseAssignments, UsageError } from '../values';
@@ -111,9 +116,7 @@ async function runValues(ctx: Context, pipeline: string, version: number | undef
     actions: await ctx.actions(),
   });
   const inputTypes = new Map(
-    plan.nodes
-      .filter((n) => n.kind === 'input')
-      .map((n) => [n.inputName ?? n.id, n.params.type as ParamType | undefined]),
+    plan.nodes.filter(isInputNode).map((n) => [n.inputName ?? n.id, n.params.type as ParamType | undefined]),
   );
   return {
     ...(flags.param?.length && {

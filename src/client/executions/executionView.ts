@@ -11,15 +11,21 @@ import { SEARCH_ATTRIBUTES } from '../../model';
 import type { ChildRun } from '../../protocol/childPipelines';
 import type { MapRun } from '../../model/plan/mapItems';
 import type { MapProgress } from '../../protocol/messages/mapMessages';
-import type { EventWait, NodeSnapshot, RunBudgetSnapshot, RunSnapshot } from '../../protocol/messages/runMessages';
+import type {
+  EventWait,
+  NodeSnapshot,
+  RunBudgetSnapshot,
+  RunSnapshot,
+} from '../../protocol/messages/runMessages';
 import { settleClosedRunSteps } from '../runs/closedRunSteps';
 
-/** Run statuses (DESIGN.md decision 8). */
-export type RunState =
+/**
+ * A run's status as the client sees it (DESIGN.md decision 8): the workflow's own `RunStatus`
+ * (pending | running | completed | failed | cancelled), plus how Temporal may end a run under it
+ * (terminated | timed_out).
+ */
+export type ExecutionStatus =
   'pending' | 'running' | 'completed' | 'failed' | 'cancelled' | 'terminated' | 'timed_out';
-
-/** pending | running | completed | failed | cancelled | terminated | timed_out */
-export type ExecutionStatus = RunState;
 
 export interface ExecutionStep {
   status: NodeSnapshot['status'];

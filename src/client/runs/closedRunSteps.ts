@@ -7,11 +7,11 @@
  * (Temporal ended the run under the step: no code of the step's ran after, no cleanup).
  */
 import type { NodeSnapshot, NodeStatus } from '../../protocol/messages/runMessages';
-import type { RunState } from '../executions/executionView';
+import type { ExecutionStatus } from '../executions/executionView';
 
 const UNSETTLED: ReadonlySet<NodeStatus> = new Set(['pending', 'running', 'retrying']);
 
-const ENDED_BY: Partial<Record<RunState, { status: NodeStatus; why: string }>> = {
+const ENDED_BY: Partial<Record<ExecutionStatus, { status: NodeStatus; why: string }>> = {
   cancelled: { status: 'cancelled', why: 'the run was cancelled' },
   terminated: { status: 'terminated', why: 'the run was terminated' },
   timed_out: { status: 'terminated', why: 'the run reached its timeout' },
@@ -24,7 +24,7 @@ const ENDED_BY: Partial<Record<RunState, { status: NodeStatus; why: string }>> =
  * they are. Never changes `nodes` itself.
  */
 export function settleClosedRunSteps<T extends Pick<NodeSnapshot, 'status' | 'error' | 'waitingFor'>>(
-  runStatus: RunState,
+  runStatus: ExecutionStatus,
   nodes: Record<string, T>,
 ): Record<string, T> {
   const ended = ENDED_BY[runStatus];

@@ -10,17 +10,20 @@ import { PollTimeoutError, translateError } from '../errors';
 import { releaseSlotOfTerminatedRun } from './reserveSlot';
 import { queryRunSnapshot } from './runSnapshot';
 import { settleClosedRunSteps } from './closedRunSteps';
-import { runStatusOf, type RunState } from '../executions/executionView';
+import { runStatusOf, type ExecutionStatus } from '../executions/executionView';
 import { sendRunEvent, type SendEventResult } from './sendEvent';
 import type { ClientDuration } from './startRun';
-import { readRunStream, type RunStreamChunk, type StreamOptions, type StreamSource } from '../streaming/stream';
-
-export type { RunState } from '../executions/executionView';
+import {
+  readRunStream,
+  type RunStreamChunk,
+  type StreamOptions,
+  type StreamSource,
+} from '../streaming/stream';
 
 export interface RunStatusView {
   taskId: string;
   runId: string;
-  status: RunState;
+  status: ExecutionStatus;
   /** 0–100. */
   progress: number;
   nodes: Record<string, NodeSnapshot>;

@@ -15,6 +15,7 @@ import {
 import { PipelineValidationError, SEARCH_ATTRIBUTES, type PipelineIssue } from '../../model';
 import { defaultConcurrencyKey } from '../../model/limits/concurrency';
 import { unpackPlan } from '../../model/plan/planWire';
+import { isInputNode } from '../../model/plan/plan';
 import type { RunPipelineInput } from '../../protocol/messages/runMessages';
 import { NotFoundError, translateError } from '../errors';
 import { runStatusOf, type ExecutionStatus } from '../executions/executionView';
@@ -594,7 +595,7 @@ function carriedRunOptions(
     );
     const inputDefaults = new Map(
       plan.nodes
-        .filter((n) => n.kind === 'input')
+        .filter(isInputNode)
         .map((n) => [n.inputName ?? n.id, (n.params as { default?: unknown }).default]),
     );
     inputs = Object.fromEntries(

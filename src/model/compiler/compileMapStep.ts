@@ -1,7 +1,7 @@
 /**
  * Compiling `map` steps: the per-item step's action resolved and its params, retry and timeout
  * checked, the per-item templates (the only place `item` and `index` are defined) listed for the
- * analysis, and the item's plan node (`PlanNode.item`).
+ * analysis, and the item's plan node (`MapNode.item`).
  */
 import type { ActionSpec } from '../kinds/actions';
 import {
@@ -16,7 +16,7 @@ import {
 import { durationToMs } from '../definition/duration';
 import { validateWrittenParams } from './issues';
 import { MAP_ITEM_KINDS } from '../plan/mapItems';
-import type { NodeKind, PipelineIssue, PlanNode } from '../plan/plan';
+import { toItemStepNode, type ItemStepNode, type NodeKind, type PipelineIssue } from '../plan/plan';
 import { retryPolicy } from '../plan/retryPolicy';
 import { didYouMean } from '../util/suggest';
 import { hasTemplate } from '../expressions/templates';
@@ -200,7 +200,7 @@ export function mapItemNode(
   item: MapItemKind,
   issues: PipelineIssue[],
   warnings: PipelineIssue[],
-): PlanNode {
+): ItemStepNode {
   const { step, spec } = item;
   const io = spec.execution === 'activity';
   const at = (...path: Path): Path => ['steps', index, 'params', 'step', ...path];
@@ -215,7 +215,7 @@ export function mapItemNode(
       });
     }
   }
-  return {
+  return toItemStepNode({
     id: stepId,
     kind: item.kind,
     action: step.action,
@@ -232,5 +232,5 @@ export function mapItemNode(
           : (spec.defaultTimeoutMs ?? ACTION_DEFAULT_TIMEOUT_MS),
     }),
     allowFailure: false,
-  };
+  });
 }

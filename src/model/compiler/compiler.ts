@@ -30,6 +30,8 @@ import {
   type PipelineIssue,
   type PlanGate,
   type PlanNode,
+  type PlanNodeFields,
+  toPlanNode,
 } from '../plan/plan';
 import { ALWAYS_NON_RETRYABLE } from '../plan/planWire';
 import { checkMapStep, mapItemNode, type MapItemKind } from './compileMapStep';
@@ -237,7 +239,9 @@ export function compile(document: unknown, options: CompileOptions = {}): Compil
   if (issues.length > 0) return { ok: false, issues: sortIssues(issues), warnings };
 
   const definition = { ...top.data, steps: steps.map((s) => s.def) };
-  const secrets = findSecretReferences(nodes.map((n) => [n.params, n.item?.params]));
+  const secrets = findSecretReferences(
+    nodes.map((n) => [n.params, n.execution === 'map' ? n.item?.params : undefined]),
+  );
   return {
     ok: true,
     warnings,
@@ -325,7 +329,7 @@ function planNode(
       stepId: def.id,
     });
   }
-  const node: PlanNode = {
+  const fields: PlanNodeFields = {
     id: def.id,
     kind: s.kind,
     action: def.action,
@@ -348,7 +352,7 @@ function planNode(
     ...(s.kind === 'llm' && def.budget && { budget: toPlanBudget(def.budget) }),
     ...(s.mapItem?.known && { item: mapItemNode(def.id, index, s.mapItem, issues, warnings) }),
   };
-  return s.known ? node : undefined;
+  return s.known ? toPlanNode(fields) : undefined;
 }
 
 /** Shape issues inside a `budget` (its path segment at `at`) get the code `invalid_budget`. */

@@ -7,7 +7,7 @@
  */
 import type { ExpressionScope, StepScope } from '../expressions/expressions';
 import type { TokenUsage, NodeRunContext } from '../../protocol/nodeActivity';
-import type { PlanNode } from './plan';
+import type { ItemStepNode } from './plan';
 import type { PackedPlan } from './planWire';
 
 /** The variables a map step's per-item templates can read besides steps, params and inputs. */
@@ -129,7 +129,7 @@ export interface RunMapInput {
   /** The most the items' outputs and kept errors may add up to, bytes of JSON. @default MAX_INLINE_PAYLOAD_BYTES */
   maxOutputBytes?: number;
   /** With `step`: the per-item step, compiled. */
-  step?: PlanNode;
+  step?: ItemStepNode;
   /** With `pipeline`: the saved pipeline per item. */
   pipeline?: MapPipeline;
   context: MapContext;

@@ -58,12 +58,18 @@ export interface PlanBudget {
   maxCost?: number;
 }
 
-export interface PlanNode {
+/** Kinds that run inline, in the workflow (pure, deterministic). */
+export type InlineKind = 'input' | 'output' | 'transform' | 'condition' | 'log';
+/** Kinds that run as an activity: the built-in I/O kinds and users' actions. */
+export type ActivityKind = 'llm' | 'api_call' | 'notification' | 'action';
+
+/** What every plan node holds, whatever runs it. */
+interface PlanNodeBase<E extends NodeExecution, K extends NodeKind> {
   id: string;
-  kind: NodeKind;
+  kind: K;
   /** The step's `action` as written: the kind, or the user action's (activity type's) name. */
   action: string;
-  execution: NodeExecution;
+  execution: E;
   /** Params as written (templates unrendered), defaults of the kind's schema applied. */
   params: Record<string, unknown>;
   /** `depends_on` ∪ every step referenced by a template or the condition, sorted. */
@@ -78,23 +84,101 @@ export interface PlanNode {
   condition?: string;
   /** Branch gates from `condition` nodes' `on_true` / `on_false`. */
   gates: PlanGate[];
-  /** For I/O nodes: Temporal retry policy. */
-  retry?: PlanRetryPolicy;
-  /** For I/O nodes: start-to-close timeout per attempt, ms. */
-  timeoutMs?: number;
   allowFailure: boolean;
+}
+
+/** A pure step computed in the workflow: input, output, transform, condition, log. */
+export interface InlineNode extends PlanNodeBase<'inline', InlineKind> {
   /** For `output` nodes: the key in `result().outputs`. */
   outputName?: string;
   /** For `input` nodes: the key read from the run's `inputs`. */
   inputName?: string;
+}
+
+/** A step that touches the world: an activity with its retry policy and timeout. */
+export interface ActivityNode extends PlanNodeBase<'activity', ActivityKind> {
+  /** Temporal retry policy. */
+  retry?: PlanRetryPolicy;
+  /** Start-to-close timeout per attempt, ms. */
+  timeoutMs?: number;
   /** For `llm` nodes: the step's own budget (absent when it has none). */
   budget?: PlanBudget;
+}
+
+/** A `delay` step: a durable workflow timer. */
+export type TimerNode = PlanNodeBase<'timer', 'delay'>;
+
+/** A `wait_for_event` step: a durable wait for an event sent to the run (see eventWaits.ts). */
+export type EventWaitNode = PlanNodeBase<'event', 'wait_for_event'>;
+
+/** A `pipeline` step: a saved pipeline run as a child workflow. */
+export type ChildPipelineNode = PlanNodeBase<'child', 'pipeline'>;
+
+/** A `map` step: a child `runMap` workflow runs an item step or a saved pipeline per item. */
+export interface MapNode extends PlanNodeBase<'map', 'map'> {
   /**
-   * For `map` nodes with a `step`: that per-item step, compiled (its id is the map step's; its
-   * `dependsOn` and `gates` are empty). Its params are rendered once per item, with `item` and
-   * `index` in scope.
+   * With a `step`: that per-item step, compiled (its id is the map step's; its `dependsOn` and
+   * `gates` are empty). Its params are rendered once per item, with `item` and `index` in scope.
    */
-  item?: PlanNode;
+  item?: ItemStepNode;
+}
+
+/** A map's per-item step: inline or activity. */
+export type ItemStepNode = InlineNode | ActivityNode;
+
+/** A step of the plan, by how it executes (`execution`); each variant narrows `kind`. */
+export type PlanNode = InlineNode | ActivityNode | TimerNode | EventWaitNode | ChildPipelineNode | MapNode;
+
+/**
+ * A plan node's fields side by side, as the compiler assembles them and as recorded plans hold
+ * them; {@link toPlanNode} gives the variant.
+ */
+export type PlanNodeFields = Omit<PlanNodeBase<NodeExecution, NodeKind>, never> &
+  Omit<InlineNode, keyof PlanNodeBase<'inline', InlineKind>> &
+  Omit<ActivityNode, keyof PlanNodeBase<'activity', ActivityKind>> &
+  Omit<MapNode, keyof PlanNodeBase<'map', 'map'>>;
+
+/** A map's per-item step node of `fields`: only inline and activity kinds run per item. */
+export function toItemStepNode(fields: PlanNodeFields): ItemStepNode {
+  const node = toPlanNode(fields);
+  if (node.execution !== 'inline' && node.execution !== 'activity') {
+    throw new Error(`plan node ${fields.id}: a '${fields.kind}' step does not run per item of a map`);
+  }
+  return node;
+}
+
+/** An `input` node (a type guard, for filters). */
+export const isInputNode = (node: PlanNode): node is InlineNode & { kind: 'input' } => node.kind === 'input';
+
+/** Where each kind runs. */
+export const KIND_EXECUTION = {
+  input: 'inline',
+  output: 'inline',
+  transform: 'inline',
+  condition: 'inline',
+  log: 'inline',
+  delay: 'timer',
+  wait_for_event: 'event',
+  pipeline: 'child',
+  map: 'map',
+  llm: 'activity',
+  api_call: 'activity',
+  notification: 'activity',
+  action: 'activity',
+} as const satisfies Readonly<Record<NodeKind, NodeExecution>>;
+
+/**
+ * The plan node variant of `fields`. Its `execution` decides the variant; every kind runs one way
+ * (`KIND_EXECUTION`), so a node whose kind and execution disagree is refused.
+ *
+ * @throws Error when `fields.execution` is not how `fields.kind` runs.
+ */
+export function toPlanNode(fields: PlanNodeFields): PlanNode {
+  if (KIND_EXECUTION[fields.kind] !== fields.execution) {
+    throw new Error(`plan node ${fields.id}: a '${fields.kind}' step does not run as '${fields.execution}'`);
+  }
+  // The check above is what the union's pairing of kind and execution says.
+  return fields as PlanNode;
 }
 
 export interface ExecutionPlan {

@@ -5,10 +5,20 @@
  * run recorded before the packed form existed) unpacks to itself.
  */
 import { ALWAYS_NON_RETRYABLE } from '../../protocol/nodeErrors';
-import type { ExecutionPlan, NodeExecution, NodeKind, PlanNode, PlanRetryPolicy } from './plan';
+import {
+  KIND_EXECUTION,
+  toPlanNode,
+  type ExecutionPlan,
+  type NodeKind,
+  type PlanNode,
+  type PlanNodeFields,
+  type PlanRetryPolicy,
+} from './plan';
+
+export { KIND_EXECUTION } from './plan';
 
 /** A plan node with its default-valued fields left out. */
-export type PackedPlanNode = Pick<PlanNode, 'id' | 'kind' | 'params'> & Partial<PlanNode>;
+export type PackedPlanNode = Pick<PlanNodeFields, 'id' | 'kind' | 'params'> & Partial<PlanNodeFields>;
 
 /** What a kind's steps hold unless they say otherwise (the compiler's catalog provides it). */
 export interface KindDefaults {
@@ -23,23 +33,6 @@ export type PackedPlan = Omit<ExecutionPlan, 'nodes'> & {
   nodes: PackedPlanNode[];
   /** By kind: the defaults left out of its nodes (only kinds the plan uses). */
   defaults?: Partial<Record<NodeKind, KindDefaults>>;
-};
-
-/** Where each kind runs. */
-export const KIND_EXECUTION: Readonly<Record<NodeKind, NodeExecution>> = {
-  input: 'inline',
-  output: 'inline',
-  transform: 'inline',
-  condition: 'inline',
-  log: 'inline',
-  delay: 'timer',
-  wait_for_event: 'event',
-  pipeline: 'child',
-  map: 'map',
-  llm: 'activity',
-  api_call: 'activity',
-  notification: 'activity',
-  action: 'activity',
 };
 
 export { ALWAYS_NON_RETRYABLE };
@@ -87,7 +80,8 @@ export function packPlan(
   };
 }
 
-function packNode(node: PlanNode, defaults: KindDefaults): PackedPlanNode {
+function packNode(variant: PlanNode, defaults: KindDefaults): PackedPlanNode {
+  const node: PlanNodeFields = variant;
   const packed: PackedPlanNode = { id: node.id, kind: node.kind, params: packParams(node.params, defaults) };
   if (node.action !== node.kind) packed.action = node.action;
   if (node.execution !== KIND_EXECUTION[node.kind]) packed.execution = node.execution;
@@ -125,7 +119,7 @@ export function unpackPlan(plan: PackedPlan | ExecutionPlan): ExecutionPlan {
 
 function unpackNode(node: PackedPlanNode, defaults: KindDefaults): PlanNode {
   const execution = node.execution ?? KIND_EXECUTION[node.kind];
-  const full: PlanNode = {
+  const full: PlanNodeFields = {
     id: node.id,
     kind: node.kind,
     action: node.action ?? node.kind,
@@ -145,5 +139,5 @@ function unpackNode(node: PackedPlanNode, defaults: KindDefaults): PlanNode {
   if (node.kind === 'input') full.inputName = node.inputName ?? node.id;
   if (node.budget !== undefined) full.budget = node.budget;
   if (node.item !== undefined) full.item = node.item;
-  return full;
+  return toPlanNode(full);
 }

@@ -42,7 +42,8 @@ import { formatPipelineIssues, SUB_PIPELINE_ERRORS, type ChildRun } from '../../
 import { renderValue } from '../../model/expressions/templates';
 import { mapProgressQuery } from '../../protocol/messages/mapMessages';
 import { attemptEventSignal, streamDeltasSignal } from '../../protocol/messages/runMessages';
-import { runStep, type NodeOutcome, type StepRunEnv } from '../nodes/runNode';
+import { runStep } from '../nodes/runNode';
+import type { StepOutcome, StepRunEnv } from '../nodes/types';
 import { childRunFailed, executeChildRun, resolveSavedPipelineActivity } from '../nodes/runSubPipeline';
 import { asRunFailure, stepErrorCode } from '../run/failures';
 import { TaskWorkBudget } from '../run/workBudget';
@@ -130,7 +131,7 @@ async function mapItems(input: RunMapInput): Promise<RunMapResult> {
   };
 
   /** Runs one item of a map with `pipeline`: its mapping rendered and checked, then a child run. */
-  const runChildItem = async (index: number, item: unknown): Promise<NodeOutcome> => {
+  const runChildItem = async (index: number, item: unknown): Promise<StepOutcome> => {
     const mapping = input.pipeline!;
     const scope = mapItemScope(input.context, item, index);
     let inputs: Record<string, unknown>;
@@ -185,7 +186,7 @@ async function mapItems(input: RunMapInput): Promise<RunMapResult> {
     }
   };
 
-  const runItem = (index: number, item: unknown): Promise<NodeOutcome> =>
+  const runItem = (index: number, item: unknown): Promise<StepOutcome> =>
     input.step
       ? runStep({ ...input.step, id: mapItemNodeId(input.stepId, index) }, stepEnv(index, item))
       : runChildItem(index, item);
@@ -193,7 +194,7 @@ async function mapItems(input: RunMapInput): Promise<RunMapResult> {
   // Items run in a scope of their own, so a failed item can cancel the others without cancelling the map.
   const itemsScope = new CancellationScope();
   const inFlight = new Set<Promise<void>>();
-  const settle = (index: number, outcome: NodeOutcome) => {
+  const settle = (index: number, outcome: StepOutcome) => {
     running--;
     changes++;
     if (outcome.status === 'completed') {

@@ -11,7 +11,7 @@ import { ApplicationFailure, condition } from '@temporalio/workflow';
 import { checkEventPayload, type EventSchema, type PayloadIssue } from '../../model/definition/eventSchema';
 import type { Duration } from '../../model/definition/definition';
 import { durationToMs } from '../../model/definition/duration';
-import type { ExecutionPlan, PlanNode } from '../../model/plan/plan';
+import type { EventWaitNode, ExecutionPlan } from '../../model/plan/plan';
 import { utf8Length } from '../../protocol/logRecords';
 import { didYouMean } from '../../model/util/suggest';
 import { nowIso } from '../run/clock';
@@ -23,7 +23,7 @@ import {
   type SendEventRequest,
   type SendEventResult,
 } from '../../protocol/messages/runMessages';
-import type { NodeOutcome } from './runNode';
+import type { StepOutcome } from './types';
 import type { RunState } from '../run/runState';
 
 /** The largest event payload a run takes (its JSON, UTF-8). */
@@ -121,7 +121,7 @@ export class EventWaits {
    * Waits for the step's event (or its timeout). Rejects only with a cancellation; everything
    * else is an outcome. `params` are the step's rendered params.
    */
-  async wait(node: PlanNode, params: Record<string, unknown>): Promise<NodeOutcome> {
+  async wait(node: EventWaitNode, params: Record<string, unknown>): Promise<StepOutcome> {
     const event = typeof params.event === 'string' ? params.event : node.id;
     const schema = isRecord(params.schema) ? (params.schema as unknown as EventSchema) : undefined;
     const timeoutMs = params.timeout !== undefined ? durationToMs(params.timeout as Duration) : undefined;

@@ -26,12 +26,12 @@ import {
   type RunMapInput,
   type RunMapResult,
 } from '../../model/plan/mapItems';
-import type { PlanNode } from '../../model/plan/plan';
+import type { MapNode } from '../../model/plan/plan';
 import { asRecord } from '../../protocol/childPipelines';
-import type { NodeOutcome, NodeRunEnv } from './runNode';
+import type { NodeRunEnv, StepOutcome } from './types';
 import { RECORDED_RUN_DEFAULTS } from '../run/replayRules';
 
-const failed = (code: string, message: string): NodeOutcome => ({
+const failed = (code: string, message: string): StepOutcome => ({
   status: 'failed',
   attempts: 1,
   error: { code, message },
@@ -39,10 +39,10 @@ const failed = (code: string, message: string): NodeOutcome => ({
 
 /** Runs a `map` step with its rendered params (`items` rendered; the per-item parts as written). */
 export async function runMapNode(
-  node: PlanNode,
+  node: MapNode,
   params: Record<string, unknown>,
   env: NodeRunEnv,
-): Promise<NodeOutcome> {
+): Promise<StepOutcome> {
   const items = params.items;
   if (!Array.isArray(items)) {
     const got = items === null ? 'null' : typeof items;

@@ -5,6 +5,7 @@
  * timeout and Web UI summary.
  */
 import {
+  type ActivityOptions,
   ActivityCancellationType,
   ActivityFailure,
   ApplicationFailure,
@@ -15,6 +16,7 @@ import {
   log,
 } from '@temporalio/workflow';
 import type { AttemptFailure } from '../../protocol/attempts';
+import type { ActionActivities, BuiltinNodeActivities, NodeActivityFn } from '../../protocol/nodeActivities';
 import type { OutputType } from '../../model/kinds/catalog';
 import type { Duration, ParamType } from '../../model/definition/definition';
 import { durationToMs } from '../../model/definition/duration';
@@ -22,70 +24,20 @@ import { evaluateCondition, evaluateExpression } from '../../model/expressions/e
 import type {
   LlmCallBudget,
   NodeActivityInput,
-  NodeActivityResult,
   NodeFailureDetails,
-  NodeLogRecord,
-  NodeMetrics,
-  NodeRunContext,
   RunLogLevel,
-  TokenUsage,
 } from '../../protocol/nodeActivity';
 import { typeMismatch, valueMatchesType } from '../../model/plan/runValues';
-import type { PlanNode } from '../../model/plan/plan';
+import type { ActivityNode, InlineNode, ItemStepNode, PlanNode, TimerNode } from '../../model/plan/plan';
 import { STREAM_STRING_TYPE } from '../../protocol/streamChunks';
 import { renderNodeParams } from '../../model/expressions/templates';
-import type { ChildRun } from '../../protocol/childPipelines';
-import type { MapRun } from '../../model/plan/mapItems';
-import type { EventWaits } from './eventWaits';
+import type { AttemptReport, NodeRunEnv, StepOutcome, StepRunEnv } from './types';
 import type { NodeError } from '../../protocol/messages/runMessages';
-import type { ExpressionScopeBuilder } from '../run/scope';
 import { stepErrorCode } from '../run/failures';
 import { RECORDED_RUN_DEFAULTS } from '../run/replayRules';
 import { runMapNode } from './runMapStep';
 import { runSubPipelineNode } from './runSubPipeline';
 
-/**
- * What the activity attempt that settled a node reported besides its output: its log records
- * (their `at` is the worker's clock) and resource use, and, when the activity failed for good,
- * the last attempt's failure. Absent for inline nodes.
- */
-export interface AttemptReport {
-  logs?: NodeLogRecord[];
-  droppedLogs?: number;
-  metrics?: NodeMetrics;
-  failure?: AttemptFailure;
-}
-
-export type NodeOutcome =
-  | ({ status: 'completed'; output: unknown; attempts: number; usage?: TokenUsage } & AttemptReport)
-  | ({ status: 'failed'; error: NodeError; attempts: number } & AttemptReport)
-  | { status: 'cancelled' };
-
-/** What inline and activity steps need: a map workflow runs its items with just this. */
-export interface StepRunEnv {
-  /** What templates and expressions read. */
-  scope: Pick<ExpressionScopeBuilder, 'build'>;
-  inputs: Record<string, unknown>;
-  run: NodeRunContext;
-  activityTaskQueue?: string;
-  /** Where `log` nodes write. */
-  log(level: RunLogLevel, message: string, stepId: string): void;
-  /** The heartbeat timeout of activity steps, ms (the run's engine defaults). */
-  heartbeatTimeoutMs: number;
-}
-
-export interface NodeRunEnv extends StepRunEnv {
-  /** The run's `wait_for_event` waits. */
-  events: EventWaits;
-  /** A `pipeline` step started its child run. */
-  childStarted(stepId: string, child: ChildRun): void;
-  /** A `map` step started its map workflow. */
-  mapStarted(stepId: string, map: MapRun): void;
-  /** When a map workflow continues as new (the run's own event threshold when its start set one). */
-  mapContinueAsNew: { afterEvents: number; afterBytes: number };
-}
-
-type NodeActivity = (input: NodeActivityInput) => Promise<NodeActivityResult>;
 
 /**
  * Runs an activity or timer node (pure nodes go through {@link runInlineStep}). It never rejects
@@ -93,31 +45,38 @@ type NodeActivity = (input: NodeActivityInput) => Promise<NodeActivityResult>;
  * than `async`/`await`: every promise a workflow creates costs a stack capture in the SDK's
  * promise hook, and a wide fan-out creates these per node.
  */
-export function runNode(node: PlanNode, env: NodeRunEnv, budget?: LlmCallBudget): Promise<NodeOutcome> {
+export function runNode(node: PlanNode, env: NodeRunEnv, budget?: LlmCallBudget): Promise<StepOutcome> {
   if (node.execution === 'inline') return Promise.resolve(runInlineStep(node, env));
   const rendered = renderParams(node, env);
   if (!('params' in rendered)) return Promise.resolve(rendered.failed);
-  if (node.execution === 'activity') return runActivityNode(node, rendered.params, env, budget);
-  if (node.execution === 'child') return runSubPipelineNode(node, rendered.params, env);
-  if (node.execution === 'map') return runMapNode(node, rendered.params, env);
-  if (node.execution === 'event') {
-    return env.events
-      .wait(node, rendered.params)
-      .catch((err: unknown): NodeOutcome =>
-        isCancellation(err) ? { status: 'cancelled' } : inlineFailure(err),
+  switch (node.execution) {
+    case 'activity':
+      return runActivityNode(node, rendered.params, env, budget);
+    case 'child':
+      return runSubPipelineNode(node, rendered.params, env);
+    case 'map':
+      return runMapNode(node, rendered.params, env);
+    case 'event':
+      return env.events
+        .wait(node, rendered.params)
+        .catch((err: unknown): StepOutcome =>
+          isCancellation(err) ? { status: 'cancelled' } : inlineFailure(err),
+        );
+    case 'timer':
+      return runTimerNode(node, rendered.params).then(
+        (output): StepOutcome => ({ status: 'completed', output, attempts: 1 }),
+        (err: unknown): StepOutcome => (isCancellation(err) ? { status: 'cancelled' } : inlineFailure(err)),
       );
+    default:
+      return assertNever(node);
   }
-  return runTimerNode(node, rendered.params).then(
-    (output): NodeOutcome => ({ status: 'completed', output, attempts: 1 }),
-    (err: unknown): NodeOutcome => (isCancellation(err) ? { status: 'cancelled' } : inlineFailure(err)),
-  );
 }
 
 /**
  * Runs a pure node (input, output, transform, condition, log) synchronously: no promise, no
  * command. The interpreter settles whole chains of pure steps within one pass this way.
  */
-export function runInlineStep(node: PlanNode, env: StepRunEnv): NodeOutcome {
+export function runInlineStep(node: InlineNode, env: StepRunEnv): StepOutcome {
   const rendered = renderParams(node, env);
   if (!('params' in rendered)) return rendered.failed;
   try {
@@ -130,7 +89,7 @@ export function runInlineStep(node: PlanNode, env: StepRunEnv): NodeOutcome {
 function renderParams(
   node: PlanNode,
   env: StepRunEnv,
-): { params: Record<string, unknown> } | { failed: NodeOutcome } {
+): { params: Record<string, unknown> } | { failed: StepOutcome } {
   try {
     return { params: renderNodeParams(node, env.scope.build()) };
   } catch (err) {
@@ -144,7 +103,7 @@ function renderParams(
   }
 }
 
-function inlineFailure(err: unknown): NodeOutcome {
+function inlineFailure(err: unknown): StepOutcome {
   return {
     status: 'failed',
     attempts: 1,
@@ -165,7 +124,7 @@ class InlineNodeError extends Error {
   }
 }
 
-function runInlineNode(node: PlanNode, params: Record<string, unknown>, env: StepRunEnv): unknown {
+function runInlineNode(node: InlineNode, params: Record<string, unknown>, env: StepRunEnv): unknown {
   switch (node.kind) {
     case 'input': {
       const name = node.inputName ?? node.id;
@@ -196,21 +155,12 @@ function runInlineNode(node: PlanNode, params: Record<string, unknown>, env: Ste
       env.log(level, message, node.id);
       return { message, level };
     }
-    case 'llm':
-    case 'api_call':
-    case 'notification':
-    case 'delay':
-    case 'wait_for_event':
-    case 'pipeline':
-    case 'map':
-    case 'action':
-      throw new Error(`node kind ${node.kind} does not run inline`);
     default:
       return assertNever(node.kind);
   }
 }
 
-async function runTimerNode(node: PlanNode, params: Record<string, unknown>): Promise<unknown> {
+async function runTimerNode(node: TimerNode, params: Record<string, unknown>): Promise<unknown> {
   const ms = durationToMs(params.duration as Duration);
   await sleep(ms, { summary: `${node.id} · delay` });
   return { duration_ms: ms };
@@ -220,7 +170,7 @@ async function runTimerNode(node: PlanNode, params: Record<string, unknown>): Pr
  * Runs an inline or activity step (a map's item step): its params rendered in `env.scope`.
  * Never rejects except on a bug.
  */
-export function runStep(node: PlanNode, env: StepRunEnv): Promise<NodeOutcome> {
+export function runStep(node: ItemStepNode, env: StepRunEnv): Promise<StepOutcome> {
   if (node.execution === 'inline') return Promise.resolve(runInlineStep(node, env));
   const rendered = renderParams(node, env);
   if (!('params' in rendered)) return Promise.resolve(rendered.failed);
@@ -229,13 +179,13 @@ export function runStep(node: PlanNode, env: StepRunEnv): Promise<NodeOutcome> {
 
 /** `budget`: what an llm step's call may use under the run's and its own budgets (see `checkLlmBudget`). */
 function runActivityNode(
-  node: PlanNode,
+  node: ActivityNode,
   params: Record<string, unknown>,
   env: StepRunEnv,
   budget: LlmCallBudget | undefined,
-): Promise<NodeOutcome> {
+): Promise<StepOutcome> {
   const retry = node.retry;
-  const activities = proxyActivities<Record<string, NodeActivity>>({
+  const options: ActivityOptions = {
     // The step id, so a client can match `describe()`'s pending activities (attempt, last
     // failure, next attempt time) to steps. A step runs once per run, so it is unique.
     activityId: node.id,
@@ -251,14 +201,13 @@ function runActivityNode(
       maximumInterval: retry.maximumIntervalMs,
       nonRetryableErrorTypes: retry.nonRetryableErrorTypes,
     },
-  });
-  const activity = activities[node.action];
-  if (!activity) throw new Error(`no activity proxy for ${node.action}`);
+  };
+  const activity = nodeActivity(node, options);
   const input: NodeActivityInput = { nodeId: node.id, params, run: env.run };
   // Only runs with a budget carry one: the input of every other run is as it always was.
   if (budget) input.budget = budget;
   return activity(input).then(
-    (result): NodeOutcome => ({
+    (result): StepOutcome => ({
       status: 'completed',
       output: result.output,
       attempts: result.attempt,
@@ -267,13 +216,21 @@ function runActivityNode(
       droppedLogs: result.droppedLogs,
       metrics: result.metrics,
     }),
-    (err: unknown): NodeOutcome => {
+    (err: unknown): StepOutcome => {
       if (isCancellation(err)) return { status: 'cancelled' };
       const failure = describeActivityFailure(err, retry?.maximumAttempts ?? 1);
       log.warn('node failed', { nodeId: node.id, ...failure.error, attempts: failure.attempts });
       return { status: 'failed', ...failure };
     },
   );
+}
+
+/** The step's activity: its kind's built-in one, or the user action's (named after the action). */
+function nodeActivity(node: ActivityNode, options: ActivityOptions): NodeActivityFn {
+  if (node.kind !== 'action') return proxyActivities<BuiltinNodeActivities>(options)[node.kind];
+  const activity = proxyActivities<ActionActivities>(options)[node.action];
+  if (!activity) throw new Error(`no activity proxy for ${node.action}`);
+  return activity;
 }
 
 /**
@@ -316,6 +273,7 @@ function describeActivityFailure(
   return { attempts, error: { message }, failure: { message } };
 }
 
-function assertNever(x: never): never {
-  throw new Error(`unhandled node kind: ${String(x)}`);
+/** An exhaustive switch's unreachable arm. */
+export function assertNever(x: never): never {
+  throw new Error(`unhandled case: ${JSON.stringify(x)}`);
 }

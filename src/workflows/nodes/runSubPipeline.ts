@@ -19,7 +19,7 @@ import {
 } from '@temporalio/workflow';
 import { defineSearchAttributeKey } from '@temporalio/common';
 import { SEARCH_ATTRIBUTES } from '../../protocol/searchAttributes';
-import type { PlanNode } from '../../model/plan/plan';
+import type { ChildPipelineNode } from '../../model/plan/plan';
 import {
   asRecord,
   childExecutionId,
@@ -31,16 +31,16 @@ import {
   type SubPipelineOutput,
 } from '../../protocol/childPipelines';
 import type { RunPipelineInput, RunPipelineResult } from '../../protocol/messages/runMessages';
-import type { NodeOutcome, NodeRunEnv } from './runNode';
+import type { NodeRunEnv, StepOutcome } from './types';
 
 type Resolve = (input: ResolveSavedPipelineInput) => Promise<ResolvedSavedPipeline>;
 
 /** Runs a `pipeline` step with its rendered params; never rejects except on a bug. */
 export async function runSubPipelineNode(
-  node: PlanNode,
+  node: ChildPipelineNode,
   params: Record<string, unknown>,
   env: NodeRunEnv,
-): Promise<NodeOutcome> {
+): Promise<StepOutcome> {
   const pipeline = String(params.pipeline);
   const resolve = resolveSavedPipelineActivity(node.id, env.activityTaskQueue, pipeline);
   let resolved: ResolvedSavedPipeline;
@@ -156,7 +156,7 @@ export function executeChildRun(start: ChildRunStart): Promise<RunPipelineResult
  * The outcome of a child run that did not complete (`err`, what awaiting it threw): cancelled when
  * the caller was, else failed with `ChildPipelineFailed` and a sentence naming the child.
  */
-export function childRunFailed(child: ChildRun, err: unknown): NodeOutcome {
+export function childRunFailed(child: ChildRun, err: unknown): StepOutcome {
   if (isCancellation(err)) return { status: 'cancelled' };
   return {
     status: 'failed',

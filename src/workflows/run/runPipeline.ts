@@ -1,25 +1,22 @@
 /**
  * `runPipeline`: the one interpreter workflow (DESIGN.md decision 1). It runs an ExecutionPlan in
- * DAG order with bounded parallelism, answers the `status` query, and returns the outputs keyed by
- * output node name.
+ * DAG order with bounded parallelism (see scheduler.ts), answers the `status` query, and returns
+ * the outputs keyed by output node name. Every way a run ends goes through {@link closeRun}.
  */
 import {
   ApplicationFailure,
   CancellationScope,
-  condition,
   ContinueAsNew,
   continueAsNew,
   isCancellation,
   log,
   patched,
-  setCurrentDetails,
   setHandler,
   TemporalFailure,
   workflowInfo,
 } from '@temporalio/workflow';
-import { checkLlmBudget, formatUsd, mergeBudgets } from '../../model/plan/budget';
-import type { LlmCallBudget } from '../../protocol/nodeActivity';
-import type { PlanNode } from '../../model/plan/plan';
+import { mergeBudgets } from '../../model/plan/budget';
+import type { ExecutionPlan, InlineNode, PlanNode } from '../../model/plan/plan';
 import { setOwn } from '../../model/expressions/values';
 import { unpackPlan } from '../../model/plan/planWire';
 import { sendRunCallback } from './sendCallback';
@@ -35,17 +32,30 @@ import {
   streamReadQuery,
   type RunPipelineInput,
   type RunPipelineResult,
+  type RunSnapshot,
 } from '../../protocol/messages/runMessages';
-import { readiness } from './readiness';
-import { runInlineStep, runNode, type NodeOutcome, type NodeRunEnv } from '../nodes/runNode';
+import type { NodeRunEnv } from '../nodes/types';
 import { applyResume } from './resume';
-import { ReadyQueue } from './readyQueue';
 import { RunSlot } from '../limits/runSlot';
-import { isTerminal, RunState } from './runState';
+import { RunState } from './runState';
 import { ExpressionScopeBuilder } from './scope';
 import { asRunFailure } from './failures';
-import { TaskWorkBudget } from './workBudget';
+import { Scheduler } from './scheduler';
+import { ProgressDetails } from './progressDetails';
 import { CONTINUE_AS_NEW_PATCH, runDefaults } from './replayRules';
+
+
+/** One execution of a run: what its steps, its end and its continuation share. */
+interface Run {
+  input: RunPipelineInput;
+  plan: ExecutionPlan;
+  state: RunState;
+  scheduler: Scheduler;
+  /** A run with a concurrency limit holds a slot of its key while it executes (kept across continue-as-new). */
+  slot: RunSlot | undefined;
+  /** The engine's own records about the run (its end-of-run callback, its continuation). */
+  engineLog: (level: 'info' | 'warn' | 'error', message: string) => void;
+}
 
 /**
  * The interpreter workflow. An error of the engine's own code fails the run with `EngineError`
@@ -62,13 +72,37 @@ export async function runPipeline(input: RunPipelineInput): Promise<RunPipelineR
 async function interpret(input: RunPipelineInput): Promise<RunPipelineResult> {
   // A schedule starts every run with the same input: its runs leave the trace id empty and each
   // takes its own from the first run id of its chain (a UUID is 32 hex digits without dashes).
-  if (!input.traceId) input = { ...input, traceId: workflowInfo().firstExecutionRunId.replace(/-/g, '') };
-  const plan = unpackPlan(input.plan);
-  const defaults = runDefaults(plan);
+  const traceId = input.traceId || workflowInfo().firstExecutionRunId.replace(/-/g, '');
+  if (!input.traceId) input = { ...input, traceId };
+  const run = openRun(input, unpackPlan(input.plan), traceId);
+  try {
+    if (run.slot && !input.carried) await run.slot.acquire(run.state);
+    await runSteps(run);
+  } catch (err) {
+    if (isCancellation(err)) {
+      // The run was cancelled: whatever did not finish is cancelled.
+      await run.scheduler.cancelUnfinished();
+      await closeRun(run, 'cancelled');
+      throw err;
+    }
+    if (err instanceof TemporalFailure || err instanceof ContinueAsNew) throw err;
+    // The engine's own code broke: the run fails, says why, and gives its concurrency slot back.
+    const failure = asRunFailure(err, 'the run');
+    await closeRun(run, 'failed', { message: (failure as Error).message });
+    throw failure;
+  }
+  if (run.scheduler.failures.length > 0) throw await failedSteps(run);
+  return { outputs: await closeRun(run, 'completed') };
+}
+
+/** Sets the run up: its state, query/signal/update handlers, scope, slot and scheduler. */
+function openRun(input: RunPipelineInput, plan: ExecutionPlan, traceId: string): Run {
   // Budgets: only runs that have one take the budget's code paths (recorded runs never did).
   const runBudget = mergeBudgets(plan.budget, input.budget);
-  const budgeted = runBudget !== undefined || plan.nodes.some((node) => node.budget !== undefined);
-  const state = new RunState(plan, input.traceId, input.pipelineVersion, runBudget);
+  const budgeted =
+    runBudget !== undefined ||
+    plan.nodes.some((node) => node.execution === 'activity' && node.budget !== undefined);
+  const state = new RunState(plan, traceId, input.pipelineVersion, runBudget);
   setHandler(statusQuery, (request) => state.statusPage(request));
   setHandler(runLogsQuery, (request) => state.logsPage(request));
   setHandler(streamReadQuery, (request) => state.stream.read(request));
@@ -79,24 +113,36 @@ async function interpret(input: RunPipelineInput): Promise<RunPipelineResult> {
   setHandler(sendEventUpdate, (request) => events.deliver(request), {
     validator: (request: SendEventRequest) => events.validate(request),
   });
-  /** The engine's own records about the run's end-of-run callback. */
-  const runLog = (level: 'info' | 'warn' | 'error', message: string) =>
-    state.log(level, message, undefined, { source: 'engine' });
-  // A run with a concurrency limit holds a slot of its key while it executes (kept across continue-as-new).
   const slot = input.concurrency ? new RunSlot(input.concurrency) : undefined;
   const failures: string[] = [];
   if (input.carried) failures.push(...restoreCarryOver(state, input.carried));
   else if (input.resume) applyResume(state, plan, input.resume);
-
   const scope = new ExpressionScopeBuilder(state, input.params, input.inputs);
-  const ready = new ReadyQueue(plan.nodes, (id) => isTerminal(state.status(id)));
-  const env: NodeRunEnv = {
+  const env = nodeRunEnv(input, plan, state, scope, events, traceId);
+  const maxParallelism = Math.max(1, input.maxParallelism ?? runDefaults(plan).maxParallelism);
+  const scheduler = new Scheduler(plan, state, scope, env, { maxParallelism, runBudget, budgeted, failures });
+  const engineLog = (level: 'info' | 'warn' | 'error', message: string) =>
+    state.log(level, message, undefined, { source: 'engine' });
+  return { input, plan, state, scheduler, slot, engineLog };
+}
+
+/** What the run's steps need from it: the scope they read, where they log and report. */
+function nodeRunEnv(
+  input: RunPipelineInput,
+  plan: ExecutionPlan,
+  state: RunState,
+  scope: ExpressionScopeBuilder,
+  events: EventWaits,
+  traceId: string,
+): NodeRunEnv {
+  const defaults = runDefaults(plan);
+  return {
     scope,
     inputs: input.inputs,
     activityTaskQueue: input.activityTaskQueue,
     run: {
       taskId: workflowInfo().workflowId,
-      traceId: input.traceId,
+      traceId,
       pipeline: plan.name,
       pipelineVersion: input.pipelineVersion,
     },
@@ -113,323 +159,115 @@ async function interpret(input: RunPipelineInput): Promise<RunPipelineResult> {
       afterBytes: defaults.mapContinueAsNewAfterBytes,
     },
   };
-  const maxParallelism = Math.max(1, input.maxParallelism ?? defaults.maxParallelism);
-  // Node work runs in its own scope so that fail_fast can cancel it without cancelling the run.
-  const nodesScope = new CancellationScope();
-  const inFlight = new Map<string, Promise<void>>();
-  let failFastTriggered = false;
-  let changes = 0;
-  /** An error the engine's own code threw while settling a step: the main loop fails the run with it. */
-  let engineError: Error | undefined;
-  /**
-   * The history is long: start no more activity or timer steps, let the ones in flight finish,
-   * then continue as new with the run's state (pure steps still settle: they write no history).
-   */
-  let draining = false;
-  const continueAsNewAfterEvents = input.continueAsNewAfterEvents ?? defaults.continueAsNewAfterEvents;
-  const historyIsLong = () => {
-    const info = workflowInfo();
-    return (
-      info.historyLength >= continueAsNewAfterEvents || info.historySize >= defaults.continueAsNewAfterBytes
-    );
-  };
+}
 
-  const record = (node: PlanNode, outcome: NodeOutcome) => {
-    // The settling attempt's own log records and metrics go in before the engine's record.
-    if (outcome.status !== 'cancelled') state.report(node.id, outcome.attempts, outcome);
-    switch (outcome.status) {
-      case 'completed':
-        state.complete(node.id, outcome.output, outcome.attempts, outcome.usage);
-        if (node.budget && outcome.usage)
-          overStepBudget(node, outcome.usage.totalTokens, outcome.usage.costUsd);
-        break;
-      case 'failed':
-        state.fail(node.id, outcome.error, outcome.attempts);
-        if (!node.allowFailure) {
-          failures.push(node.id);
-          if (plan.failFast && !failFastTriggered) {
-            failFastTriggered = true;
-            nodesScope.cancel();
-          }
-        }
-        break;
-      case 'cancelled':
-        state.cancel(node.id);
-        break;
-    }
-    ready.settled(node.id);
-    scope.invalidate(node.id);
-    changes++;
-  };
-
-  /**
-   * A step's own budget caps its reply, but its prompt is spent before the provider says how long
-   * it was: a step that went past its budget that way keeps its output, and the log says so.
-   */
-  const overStepBudget = (node: PlanNode, tokens: number, costUsd: number | undefined) => {
-    const over: string[] = [];
-    if (node.budget?.maxTokens !== undefined && tokens > node.budget.maxTokens)
-      over.push(`${tokens} tokens (max_tokens ${node.budget.maxTokens})`);
-    if (node.budget?.maxCost !== undefined && costUsd !== undefined && costUsd > node.budget.maxCost)
-      over.push(`${formatUsd(costUsd)} (max_cost ${formatUsd(node.budget.maxCost)})`);
-    if (over.length > 0) {
-      state.log(
-        'warn',
-        `step ${node.id} used ${over.join(' and ')}, past its own budget: its prompt counts too, and is only known once the provider answers`,
-        node.id,
-      );
-    }
-  };
-
-  // Only fail_fast ever cancels nodesScope; without it, node work runs in the run's own scope and
-  // saves the promises a scope's run() makes for every node.
-  const runInNodesScope = plan.failFast
-    ? (node: PlanNode, budget?: LlmCallBudget) => nodesScope.run(() => runNode(node, env, budget))
-    : (node: PlanNode, budget?: LlmCallBudget) => runNode(node, env, budget);
-  /** Starts an activity or timer node; it is recorded, and leaves `inFlight`, when it settles. */
-  let stepsStarted = 0;
-  const start = (node: PlanNode, budget?: LlmCallBudget) => {
-    stepsStarted++;
-    state.start(node);
-    scope.invalidate(node.id);
-    const settle = (done: () => void) => {
-      inFlight.delete(node.id);
-      try {
-        done();
-      } catch (err) {
-        engineError ??= err instanceof Error ? err : new Error(String(err));
-        changes++;
-      }
-    };
-    // Nothing awaits `work`: an error thrown here would be an unhandled rejection, which fails
-    // the workflow task (and every retry of it). The main loop rethrows it instead.
-    const work = runInNodesScope(node, budget).then(
-      (outcome) => settle(() => record(node, outcome)),
-      (err: unknown) =>
-        settle(() => {
-          if (!isCancellation(err)) throw err;
-          record(node, { status: 'cancelled' });
-        }),
-    );
-    inFlight.set(node.id, work);
-  };
-
-  /** fail_fast: every node not started yet is cancelled, in plan order. */
-  const cancelPending = (): void => {
-    for (const node of plan.nodes) if (state.status(node.id) === 'pending') state.cancel(node.id);
-  };
-  /**
-   * Settles every pending node it can, in passes. A pass takes the candidates (pending steps whose
-   * dependencies have all settled) in plan order: it skips or fails what it must, starts activity
-   * and timer steps, and runs pure steps there and then. What the pure steps produced is recorded
-   * when the pass ends, making their dependents the next pass's candidates: the order of steps, and
-   * so of commands, is the one of pure steps settling asynchronously between passes, which is how
-   * recorded histories ran; but a chain of pure steps costs no promise and no wake-up per step.
-   * A step skipped or failed by its verdict makes its dependents candidates in the same pass.
-   */
-  const taskWork = new TaskWorkBudget();
-  const overWorkBudget = () => taskWork.spent();
-  const settlePending = (): void => {
-    for (;;) {
-      if (overWorkBudget()) return;
-      const settledInline: Array<[PlanNode, NodeOutcome]> = [];
-      const notYet: number[] = [];
-      for (let i = ready.pop(); i !== undefined; i = ready.pop()) {
-        if (failFastTriggered) break;
-        if (overWorkBudget()) {
-          notYet.push(i);
-          break;
-        }
-        const node = plan.nodes[i]!;
-        if (state.status(node.id) !== 'pending') continue;
-        const verdict = readiness(node, state, scope);
-        if (verdict.kind === 'wait') {
-          notYet.push(i);
-          continue;
-        }
-        if (verdict.kind === 'run') {
-          if (inFlight.size + settledInline.length >= maxParallelism) {
-            notYet.push(i);
-            continue;
-          }
-          if (node.execution === 'inline') {
-            state.start(node);
-            scope.invalidate(node.id);
-            settledInline.push([node, runInlineStep(node, env)]);
-          } else if (draining) {
-            notYet.push(i);
-            continue;
-          } else if (budgeted && node.kind === 'llm') {
-            const usage = state.snapshot.usage;
-            const verdict = checkLlmBudget(
-              runBudget,
-              { tokens: usage.totalTokens, costUsd: usage.costUsd ?? 0 },
-              node.budget,
-            );
-            if (verdict.ok) start(node, verdict.call);
-            else {
-              // Refused before it starts: no call is made, and its dependents are skipped as
-              // after any failure.
-              state.start(node);
-              record(node, {
-                status: 'failed',
-                attempts: 1,
-                error: {
-                  code: 'BudgetExceeded',
-                  message: `${verdict.message}; the step was not started`,
-                  budget: verdict.breach,
-                },
-              });
-            }
-          } else {
-            start(node);
-          }
-        } else if (verdict.kind === 'skip') {
-          state.skip(node.id, verdict.reason);
-          ready.settled(node.id);
-        } else {
-          state.start(node);
-          record(node, {
-            status: 'failed',
-            attempts: 1,
-            error: { code: verdict.code, message: verdict.message },
-          });
-        }
-        scope.invalidate(node.id);
-      }
-      if (failFastTriggered) cancelPending();
-      else for (const i of notYet) ready.push(i);
-      for (const [node, outcome] of settledInline) record(node, outcome);
-      // A pure step that failed may have triggered fail_fast just now.
-      if (failFastTriggered) return cancelPending();
-      if (settledInline.length === 0) return;
-    }
-  };
-
-  /** The Web UI's "current details" (a query, no history): how far the run is and what runs now. */
-  let shownProgress = '';
-  const showProgress = () => {
-    const running: string[] = [];
-    const waiting: string[] = [];
-    for (const id of inFlight.keys()) {
-      const waitingFor = state.node(id).waitingFor;
-      if (waitingFor) waiting.push(waitingFor.event === id ? id : `${id} (${waitingFor.event})`);
-      else running.push(id);
-    }
-    const list = (ids: string[]) =>
-      ids.slice(0, 5).join(', ') + (ids.length > 5 ? ` and ${ids.length - 5} more` : '');
-    const snap = state.snapshot;
-    const settled = state.settled;
-    const details =
-      `${snap.progress}% · ${settled.completed} of ${snap.totalSteps} done` +
-      (settled.skipped > 0 ? ` · ${settled.skipped} skipped` : '') +
-      (settled.failed > 0 ? ` · ${settled.failed} failed` : '') +
-      (settled.cancelled > 0 ? ` · ${settled.cancelled} cancelled` : '') +
-      (running.length > 0 ? ` · running: ${list(running)}` : '') +
-      (waiting.length > 0 ? ` · waiting for an event: ${list(waiting)}` : '');
-    if (details !== shownProgress) setCurrentDetails((shownProgress = details));
-  };
-
+/**
+ * Runs the steps until none can run; when the history grew long, continues as new with the
+ * run's state (or, when that state is too large to carry, goes on in this history).
+ */
+async function runSteps(run: Run): Promise<void> {
+  const { input, plan, state, scheduler } = run;
+  const progress = new ProgressDetails(state);
   let mayContinueAsNew = true;
-  try {
-    if (slot && !input.carried) await slot.acquire(state);
-    for (;;) {
-      for (;;) {
-        // Checked only past the threshold, so shorter runs record no patch marker.
-        // A continuation always starts a step before it may continue again, so runs make progress.
-        if (
-          mayContinueAsNew &&
-          !draining &&
-          stepsStarted > 0 &&
-          historyIsLong() &&
-          patched(CONTINUE_AS_NEW_PATCH)
-        ) {
-          draining = true;
-        }
-        settlePending();
-        showProgress();
-        if (overWorkBudget()) {
-          // Enough inline work for one workflow task: the rest goes on in the next one.
-          await taskWork.yield();
-          continue;
-        }
-        if (inFlight.size === 0) break;
-        const seen = changes;
-        await condition(() => changes !== seen);
-        if (engineError !== undefined) throw engineError;
-      }
-      if (!draining || !plan.nodes.some((node) => state.status(node.id) === 'pending')) break;
-      const next = continuationInput(input, plan, state, failures);
-      if ('input' in next) {
-        log.info('continuing as new', {
-          historyLength: workflowInfo().historyLength,
-          continuations: next.input.carried!.continuations,
-        });
-        await continueAsNew<typeof runPipeline>(next.input);
-      } else {
-        runLog(
-          'warn',
-          `the run's history is long, but its state (${next.tooLarge} bytes) is too large to carry into a new history; it goes on in this one`,
-        );
-        draining = false;
-        mayContinueAsNew = false;
-      }
+  for (;;) {
+    await settleAll(run, progress, mayContinueAsNew);
+    if (!scheduler.draining || !scheduler.hasPending) return;
+    const next = continuationInput(input, plan, state, scheduler.failures);
+    if ('input' in next) {
+      log.info('continuing as new', {
+        historyLength: workflowInfo().historyLength,
+        continuations: next.input.carried!.continuations,
+      });
+      await continueAsNew<typeof runPipeline>(next.input);
+    } else {
+      run.engineLog(
+        'warn',
+        `the run's history is long, but its state (${next.tooLarge} bytes) is too large to carry into a new history; it goes on in this one`,
+      );
+      scheduler.draining = false;
+      mayContinueAsNew = false;
     }
-  } catch (err) {
-    if (!isCancellation(err)) {
-      if (err instanceof TemporalFailure || err instanceof ContinueAsNew) throw err;
-      // The engine's own code broke: the run fails, says why, and gives its concurrency slot back.
-      const failure = asRunFailure(err, 'the run');
-      state.end('failed', collectOutputs(plan.nodes, state), { message: (failure as Error).message });
-      if (slot) await CancellationScope.nonCancellable(() => slot.release());
-      await sendRunCallback(input, state, runLog);
-      throw failure;
-    }
-    // The run was cancelled: in-flight activities were asked to stop (they see it via heartbeats);
-    // wait for them, then mark whatever did not finish as cancelled.
-    await CancellationScope.nonCancellable(() => Promise.allSettled([...inFlight.values()]));
-    for (const node of plan.nodes) {
-      const status = state.status(node.id);
-      if (status === 'pending' || status === 'running') state.cancel(node.id);
-    }
-    state.end('cancelled');
-    if (slot) await CancellationScope.nonCancellable(() => slot.release());
-    await sendRunCallback(input, state, runLog);
-    throw err;
   }
+}
 
-  if (failures.length > 0) {
-    const first = state.node(failures[0]!);
-    const error = {
-      nodeId: failures[0]!,
-      attempts: first.attempts,
-      message: `step "${failures[0]}" failed after ${first.attempts} attempt(s): ${first.error?.message ?? 'unknown error'}`,
-    };
-    state.end('failed', collectOutputs(plan.nodes, state), error);
-    await slot?.release();
-    await sendRunCallback(input, state, runLog);
-    const breach = first.error?.budget;
-    throw ApplicationFailure.create({
-      type: 'PipelineNodeFailed',
-      message: error.message,
-      nonRetryable: true,
-      details: [
-        { ...error, code: first.error?.code, failedSteps: failures, ...(breach && { budget: breach }) },
-      ],
-    });
+/** Settles steps until none is in flight; past the history threshold, the scheduler drains. */
+async function settleAll(run: Run, progress: ProgressDetails, mayContinueAsNew: boolean): Promise<void> {
+  const { scheduler } = run;
+  for (;;) {
+    // Checked only past the threshold, so shorter runs record no patch marker.
+    // A continuation always starts a step before it may continue again, so runs make progress.
+    if (
+      mayContinueAsNew &&
+      !scheduler.draining &&
+      scheduler.stepsStarted > 0 &&
+      historyIsLong(run.input, run.plan) &&
+      patched(CONTINUE_AS_NEW_PATCH)
+    ) {
+      scheduler.draining = true;
+    }
+    scheduler.settlePending();
+    progress.show(scheduler.inFlight.keys());
+    if (scheduler.overWorkBudget) {
+      // Enough inline work for one workflow task: the rest goes on in the next one.
+      await scheduler.yieldTask();
+      continue;
+    }
+    if (scheduler.idle) return;
+    await scheduler.nextChange();
   }
+}
 
-  const outputs = collectOutputs(plan.nodes, state);
-  state.end('completed', outputs);
-  await slot?.release();
-  await sendRunCallback(input, state, runLog);
-  return { outputs };
+/** The history is past the run's continue-as-new threshold (events or bytes). */
+function historyIsLong(input: RunPipelineInput, plan: ExecutionPlan): boolean {
+  const info = workflowInfo();
+  const defaults = runDefaults(plan);
+  const afterEvents = input.continueAsNewAfterEvents ?? defaults.continueAsNewAfterEvents;
+  return info.historyLength >= afterEvents || info.historySize >= defaults.continueAsNewAfterBytes;
+}
+
+/** Steps failed the run: it closes as failed, and the first failure is the run's error. */
+async function failedSteps(run: Run): Promise<ApplicationFailure> {
+  const failures = run.scheduler.failures;
+  const first = run.state.node(failures[0]!);
+  const error = {
+    nodeId: failures[0]!,
+    attempts: first.attempts,
+    message: `step "${failures[0]}" failed after ${first.attempts} attempt(s): ${first.error?.message ?? 'unknown error'}`,
+  };
+  await closeRun(run, 'failed', error);
+  const breach = first.error?.budget;
+  return ApplicationFailure.create({
+    type: 'PipelineNodeFailed',
+    message: error.message,
+    nonRetryable: true,
+    details: [
+      { ...error, code: first.error?.code, failedSteps: failures, ...(breach && { budget: breach }) },
+    ],
+  });
+}
+
+/**
+ * Ends the run: its final status (with its outputs, unless cancelled), its concurrency slot given
+ * back, and its end-of-run callback sent. Returns the outputs.
+ */
+async function closeRun(
+  run: Run,
+  status: 'completed' | 'failed' | 'cancelled',
+  error?: RunSnapshot['error'],
+): Promise<Record<string, unknown>> {
+  const outputs = status === 'cancelled' ? undefined : collectOutputs(run.plan.nodes, run.state);
+  run.state.end(status, outputs, error);
+  const slot = run.slot;
+  // A cancelled run still gives its slot back.
+  if (slot) await CancellationScope.nonCancellable(() => slot.release());
+  await sendRunCallback(run.input, run.state, run.engineLog);
+  return outputs ?? {};
 }
 
 /** Outputs keyed by output node name; with no output nodes, by leaf step id. */
 function collectOutputs(nodes: PlanNode[], state: RunState): Record<string, unknown> {
   const outputs: Record<string, unknown> = {};
-  const outputNodes = nodes.filter((n) => n.kind === 'output');
+  const outputNodes = nodes.filter((n): n is InlineNode => n.kind === 'output');
   if (outputNodes.length > 0) {
     for (const node of outputNodes) {
       const snap = state.node(node.id);

@@ -6,7 +6,6 @@ import type { AttemptEvent } from '../../protocol/attempts';
 import { addUsd, formatUsd } from '../../model/plan/budget';
 import type { RunLogLevel, TokenUsage } from '../../protocol/nodeActivity';
 import type { ExecutionPlan, PlanBudget, PlanNode } from '../../model/plan/plan';
-import { MAX_RUN_LOG_BYTES, MAX_RUN_LOGS, truncateLogMessage, utf8Length } from '../../protocol/logRecords';
 import { streamOutputNames, type StreamDeltaBatch } from '../../protocol/streamChunks';
 import type { ChildRun } from '../../protocol/childPipelines';
 import type { MapRun } from '../../model/plan/mapItems';
@@ -17,24 +16,20 @@ import type {
   NodeSnapshot,
   NodeStatus,
   ReusedStep,
-  RunLogAttemptFailure,
   RunLogEntry,
   RunLogsPage,
   RunLogsRequest,
-  RunLogSource,
   RunSnapshot,
   RunStatus,
   StatusRequest,
 } from '../../protocol/messages/runMessages';
 import { STATUS_PAGE_STEPS } from '../../protocol/messages/runMessages';
 import { AttemptLog } from './attemptLog';
-import type { AttemptReport } from '../nodes/runNode';
+import { isLevel, RunLog, type RunLogOptions } from './runLog';
+import type { AttemptReport } from '../nodes/types';
 import { StreamLog } from './streamLog';
 import { nowIso as now } from './clock';
 
-const LEVEL_RANK: Readonly<Record<RunLogLevel, number>> = { debug: 0, info: 1, warn: 2, error: 3 };
-const isLevel = (value: unknown): value is RunLogLevel =>
-  typeof value === 'string' && Object.hasOwn(LEVEL_RANK, value);
 const TERMINAL: ReadonlySet<NodeStatus> = new Set([
   'completed',
   'failed',
@@ -49,6 +44,8 @@ export class RunState {
   readonly snapshot: RunSnapshot;
   /** The run's stream (the `streamRead` query); not part of the snapshot. */
   readonly stream: StreamLog;
+  /** The run's log records (the snapshot's `logs`, kept within bounds). */
+  private readonly runLog: RunLog;
   /** The log's account of activity attempts (failed attempts, retries' starts). */
   private readonly attempts: AttemptLog;
 
@@ -88,12 +85,8 @@ export class RunState {
       metrics: { cpuSeconds: 0, peakMemoryMb: 0 },
     };
     if (budget) this.snapshot.budget = { ...budget, usedTokens: 0, usedCost: 0 };
+    this.runLog = new RunLog(this.snapshot);
   }
-
-  /** The last `seq` given to a log record. */
-  private lastSeq = 0;
-  /** UTF-8 bytes of the kept records' messages. */
-  private logBytes = 0;
 
   node(id: string): NodeSnapshot {
     const node = this.snapshot.nodes[id];
@@ -282,47 +275,9 @@ export class RunState {
     this.stream.settled(id, 'cancelled');
   }
 
-  /**
-   * Appends a record to the run's log (`source` defaults to `engine`), cutting its message to
-   * 2 KiB, then drops the oldest records beyond `MAX_RUN_LOGS` records or `MAX_RUN_LOG_BYTES`
-   * bytes of messages, counting them in `droppedLogs`.
-   */
-  log(
-    level: RunLogLevel,
-    message: string,
-    stepId?: string,
-    options: {
-      attempt?: number;
-      source?: RunLogSource;
-      at?: string;
-      attemptFailure?: RunLogAttemptFailure;
-    } = {},
-  ): void {
-    const entry: RunLogEntry = {
-      seq: ++this.lastSeq,
-      at: options.at ?? now(),
-      level,
-      message: truncateLogMessage(message),
-      source: options.source ?? 'engine',
-    };
-    if (stepId !== undefined) entry.stepId = stepId;
-    if (options.attempt !== undefined) entry.attempt = options.attempt;
-    if (options.attemptFailure !== undefined) entry.attemptFailure = options.attemptFailure;
-    const logs = this.snapshot.logs;
-    logs.push(entry);
-    this.logBytes += utf8Length(entry.message);
-    let drop = 0;
-    while (
-      logs.length - drop > 1 &&
-      (logs.length - drop > MAX_RUN_LOGS || this.logBytes > MAX_RUN_LOG_BYTES)
-    ) {
-      this.logBytes -= utf8Length(logs[drop]!.message);
-      drop++;
-    }
-    if (drop > 0) {
-      logs.splice(0, drop);
-      this.snapshot.droppedLogs += drop;
-    }
+  /** Appends a record to the run's log (see {@link RunLog.append}). */
+  log(level: RunLogLevel, message: string, stepId?: string, options: RunLogOptions = {}): void {
+    this.runLog.append(level, message, stepId, options);
   }
 
   /** The `status` query: the snapshot, or for a run of more than 1,000 steps a page of them. */
@@ -348,36 +303,10 @@ export class RunState {
     });
   }
 
-  /** The `logs` query: matching records after `afterSeq`, oldest first (see {@link RunLogsPage}). */
+  /** The `logs` query (see {@link RunLog.page}). */
   logsPage(request: RunLogsRequest | undefined): RunLogsPage {
-    const req: RunLogsRequest = typeof request === 'object' && request !== null ? request : {};
-    const after =
-      typeof req.afterSeq === 'number' && Number.isFinite(req.afterSeq) ? Math.max(0, req.afterSeq) : 0;
-    const minRank = isLevel(req.level) ? LEVEL_RANK[req.level] : 0;
-    const limit =
-      typeof req.limit === 'number' && Number.isFinite(req.limit)
-        ? Math.min(MAX_RUN_LOGS, Math.max(1, Math.floor(req.limit)))
-        : MAX_RUN_LOGS;
-    const stepId = typeof req.stepId === 'string' ? req.stepId : undefined;
-    const records: RunLogEntry[] = [];
-    let lastSeq = this.lastSeq;
-    for (const entry of this.snapshot.logs) {
-      if (entry.seq <= after) continue;
-      if (LEVEL_RANK[entry.level] < minRank) continue;
-      if (stepId !== undefined && entry.stepId !== stepId) continue;
-      records.push(entry);
-      if (records.length === limit) {
-        lastSeq = entry.seq;
-        break;
-      }
-    }
-    return {
-      records,
-      lastSeq: Math.max(after, lastSeq),
-      droppedLogs: this.snapshot.droppedLogs,
-      // A run's end-of-run callback still logs its delivery after the run's status is final.
-      closed: this.ended && this.snapshot.callback?.status !== 'pending',
-    };
+    // A run's end-of-run callback still logs its delivery after the run's status is final.
+    return this.runLog.page(request, this.ended && this.snapshot.callback?.status !== 'pending');
   }
 
   /** The engine's record that an activity node needed more than one attempt. */
@@ -448,7 +377,7 @@ export class RunState {
 
   /** The `seq` of the newest log record. */
   get lastLogSeq(): number {
-    return this.lastSeq;
+    return this.runLog.lastSeq;
   }
 
   /** A continuation: a step settled before the run continued as new, as it was (no log record). */
@@ -459,9 +388,6 @@ export class RunState {
 
   /** A continuation: the log as the run left it (its newest records, and where it stood). */
   restoreLog(records: RunLogEntry[], dropped: number, lastSeq: number): void {
-    this.snapshot.logs.push(...records);
-    this.snapshot.droppedLogs = dropped;
-    this.lastSeq = lastSeq;
-    for (const record of records) this.logBytes += utf8Length(record.message);
+    this.runLog.restore(records, dropped, lastSeq);
   }
 }

@@ -15,6 +15,7 @@ import {
   type PipelineIssue,
 } from '../../../src/model';
 import { KIND_DEFAULTS } from '../../../src/model/kinds/catalog';
+import type { PlanNodeFields } from '../../../src/model/plan/plan';
 
 const llm = (id: string, extra: Record<string, unknown> = {}) => ({
   id,
@@ -37,7 +38,7 @@ describe('budgets in the definition', () => {
     });
     if (!result.ok) throw new Error(JSON.stringify(result.issues));
     expect(result.plan.budget).toEqual({ maxTokens: 1000, maxCost: 0.5 });
-    expect(result.plan.nodes.map((n) => n.budget)).toEqual([{ maxTokens: 200 }, undefined]);
+    expect(result.plan.nodes.map((n: PlanNodeFields) => n.budget)).toEqual([{ maxTokens: 200 }, undefined]);
     const packed = packPlan(result.plan, KIND_DEFAULTS);
     expect(packed.nodes[0]!.budget).toEqual({ maxTokens: 200 });
     expect('budget' in packed.nodes[1]!).toBe(false);

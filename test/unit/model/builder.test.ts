@@ -11,6 +11,7 @@ import {
   template,
   type ExpressionScope,
 } from '../../../src/model';
+import type { PlanNodeFields } from '../../../src/model/plan/plan';
 
 const scope = (steps: Record<string, unknown>): ExpressionScope =>
   ({ steps, params: {}, inputs: {} }) as ExpressionScope;
@@ -174,6 +175,6 @@ test('budgets in the builder: setBudget on the pipeline, budget on an llm node, 
   const result = compile(p.definition);
   if (!result.ok) throw new Error(JSON.stringify(result.issues));
   expect(result.plan.budget).toEqual({ maxTokens: 5000, maxCost: 0.05 });
-  expect(result.plan.nodes[0]!.budget).toEqual({ maxTokens: 300 });
+  expect((result.plan.nodes[0] as PlanNodeFields).budget).toEqual({ maxTokens: 300 });
   expect(p.setBudget(undefined).definition).not.toHaveProperty('budget');
 });

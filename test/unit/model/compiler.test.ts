@@ -2,7 +2,13 @@ import { z } from 'zod';
 import { defineAction, actionsByName } from '../../../src/model/kinds/actions';
 import { compile, compileOrThrow, type CompileOptions } from '../../../src/model/compiler/compiler';
 import { PipelineValidationError } from '../../../src/model/definition/errors';
-import type { ExecutionPlan, PipelineIssue, PipelineIssueCode, PlanNode } from '../../../src/model/plan/plan';
+import type {
+  ExecutionPlan,
+  PipelineIssue,
+  PipelineIssueCode,
+  PlanNode,
+  PlanNodeFields,
+} from '../../../src/model/plan/plan';
 
 const plan = (doc: unknown, options?: CompileOptions): ExecutionPlan => compileOrThrow(doc, options);
 const node = (p: ExecutionPlan, id: string): PlanNode => {
@@ -468,7 +474,7 @@ describe('the plan', () => {
 
   test('I/O nodes get retry policies and timeouts with defaults; kind defaults are applied to params', () => {
     const p = plan(budai);
-    expect(node(p, 'health_check').retry).toEqual({
+    expect((node(p, 'health_check') as PlanNodeFields).retry).toEqual({
       maximumAttempts: 5,
       initialIntervalMs: 1000,
       backoffCoefficient: 3,
@@ -484,8 +490,8 @@ describe('the plan', () => {
         'EgressDenied',
       ],
     });
-    expect(node(p, 'health_check').timeoutMs).toBe(30_000);
-    expect(node(p, 'deploy').timeoutMs).toBe(120_000);
+    expect((node(p, 'health_check') as PlanNodeFields).timeoutMs).toBe(30_000);
+    expect((node(p, 'deploy') as PlanNodeFields).timeoutMs).toBe(120_000);
     expect(node(p, 'health_check').params).toEqual({
       url: 'https://c.test/health',
       method: 'GET',
@@ -534,7 +540,7 @@ describe('the plan', () => {
     });
     expect(result.ok).toBe(true);
     if (!result.ok) return;
-    expect(result.plan.nodes.map((n) => [n.execution, n.retry, n.timeoutMs])).toEqual([
+    expect(result.plan.nodes.map((n: PlanNodeFields) => [n.execution, n.retry, n.timeoutMs])).toEqual([
       ['inline', undefined, undefined],
       ['timer', undefined, undefined],
     ]);
@@ -638,7 +644,7 @@ describe('the plan', () => {
         { id: 'out2', action: 'output', params: { value: 1, name: 'answer' } },
       ],
     });
-    expect(p.nodes.map((n) => [n.id, n.inputName, n.outputName])).toEqual([
+    expect(p.nodes.map((n: PlanNodeFields) => [n.id, n.inputName, n.outputName])).toEqual([
       ['q', 'q', undefined],
       ['named', 'question2', undefined],
       ['out', undefined, 'out'],

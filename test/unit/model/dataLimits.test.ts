@@ -6,6 +6,7 @@ import { prepareRun } from '../../../src/client/runs/startRun';
 import { compile, PipelineValidationError } from '../../../src/model';
 import { DURATION_LIMITS } from '../../../src/model/definition/duration';
 import { MAX_RUN_VALUE_DEPTH, runValueIssues } from '../../../src/model/definition/valueShape';
+import type { PlanNodeFields } from '../../../src/model/plan/plan';
 
 const issuesOf = (document: unknown) => {
   const result = compile(document);
@@ -72,7 +73,9 @@ describe('duration bounds', () => {
       ],
     });
     expect(result.ok).toBe(true);
-    const call = result.ok ? result.plan.nodes.find((n) => n.id === 'c') : undefined;
+    const call: PlanNodeFields | undefined = result.ok
+      ? result.plan.nodes.find((n) => n.id === 'c')
+      : undefined;
     expect(call?.retry?.maximumIntervalMs).toBe(DURATION_LIMITS.retryInterval);
   });
 });

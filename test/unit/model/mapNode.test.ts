@@ -3,7 +3,11 @@
  * compiler checks and plans for a map step (its per-item step or saved pipeline), how a map plan
  * packs, and the builder's map().
  */
-import { checkExpression, evaluateExpression, type ExpressionScope } from '../../../src/model/expressions/expressions';
+import {
+  checkExpression,
+  evaluateExpression,
+  type ExpressionScope,
+} from '../../../src/model/expressions/expressions';
 import { ExpressionError } from '../../../src/model/definition/errors';
 import { jsonBytes, mapItemScope } from '../../../src/model/plan/mapItems';
 import { collectReferences } from '../../../src/model/expressions/references';
@@ -13,7 +17,7 @@ import { compile, compileOrThrow } from '../../../src/model/compiler/compiler';
 import { KIND_DEFAULTS } from '../../../src/model/kinds/catalog';
 import { packPlan, unpackPlan } from '../../../src/model/plan/planWire';
 import { ALL_PARAMS, paramsReadBy } from '../../../src/model/plan/resume';
-import type { PipelineIssue, PlanNode } from '../../../src/model/plan/plan';
+import type { MapNode, PipelineIssue, PlanNodeFields } from '../../../src/model/plan/plan';
 import { z } from 'zod';
 import { PipelineBuilder, Ref, template, type MapHandle } from '../../../src/model';
 
@@ -90,8 +94,11 @@ const mapDoc = (map: Record<string, unknown>, extra: Record<string, unknown> = {
   ],
 });
 const ITEMS = '{{ steps.fetch.output.body.documents }}';
-const mapNodeOf = (doc: unknown, options?: Parameters<typeof compile>[1]): PlanNode =>
-  compileOrThrow(doc, options).nodes.find((n) => n.id === 'summaries')!;
+const mapNodeOf = (doc: unknown, options?: Parameters<typeof compile>[1]): MapNode => {
+  const node = compileOrThrow(doc, options).nodes.find((n) => n.id === 'summaries')!;
+  if (node.execution !== 'map') throw new Error(`step summaries runs as ${node.execution}`);
+  return node;
+};
 const issuesOf = (doc: unknown, options?: Parameters<typeof compile>[1]): [string, string][] => {
   const result = compile(doc, options);
   if (result.ok) throw new Error('expected the document to be rejected');
@@ -125,8 +132,8 @@ describe('map steps at compile time: step mode', () => {
       trigger: 'all_completed',
       params: { items: ITEMS, concurrency: 5, on_item_failure: 'continue' },
     });
-    expect(node.retry).toBeUndefined();
-    expect(node.timeoutMs).toBeUndefined();
+    expect(node).not.toHaveProperty('retry');
+    expect(node).not.toHaveProperty('timeoutMs');
     expect(node.item).toEqual({
       id: 'summaries',
       kind: 'llm',
@@ -170,7 +177,7 @@ describe('map steps at compile time: step mode', () => {
       }),
     );
     if (!result.ok) throw new Error(JSON.stringify(result.issues));
-    const node = result.plan.nodes.find((n) => n.id === 'summaries')!;
+    const node: PlanNodeFields = result.plan.nodes.find((n) => n.id === 'summaries')!;
     expect(node.item).toEqual({
       id: 'summaries',
       kind: 'transform',
@@ -510,7 +517,10 @@ describe('the builder’s map()', () => {
     expect(summaries.executionId.expression).toBe('steps.summaries.output.executionId');
     expect(summaries.output.expression).toBe('steps.summaries.output');
     const result = compile(p.definition);
-    expect(result.ok && result.plan.nodes.find((n) => n.id === 'summaries')?.item?.kind).toBe('llm');
+    expect(
+      result.ok &&
+        (result.plan.nodes.find((n) => n.id === 'summaries') as PlanNodeFields | undefined)?.item?.kind,
+    ).toBe('llm');
   });
 
   test('each: apiCall, notification, transform and a user action map to their kinds and params', () => {

@@ -82,3 +82,17 @@ test(`a ${MAX_STEPS.toLocaleString('en')}-step plan packs to well under the 2 Mi
     }),
   ).toThrow(/10000/);
 });
+
+test('unpacking gives each node the variant of how it executes, and refuses a kind that runs another way', () => {
+  const plan = unpackPlan(packPlan(compile(everyKind), KIND_DEFAULTS));
+  const byId = new Map(plan.nodes.map((n) => [n.id, n]));
+  expect(byId.get('q')?.execution).toBe('inline');
+  expect(byId.get('ask')?.execution).toBe('activity');
+  expect(byId.get('wait')?.execution).toBe('timer');
+  const packed = packPlan(plan, KIND_DEFAULTS);
+  const broken = {
+    ...packed,
+    nodes: packed.nodes.map((n) => (n.id === 'ask' ? { ...n, execution: 'inline' as const } : n)),
+  };
+  expect(() => unpackPlan(broken)).toThrow("plan node ask: a 'llm' step does not run as 'inline'");
+});

@@ -34,8 +34,8 @@ describe('pipeline steps at compile time', () => {
     );
     const node = plan.nodes.find((n) => n.id === 'sub')!;
     expect(node).toMatchObject({ kind: 'pipeline', execution: 'child', dependsOn: ['doc'] });
-    expect(node.retry).toBeUndefined();
-    expect(node.timeoutMs).toBeUndefined();
+    expect(node).not.toHaveProperty('retry');
+    expect(node).not.toHaveProperty('timeoutMs');
     expect(unpackPlan(packPlan(plan, KIND_DEFAULTS))).toEqual(plan);
     expect(packPlan(plan, KIND_DEFAULTS).nodes[1]).toEqual({
       id: 'sub',
