@@ -80,10 +80,6 @@ export function isErrorLike(value: unknown): value is Error {
   );
 }
 
-export function assertNever(value: never, what = 'value'): never {
-  throw new TypeError(`unexpected ${what}: ${String(value)}`);
-}
-
 /** Whether Temporal may retry a failure with this code. Every code must be decided here. */
 export function isRetryableCode(code: NodeErrorCode): boolean {
   switch (code) {
@@ -104,7 +100,7 @@ export function isRetryableCode(code: NodeErrorCode): boolean {
     case 'EgressDenied':
       return false;
     default:
-      return assertNever(code, 'node error code');
+      throw new TypeError(`unexpected node error code: ${String(code satisfies never)}`);
   }
 }
 

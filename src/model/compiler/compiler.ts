@@ -35,6 +35,7 @@ import { ALWAYS_NON_RETRYABLE } from '../plan/planWire';
 import { checkMapStep, mapItemNode, type MapItemKind } from './compileMapStep';
 import { retryPolicy } from '../plan/retryPolicy';
 import { didYouMean } from '../util/suggest';
+import { isRecord } from '../util/records';
 import { findSecretReferences } from '../expressions/templates';
 
 /** Options of {@link compile}. */
@@ -398,10 +399,6 @@ function pathDeeperThan(root: unknown, limit: number): (string | number)[] | und
     }
   }
   return undefined;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /**

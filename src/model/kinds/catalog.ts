@@ -13,6 +13,7 @@ import type { BuiltinKind, NodeExecution, NodeKind } from '../plan/plan';
 import type { KindDefaults } from '../plan/planWire';
 import { BUILTIN_KINDS } from '../plan/plan';
 import { PARAM_ROLES, type ParamRoles } from './paramRoles';
+import { isRecord } from '../util/records';
 
 export { isTemplateParam, type ParamRoles } from './paramRoles';
 
@@ -31,8 +32,6 @@ export interface KindSpec extends ParamRoles {
   readonly description: string;
 }
 
-const isRecord = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
 /** Run cross-field refinements even when a field failed (e.g. it holds a template). */
 const always = { when: () => true } as const;
 

@@ -28,7 +28,7 @@ import {
   type RunMapResult,
 } from '../../model/plan/mapItems';
 import type { PlanNode } from '../../model/plan/plan';
-import { asRecord } from '../../protocol/childPipelines';
+import { asRecord } from '../../model/util/records';
 import type { NodeOutcome, NodeRunEnv } from './runNode';
 
 const failed = (code: string, message: string): NodeOutcome => ({

@@ -18,6 +18,7 @@ import type { AttemptFailure } from '../../protocol/attempts';
 import type { OutputType } from '../../model/kinds/catalog';
 import type { Duration, ParamType } from '../../model/definition/definition';
 import { durationToMs } from '../../model/definition/duration';
+import { assertNever } from '../../model/util/assertNever';
 import { evaluateCondition, evaluateExpression } from '../../model/expressions/expressions';
 import type {
   LlmCallBudget,
@@ -316,6 +317,3 @@ function describeActivityFailure(
   return { attempts, error: { message }, failure: { message } };
 }
 
-function assertNever(x: never): never {
-  throw new Error(`unhandled node kind: ${String(x)}`);
-}

@@ -20,8 +20,8 @@ import {
 import { defineSearchAttributeKey } from '@temporalio/common';
 import { SEARCH_ATTRIBUTES } from '../../protocol/searchAttributes';
 import type { PlanNode } from '../../model/plan/plan';
+import { asRecord } from '../../model/util/records';
 import {
-  asRecord,
   childExecutionId,
   RESOLVE_SAVED_PIPELINE_ACTIVITY,
   SUB_PIPELINE_ERRORS,
