@@ -43,7 +43,7 @@ import { renderValue } from '../../model/expressions/templates';
 import { mapProgressQuery } from '../../protocol/messages/mapMessages';
 import { attemptEventSignal, streamDeltasSignal } from '../../protocol/messages/runMessages';
 import { runStep, type NodeOutcome, type StepRunEnv } from '../nodes/runNode';
-import { childFailure, executeChildRun, resolveSavedPipelineActivity } from '../nodes/runSubPipeline';
+import { childRunThrew, executeChildRun, resolveSavedPipelineActivity } from '../nodes/runSubPipeline';
 import { asRunFailure, stepErrorCode } from '../run/failures';
 import { TaskWorkBudget } from '../run/workBudget';
 
@@ -185,12 +185,7 @@ async function mapItems(input: RunMapInput): Promise<RunMapResult> {
       });
       return { status: 'completed', output: result.outputs, attempts: 1 };
     } catch (err) {
-      if (isCancellation(err)) return { status: 'cancelled' };
-      return {
-        status: 'failed',
-        attempts: 1,
-        error: { code: SUB_PIPELINE_ERRORS.childFailed, message: childFailure(child, err) },
-      };
+      return childRunThrew(child, err);
     }
   };
 

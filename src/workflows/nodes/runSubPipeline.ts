@@ -84,12 +84,7 @@ export async function runSubPipelineNode(
     };
     return { status: 'completed', output, attempts: 1 };
   } catch (err) {
-    if (isCancellation(err)) return { status: 'cancelled' };
-    return {
-      status: 'failed',
-      attempts: 1,
-      error: { code: SUB_PIPELINE_ERRORS.childFailed, message: childFailure(child, err) },
-    };
+    return childRunThrew(child, err);
   }
 }
 
@@ -157,8 +152,21 @@ export function executeChildRun(start: ChildRunStart): Promise<RunPipelineResult
   });
 }
 
+/**
+ * The outcome of a child run that threw: `cancelled` when this run is being cancelled, else the
+ * step failed with `childFailed` and a sentence naming the child (a sub-pipeline step, a map item).
+ */
+export function childRunThrew(child: ChildRun, err: unknown): NodeOutcome {
+  if (isCancellation(err)) return { status: 'cancelled' };
+  return {
+    status: 'failed',
+    attempts: 1,
+    error: { code: SUB_PIPELINE_ERRORS.childFailed, message: childFailure(child, err) },
+  };
+}
+
 /** Why the child did not complete, in a sentence naming it. */
-export function childFailure(child: ChildRun, err: unknown): string {
+function childFailure(child: ChildRun, err: unknown): string {
   const name = `child pipeline '${child.pipeline}' version ${child.version} (${child.executionId})`;
   const cause = err instanceof ChildWorkflowFailure ? err.cause : err;
   if (cause instanceof TerminatedFailure) return `${name} was terminated`;
