@@ -53,6 +53,7 @@ export interface StepSink {
 
 /** One `add()`: choose the node's kind to put it in the pipeline and get its handle. */
 export class NodeBuilder<Inputs, N extends string> {
+  /** @internal `pipeline.add()` makes node builders. */
   constructor(
     private readonly pipeline: StepSink,
     private readonly options: AddOptions<N>,
