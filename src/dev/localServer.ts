@@ -9,6 +9,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { defineSearchAttributeKey } from '@temporalio/common';
 import { SEARCH_ATTRIBUTES } from '../protocol/searchAttributes';
 import { findTemporalCli } from './findTemporalCli';
+import { sleep } from '../shared/sleep';
 import { missingSearchAttributes } from '../client/searchAttributes';
 
 export interface LocalServerOptions {
@@ -85,8 +86,6 @@ const dynamicConfigArgs = (dynamicConfig: Record<string, unknown> | undefined): 
     '--dynamic-config-value',
     `${key}=${JSON.stringify(value)}`,
   ]);
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Resolves once the server answers gRPC and lists our search attributes. */
 async function waitUntilServing(

@@ -68,9 +68,3 @@ export const childExecutionId = (parentId: string, stepId: string): string => `$
 /** Issues in one line, `path: message; …` (for a refused child mapping's message). */
 export const formatPipelineIssues = (issues: readonly PipelineIssue[]): string =>
   issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
-
-/** A mapping param (`inputs`, `params`) as an object: anything else is none. */
-export const asRecord = (value: unknown): Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value)
-    ? (value as Record<string, unknown>)
-    : {};

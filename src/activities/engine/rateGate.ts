@@ -17,6 +17,7 @@ import {
 } from '../../model/limits/rateLimits';
 import type { ProviderConfig, RateLimitConfig } from '../config';
 import { NodeActivityError, retryAfterMs } from '../nodes/nodeFailures';
+import { sleep } from '../../shared/sleep';
 
 /** A reserved place: report what the call used, or that the provider said to slow down. */
 export interface RatePass {
@@ -32,20 +33,6 @@ export interface RatePass {
 export function rateLimitFor(config: ProviderConfig | undefined, model: string): RateLimitConfig | undefined {
   return config?.modelRateLimits?.[model] ?? config?.rateLimit;
 }
-
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason as Error);
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', abort);
-      resolve();
-    }, ms);
-    const abort = () => {
-      clearTimeout(timer);
-      reject(signal.reason as Error);
-    };
-    signal.addEventListener('abort', abort, { once: true });
-  });
 
 /**
  * Reserves a place for a call of about `tokens` tokens and waits for it.

@@ -81,10 +81,6 @@ export function isErrorLike(value: unknown): value is Error {
   );
 }
 
-export function assertNever(value: never, what = 'value'): never {
-  throw new TypeError(`unexpected ${what}: ${String(value)}`);
-}
-
 export { isRetryableCode };
 
 /** The code for an HTTP error status: 429 → RateLimited, 408/409/5xx → UpstreamUnavailable, 401/403 → Unauthorized, other 4xx → BadRequest. */

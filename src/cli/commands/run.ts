@@ -4,6 +4,7 @@
  * event; the llm tokens with `--stream`; the exit code says how it ended.
  */
 import { existsSync } from 'node:fs';
+import type { Command } from 'commander';
 import type { PipelinesClient } from '../../client/connect';
 import type { RunHandle } from '../../client/runs/runHandle';
 import type { StartRunOptions } from '../../client/runs/startRun';
@@ -16,6 +17,7 @@ import { fileOrSavedOrHint } from '../hints';
 import { LiveView } from '../liveView';
 import { colours, paintStatus, printJson } from '../output';
 import { parseAssignments } from '../values';
+import { collect, type CommandContext } from '../commandContext';
 
 /** Exit codes of a followed run (2 is a usage error). */
 export const EXIT_CODES = { completed: 0, failed: 1, cancelled: 3, terminated: 4, timed_out: 5 } as const;
@@ -163,4 +165,40 @@ async function follow(run: RunHandle, plan: ExecutionPlan, options: RunCommandOp
     if (final.outputs !== undefined) process.stdout.write(`${JSON.stringify(final.outputs, null, 2)}\n`);
   }
   return EXIT_CODES[final.status] ?? 1;
+}
+
+/** The local dev server's Web UI, when the address is the local default. */
+function defaultUiUrl(address: string | undefined): string | undefined {
+  return !address || /^(localhost|127\.0\.0\.1):7233$/.test(address) ? 'http://localhost:8233' : undefined;
+}
+
+/** Adds `tpipe run <pipeline>` to the program. */
+export function addRunCommand(program: Command, ctx: CommandContext): void {
+  program
+    .command('run <pipeline>')
+    .description(
+      'start a run of a saved pipeline (by name) or a file; --wait or --stream follow it to the end',
+    )
+    .option('-i, --input <name=value>', 'an input (JSON value, or text); repeat for more', collect, [])
+    .option('-p, --param <name=value>', 'a param (JSON value, or text); repeat for more', collect, [])
+    .option('-t, --tag <tag>', 'a tag to find the run by; repeat for more', collect, [])
+    .option('--fairness-key <key>', "the run's fairness key, e.g. a tenant id (tags it fairness:<key>)")
+    .option('--fairness-weight <n>', "its key's share of dispatches relative to other keys (default 1)")
+    .option('--concurrency-key <key>', 'runs with this key share a concurrency limit (e.g. a tenant id)')
+    .option('--max-concurrent-runs <n>', "at most this many runs of the key at once (over the definition's)")
+    .option('--on-limit <queue|reject>', 'at the limit: wait as pending (queue) or refuse the start (reject)')
+    .option('--max-tokens <n>', "the run's token budget over its llm steps")
+    .option('--max-cost <usd>', "the run's cost budget in US dollars (needs worker prices)")
+    .option('--version <n>', 'a saved version (default: deployed, else latest)')
+    .option('--wait', 'show the steps as they change and exit with the final status')
+    .option('--stream', 'like --wait, and print streamed llm tokens as they arrive')
+    .action(async (target: string, options: Record<string, unknown>) => {
+      const g = ctx.globals();
+      process.exitCode = await runCommand(await ctx.connected(), target, {
+        ...options,
+        json: g.json,
+        uiUrl: g.uiUrl ?? defaultUiUrl(g.address),
+        actions: await ctx.actions(),
+      });
+    });
 }

@@ -2,7 +2,6 @@
  * `tpipe schedules …`: runs of saved pipelines on a timetable (`client.schedules`).
  */
 import { Option, type Command } from 'commander';
-import type { PipelinesClient } from '../../client/connect';
 import type { ScheduleInfo, UpdateScheduleOptions } from '../../client/schedules/schedulesApi';
 import {
   SCHEDULE_OVERLAPS,
@@ -10,18 +9,12 @@ import {
   type ScheduleTiming,
 } from '../../client/schedules/scheduleSpec';
 import type { PriorityOption } from '../../client/runs/startRun';
-import type { CompileOptions } from '../../model/compiler/compiler';
 import type { ParamType } from '../../model/definition/definition';
 import { isInputNode } from '../../model/plan/plan';
 import { colours, paintStatus, printJson, printTable } from '../output';
 import { resolvePipeline } from './run';
 import { parseAssignments, UsageError } from '../values';
-
-interface Context {
-  connected(): Promise<PipelinesClient>;
-  json(): boolean;
-  actions(): Promise<CompileOptions['actions']>;
-}
+import { collect, type CommandContext } from '../commandContext';
 
 /** Flags `create` and `update` share. */
 interface ScheduleFlags {
@@ -41,8 +34,6 @@ interface ScheduleFlags {
   priority?: string;
   timeout?: string;
 }
-
-const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
 /** A duration flag: digits alone are milliseconds, else a duration such as `30s`. */
 const duration = (value: string | undefined) =>
@@ -109,7 +100,12 @@ function timing(flags: ScheduleFlags): ScheduleTiming {
 }
 
 /** Params and inputs typed by the pipeline version's declarations (`-p name=007` stays text for a string). */
-async function runValues(ctx: Context, pipeline: string, version: number | undefined, flags: ScheduleFlags) {
+async function runValues(
+  ctx: CommandContext,
+  pipeline: string,
+  version: number | undefined,
+  flags: ScheduleFlags,
+) {
   if (!flags.param?.length && !flags.input?.length) return {};
   const { plan } = await resolvePipeline(await ctx.connected(), pipeline, {
     version,
@@ -159,7 +155,7 @@ function printSchedule(info: ScheduleInfo): void {
 }
 
 /** Adds `tpipe schedules …` to the program. */
-export function addScheduleCommands(program: Command, ctx: Context): void {
+export function addScheduleCommands(program: Command, ctx: CommandContext): void {
   const report = (value: unknown, text: string) =>
     ctx.json() ? printJson(value) : process.stdout.write(`${text}\n`);
   const schedules = program

@@ -4,6 +4,7 @@
  * refusal's `retryAfterMs` when it has one, for a bounded number of attempts.
  */
 import { RateLimitError, translateError } from '../errors';
+import { sleep } from '../../shared/sleep';
 
 /** How rate-limited starts are retried (see `ConnectRetryOptions.rateLimited`). */
 export interface RateLimitRetryOptions {
@@ -67,8 +68,6 @@ export function rateLimitDelayMs(
   const jitter = Math.floor(random() * ceiling);
   return (retryAfterMs !== undefined && retryAfterMs > 0 ? retryAfterMs : 0) + jitter;
 }
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
  * Calls `start` until it does not throw a retryable `RateLimitError`, waiting

@@ -7,6 +7,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import { msToNumber } from '@temporalio/common';
+import { sleep } from '../../shared/sleep';
 import type { ClientDuration } from '../runs/startRun';
 import type { RunStreamChunk, StreamOptions } from './stream';
 
@@ -91,8 +92,6 @@ const encoder = new TextEncoder();
 /** How long `sseResponse` waits for the run's first frame before it sends the headers regardless. */
 const HEAD_START_MS = 1000;
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
-
 /**
  * A standard web `Response` that streams the run as Server-Sent Events (`text/event-stream`):
  * return it from a Next.js route handler, a Hono or Deno handler, or pipe it in Express/node:http.
@@ -122,7 +121,15 @@ export async function sseResponse(run: Streamable, options: SseResponseOptions =
   // NotFoundError here, and a reader already past the run's end gets 204. A run that is slow to say
   // anything gets its headers after `HEAD_START_MS` anyway.
   let pending: Promise<IteratorResult<string, void>> | undefined = frames.next();
-  const first = await Promise.race([pending, sleep(HEAD_START_MS).then(() => undefined)]);
+  const headStart = new AbortController();
+  const first = await Promise.race([
+    pending,
+    sleep(HEAD_START_MS, headStart.signal).then(
+      () => undefined,
+      () => undefined,
+    ),
+  ]);
+  headStart.abort(); // the head start is over either way: its timer must not outlive it
   const extra = new Headers(headers);
   if (first?.done) return new Response(null, { status: 204, headers: extra });
   if (first) pending = undefined;

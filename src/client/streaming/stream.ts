@@ -10,6 +10,7 @@
 import { msToNumber } from '@temporalio/common';
 import type { StreamChunk, StreamPage, StreamReadRequest } from '../../protocol/messages/runMessages';
 import { translateError } from '../errors';
+import { sleep } from '../../shared/sleep';
 import type { ClientDuration } from '../runs/startRun';
 
 export type { StreamChunk, StreamPage, StreamReadRequest };
@@ -127,19 +128,6 @@ const ENDED_MESSAGE: Record<StreamResultStatus, string> = {
   terminated: 'The run was terminated',
   timed_out: 'The run timed out',
 };
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}
 
 function grpcCode(err: unknown): number | undefined {
   for (let e: unknown = err, depth = 0; e && depth < 4; depth++) {
@@ -265,7 +253,8 @@ export async function* readRunStream(
         return;
       }
     }
-    await sleep(intervalMs, signal);
+    // An abort ends the wait early; the check at the top of the loop then returns.
+    await sleep(intervalMs, signal).catch(() => undefined);
     if (idle && Date.now() - lastChunkAt > FAST_IDLE_MS) intervalMs = Math.min(maxMs, intervalMs * 1.25);
   }
 }

@@ -19,6 +19,7 @@ import { MAP_ITEM_KINDS } from '../plan/mapItems';
 import { toItemStepNode, type ItemStepNode, type NodeKind, type PipelineIssue } from '../plan/plan';
 import { retryPolicy } from '../plan/retryPolicy';
 import { didYouMean } from '../util/suggest';
+import { isRecord } from '../util/records';
 import { hasTemplate } from '../expressions/templates';
 
 type Path = (string | number)[];
@@ -43,9 +44,6 @@ export interface PerItemValue {
   /** `expression`: CEL source (a transform item's `expression`); `template`: `{{ }}` templates. */
   how: 'template' | 'expression';
 }
-
-const isRecord = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** The map's params that are used as written: a template there would never be rendered. */
 const LITERAL_PARAMS = ['concurrency', 'on_item_failure', 'max_output_bytes', 'pipeline', 'version'] as const;

@@ -38,6 +38,7 @@ import { checkMapStep, mapItemNode, type MapItemKind } from './compileMapStep';
 import { retryPolicy } from '../plan/retryPolicy';
 import { ENGINE_DEFAULTS } from '../plan/engineDefaults';
 import { didYouMean } from '../util/suggest';
+import { isRecord } from '../util/records';
 import { findSecretReferences } from '../expressions/templates';
 
 /** Options of {@link compile}. */
@@ -404,10 +405,6 @@ function pathDeeperThan(root: unknown, limit: number): (string | number)[] | und
     }
   }
   return undefined;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /**

@@ -39,8 +39,7 @@ export const UPSTREAM_FAILURES = [
   'Unauthorized',
 ] as const;
 
-export const isRecord = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
+export { isRecord } from '../util/records';
 
 /** Run cross-field refinements even when a field failed (e.g. it holds a template). */
 export const always = { when: () => true } as const;

@@ -3,7 +3,11 @@
  * the runs it serves. The client imports this module: only `define*` helpers here.
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import { ACQUIRE_SLOT_UPDATE, type AcquireSlotResult, type SlotRequest } from '../../model/limits/concurrency';
+import {
+  ACQUIRE_SLOT_UPDATE,
+  type AcquireSlotResult,
+  type SlotRequest,
+} from '../../model/limits/concurrency';
 import type { SlotTableState } from '../../model/limits/concurrencySlots';
 
 export interface ConcurrencyLimiterInput {

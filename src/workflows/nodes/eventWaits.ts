@@ -14,6 +14,7 @@ import { durationToMs } from '../../model/definition/duration';
 import type { EventWaitNode, ExecutionPlan } from '../../model/plan/plan';
 import { utf8Length } from '../../protocol/logRecords';
 import { didYouMean } from '../../model/util/suggest';
+import { isRecord } from '../../model/util/records';
 import { nowIso } from '../run/clock';
 import {
   EVENT_REJECTED,
@@ -185,10 +186,6 @@ export class EventWaits {
 function reject(reason: EventRejectionReason, node: string, message: string, issues?: PayloadIssue[]): never {
   const details: EventRejection = { reason, node, ...(issues && { issues }) };
   throw ApplicationFailure.create({ type: EVENT_REJECTED, message, nonRetryable: true, details: [details] });
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** `90 s`, `2 h`, `1.5 d`. */

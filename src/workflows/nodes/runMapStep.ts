@@ -27,7 +27,7 @@ import {
   type RunMapResult,
 } from '../../model/plan/mapItems';
 import type { MapNode } from '../../model/plan/plan';
-import { asRecord } from '../../protocol/childPipelines';
+import { asRecord } from '../../model/util/records';
 import type { NodeRunEnv, StepOutcome } from './types';
 import { RECORDED_RUN_DEFAULTS } from '../run/replayRules';
 

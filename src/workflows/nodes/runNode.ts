@@ -20,6 +20,7 @@ import type { ActionActivities, BuiltinNodeActivities, NodeActivityFn } from '..
 import type { OutputType } from '../../model/kinds/catalog';
 import type { Duration, ParamType } from '../../model/definition/definition';
 import { durationToMs } from '../../model/definition/duration';
+import { assertNever } from '../../model/util/assertNever';
 import { evaluateCondition, evaluateExpression } from '../../model/expressions/expressions';
 import type {
   LlmCallBudget,
@@ -273,7 +274,3 @@ function describeActivityFailure(
   return { attempts, error: { message }, failure: { message } };
 }
 
-/** An exhaustive switch's unreachable arm. */
-export function assertNever(x: never): never {
-  throw new Error(`unhandled case: ${JSON.stringify(x)}`);
-}

@@ -20,8 +20,8 @@ import {
 import { defineSearchAttributeKey } from '@temporalio/common';
 import { SEARCH_ATTRIBUTES } from '../../protocol/searchAttributes';
 import type { ChildPipelineNode } from '../../model/plan/plan';
+import { asRecord } from '../../model/util/records';
 import {
-  asRecord,
   childExecutionId,
   RESOLVE_SAVED_PIPELINE_ACTIVITY,
   SUB_PIPELINE_ERRORS,
@@ -154,7 +154,8 @@ export function executeChildRun(start: ChildRunStart): Promise<RunPipelineResult
 
 /**
  * The outcome of a child run that did not complete (`err`, what awaiting it threw): cancelled when
- * the caller was, else failed with `ChildPipelineFailed` and a sentence naming the child.
+ * the caller was, else failed with `ChildPipelineFailed` and a sentence naming the child (a
+ * sub-pipeline step, a map item).
  */
 export function childRunFailed(child: ChildRun, err: unknown): StepOutcome {
   if (isCancellation(err)) return { status: 'cancelled' };
