@@ -11,6 +11,7 @@ import {
 import { createDataConverter, payloadOptionsFromEnv, type PayloadOptions } from '../codec/payloadOptions';
 import type { ActionDefinition, ActionSpec } from '../model';
 import { z } from 'zod';
+import type { ClientContext } from './context';
 import { translateError, unreachable } from './errors';
 import { Executions } from './executions/executionsApi';
 import { PipelineRegistry } from './pipelines/pipelineRegistry';
@@ -240,13 +241,14 @@ export async function connect(options: ConnectOptions = {}): Promise<PipelinesCl
     }
   };
 
-  const pipelines = new PipelineRegistry(temporal, taskQueue, actions);
+  const context: ClientContext = { temporal, namespace, taskQueue, actions, maxInputBytes, starter };
+  const pipelines = new PipelineRegistry(context);
 
   return {
     temporal,
     pipelines,
-    executions: new Executions(temporal, pipelines, taskQueue, actions, maxInputBytes, starter),
-    schedules: new Schedules(temporal, pipelines, taskQueue, actions, maxInputBytes),
+    executions: new Executions(context, pipelines),
+    schedules: new Schedules(context, pipelines),
     async startSaved(name, { version, ...startOptions } = {}) {
       const saved = await pipelines.version(name, version);
       return start(saved.definition, { ...startOptions, pipelineVersion: String(saved.version) });

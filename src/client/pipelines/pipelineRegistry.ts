@@ -25,6 +25,7 @@ import {
 } from '../../protocol/messages/registryMessages';
 import { AlreadyExistsError, NotFoundError, translateError } from '../errors';
 import { registryDetails, registrySummary } from '../webUi';
+import type { ClientContext } from '../context';
 
 export type { PipelineVersion, RegistryState, SaveResult };
 
@@ -86,12 +87,16 @@ function fromUpdateFailure(err: unknown, name: string): unknown {
 }
 
 export class PipelineRegistry {
-  constructor(
-    private readonly temporal: Client,
-    private readonly taskQueue: string,
-    /** Users' actions known to this client (from `connect({ actions })`). */
-    private readonly actions?: CompileOptions['actions'],
-  ) {}
+  private readonly temporal: Client;
+  private readonly taskQueue: string;
+  /** Users' actions known to this client (from `connect({ actions })`). */
+  private readonly actions?: CompileOptions['actions'];
+
+  constructor(context: Pick<ClientContext, 'temporal' | 'taskQueue' | 'actions'>) {
+    this.temporal = context.temporal;
+    this.taskQueue = context.taskQueue;
+    this.actions = context.actions;
+  }
 
   /**
    * Validates and saves a definition as a new immutable version (no new version when it equals

@@ -6,7 +6,7 @@
  * `schedule:<id>`; Temporal adds the `TemporalScheduledById` search attribute itself).
  */
 import { randomBytes } from 'node:crypto';
-import { type Client, type ScheduleDescription, type ScheduleOptionsAction } from '@temporalio/client';
+import { type ScheduleDescription, type ScheduleOptionsAction } from '@temporalio/client';
 import {
   defineSearchAttributeKey,
   TypedSearchAttributes,
@@ -16,6 +16,7 @@ import { PipelineValidationError, SEARCH_ATTRIBUTES, type PipelineIssue } from '
 import { defaultConcurrencyKey } from '../../model/limits/concurrency';
 import { unpackPlan } from '../../model/plan/planWire';
 import type { RunPipelineInput } from '../../protocol/messages/runMessages';
+import type { ClientContext } from '../context';
 import { NotFoundError, translateError } from '../errors';
 import { runStatusOf, type ExecutionStatus } from '../executions/executionView';
 import { pipelineName, type PipelineRegistry } from '../pipelines/pipelineRegistry';
@@ -193,11 +194,9 @@ const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringif
 
 export class Schedules {
   constructor(
-    private readonly temporal: Client,
+    private readonly context: ClientContext,
+    /** The saved pipelines schedules run. */
     private readonly pipelines: PipelineRegistry,
-    private readonly taskQueue: string,
-    private readonly actions?: StartRunOptions['actions'],
-    private readonly maxInputBytes?: number,
   ) {}
 
   /**
@@ -221,7 +220,7 @@ export class Schedules {
     const saved = await this.pipelines.version(name, options.version);
     const input = this.prepare(saved.definition, options, saved.version, id, issues);
     try {
-      await this.temporal.schedule.create({
+      await this.context.temporal.schedule.create({
         scheduleId: id,
         spec: toTemporalSpec(options),
         action: this.action(id, input, options),
@@ -254,7 +253,7 @@ export class Schedules {
     const wanted = options.pipelineId === undefined ? undefined : pipelineName(options.pipelineId);
     const found: ScheduleSummary[] = [];
     try {
-      for await (const s of this.temporal.schedule.list()) {
+      for await (const s of this.context.temporal.schedule.list()) {
         if (s.action?.workflowType !== WORKFLOW_TYPE) continue;
         const name = s.typedSearchAttributes?.get(nameKey) ?? (s.memo?.pipeline as string | undefined);
         if (name === undefined || (wanted !== undefined && name !== wanted)) continue;
@@ -284,7 +283,7 @@ export class Schedules {
     const recentRuns = await Promise.all(
       d.info.recentActions.map(async (a): Promise<ScheduledRun> => {
         const { workflowId, firstExecutionRunId } = a.action.workflow;
-        const status = await this.temporal.workflow
+        const status = await this.context.temporal.workflow
           .getHandle(workflowId)
           .describe()
           .then(
@@ -334,7 +333,7 @@ export class Schedules {
   async pause(id: string, note?: string): Promise<void> {
     await this.describe(id);
     try {
-      await this.temporal.schedule.getHandle(id).pause(note ?? 'paused');
+      await this.context.temporal.schedule.getHandle(id).pause(note ?? 'paused');
     } catch (err) {
       throw this.translate(err, id);
     }
@@ -344,7 +343,7 @@ export class Schedules {
   async unpause(id: string, note?: string): Promise<void> {
     await this.describe(id);
     try {
-      await this.temporal.schedule.getHandle(id).unpause(note ?? 'unpaused');
+      await this.context.temporal.schedule.getHandle(id).unpause(note ?? 'unpaused');
     } catch (err) {
       throw this.translate(err, id);
     }
@@ -361,7 +360,9 @@ export class Schedules {
     if (issues.length > 0) throw new PipelineValidationError(issues);
     await this.describe(id);
     try {
-      await this.temporal.schedule.getHandle(id).trigger(toTemporalOverlap(options.overlap ?? 'allow_all'));
+      await this.context.temporal.schedule
+        .getHandle(id)
+        .trigger(toTemporalOverlap(options.overlap ?? 'allow_all'));
     } catch (err) {
       throw this.translate(err, id);
     }
@@ -411,7 +412,7 @@ export class Schedules {
     const remaining =
       changes.maxRuns === undefined ? d.state.remainingActions : (changes.maxRuns ?? undefined);
     try {
-      await this.temporal.schedule.getHandle(id).update((previous) => ({
+      await this.context.temporal.schedule.getHandle(id).update((previous) => ({
         spec: toTemporalSpec(changes, previous.spec),
         action: this.action(id, input, runOptions),
         policies: {
@@ -440,7 +441,7 @@ export class Schedules {
   async delete(id: string): Promise<void> {
     await this.describe(id);
     try {
-      await this.temporal.schedule.getHandle(id).delete();
+      await this.context.temporal.schedule.getHandle(id).delete();
     } catch (err) {
       throw this.translate(err, id);
     }
@@ -450,7 +451,7 @@ export class Schedules {
   private async describe(id: string): Promise<ScheduleDescription> {
     let d: ScheduleDescription;
     try {
-      d = await this.temporal.schedule.getHandle(id).describe();
+      d = await this.context.temporal.schedule.getHandle(id).describe();
     } catch (err) {
       throw this.translate(err, id);
     }
@@ -475,7 +476,7 @@ export class Schedules {
     let input: RunPipelineInput | undefined;
     try {
       input = prepareRun(definition, {
-        actions: this.actions,
+        actions: this.context.actions,
         ...options,
         tags: [...(options.tags ?? []), scheduleTag(id)],
         pipelineVersion: String(version),
@@ -490,7 +491,10 @@ export class Schedules {
       traceId: '',
       ...(input.concurrency && { concurrency: { ...input.concurrency, onLimit: 'queue' as const } }),
     };
-    const size = inputSizeIssues(input, this.maxInputBytes ?? defaultMaxInputBytes(this.temporal));
+    const size = inputSizeIssues(
+      input,
+      this.context.maxInputBytes ?? defaultMaxInputBytes(this.context.temporal),
+    );
     if (size.length > 0) throw new PipelineValidationError(size);
     return input;
   }
@@ -500,7 +504,7 @@ export class Schedules {
     const fields = runStartFields(
       input,
       {
-        taskQueue: this.taskQueue,
+        taskQueue: this.context.taskQueue,
         pipelineVersion: input.pipelineVersion,
         timeout: options.timeout,
         priority: options.priority,
