@@ -6,7 +6,7 @@
  * `schedule:<id>`; Temporal adds the `TemporalScheduledById` search attribute itself).
  */
 import { randomBytes } from 'node:crypto';
-import type { ScheduleDescription } from '@temporalio/client';
+import type { ScheduleDescription, ScheduleHandle } from '@temporalio/client';
 import { PipelineValidationError } from '../../model';
 import type { ClientContext } from '../context';
 import { NotFoundError, translateError } from '../errors';
@@ -151,22 +151,12 @@ export class Schedules {
 
   /** Stops starting runs (runs in flight go on) until `unpause`. @throws NotFoundError */
   async pause(id: string, note?: string): Promise<void> {
-    await this.describe(id);
-    try {
-      await this.context.temporal.schedule.getHandle(id).pause(note ?? 'paused');
-    } catch (err) {
-      throw this.translate(err, id);
-    }
+    await this.onPipelineSchedule(id, (handle) => handle.pause(note ?? 'paused'));
   }
 
   /** Starts runs on the timetable again (missed ones are not made up). @throws NotFoundError */
   async unpause(id: string, note?: string): Promise<void> {
-    await this.describe(id);
-    try {
-      await this.context.temporal.schedule.getHandle(id).unpause(note ?? 'unpaused');
-    } catch (err) {
-      throw this.translate(err, id);
-    }
+    await this.onPipelineSchedule(id, (handle) => handle.unpause(note ?? 'unpaused'));
   }
 
   /**
@@ -178,14 +168,9 @@ export class Schedules {
   async trigger(id: string, options: { overlap?: ScheduleOverlap } = {}): Promise<void> {
     const issues = schedulePolicyIssues({ overlap: options.overlap });
     if (issues.length > 0) throw new PipelineValidationError(issues);
-    await this.describe(id);
-    try {
-      await this.context.temporal.schedule
-        .getHandle(id)
-        .trigger(toTemporalOverlap(options.overlap ?? 'allow_all'));
-    } catch (err) {
-      throw this.translate(err, id);
-    }
+    await this.onPipelineSchedule(id, (handle) =>
+      handle.trigger(toTemporalOverlap(options.overlap ?? 'allow_all')),
+    );
   }
 
   /**
@@ -253,9 +238,17 @@ export class Schedules {
 
   /** Deletes a schedule; the runs it started stay (and runs in flight go on). @throws NotFoundError */
   async delete(id: string): Promise<void> {
+    await this.onPipelineSchedule(id, (handle) => handle.delete());
+  }
+
+  /** Calls `act` on the schedule once it is known to be a pipeline schedule; its errors translated. */
+  private async onPipelineSchedule(
+    id: string,
+    act: (handle: ScheduleHandle) => Promise<void>,
+  ): Promise<void> {
     await this.describe(id);
     try {
-      await this.context.temporal.schedule.getHandle(id).delete();
+      await act(this.context.temporal.schedule.getHandle(id));
     } catch (err) {
       throw this.translate(err, id);
     }
