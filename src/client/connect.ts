@@ -1,108 +1,23 @@
 /**
  * `connect()`: the entry point of the client library.
  */
-import {
-  Client,
-  Connection,
-  defaultGrpcRetryOptions,
-  makeGrpcRetryInterceptor,
-  type TLSConfig,
-} from '@temporalio/client';
-import { createDataConverter, payloadOptionsFromEnv, type PayloadOptions } from '../codec/payloadOptions';
-import type { ActionDefinition, ActionSpec } from '../model';
-import { z } from 'zod';
+import { Client, Connection } from '@temporalio/client';
+import { createDataConverter, payloadOptionsFromEnv } from '../codec/payloadOptions';
+import type { ActionSpec } from '../model';
+import { clientTracingInterceptor } from '../shared/tracing';
+import { ClientEnv, type ConnectOptions, type ConnectRetryOptions } from './connectOptions';
+import { retryInterceptor, startRetry } from './connectRetry';
+import type { ClientContext } from './context';
 import { translateError, unreachable } from './errors';
 import { Executions } from './executions/executionsApi';
 import { PipelineRegistry } from './pipelines/pipelineRegistry';
-import { RunHandle } from './runs/runHandle';
-import { Schedules } from './schedules/schedulesApi';
-import { clientTracingInterceptor } from '../shared/tracing';
-import { RATE_LIMIT_RETRY_DEFAULTS, type RateLimitRetryOptions } from './runs/rateLimitRetry';
-import { DEFAULT_MAX_CONCURRENT_STARTS, RunStarter } from './runs/loadAwareStarts';
 import { StartLimiter } from './runs/inFlightStarts';
+import { DEFAULT_MAX_CONCURRENT_STARTS, RunStarter } from './runs/loadAwareStarts';
+import { RunHandle } from './runs/runHandle';
 import { prepareRun, type StartRunOptions } from './runs/startRun';
+import { Schedules } from './schedules/schedulesApi';
 
-/** The environment `connect()` reads its defaults from. */
-export const ClientEnv = z.object({
-  TEMPORAL_ADDRESS: z.string().default('localhost:7233'),
-  TEMPORAL_NAMESPACE: z.string().default('default'),
-  TEMPORAL_TASK_QUEUE: z.string().default('pipelines'),
-  TEMPORAL_API_KEY: z.string().optional(),
-  TEMPORAL_TLS: z.enum(['true', 'false']).optional(),
-});
-
-export interface ConnectOptions {
-  /** @default env TEMPORAL_ADDRESS, else 'localhost:7233' */
-  address?: string;
-  /** @default env TEMPORAL_NAMESPACE, else 'default' */
-  namespace?: string;
-  /** Task queue the workers poll. @default env TEMPORAL_TASK_QUEUE, else 'pipelines' */
-  taskQueue?: string;
-  /** Temporal Cloud API key (turns TLS on). @default env TEMPORAL_API_KEY */
-  apiKey?: string;
-  /** TLS on, or mTLS settings. @default env TEMPORAL_TLS === 'true', or on with an API key */
-  tls?: boolean | TLSConfig;
-  /** @default process.env */
-  env?: NodeJS.ProcessEnv;
-  /**
-   * How each Temporal call is retried on transient gRPC errors (UNAVAILABLE, RESOURCE_EXHAUSTED,
-   * …) before its error reaches you. The Temporal SDK's default makes 10 attempts; on a rate
-   * limit it waits about 1.7 s, 2.9 s, 4.9 s, then 5 s between them, so a call that stays rate
-   * limited throws `RateLimitError` only after about 40 s. Run starts refused for load are
-   * retried by this client instead, with jittered backoff (see `rateLimited`).
-   * `{ rateLimited: false }` throws `RateLimitError` at once (other transient errors are still
-   * retried); `{ maxAttempts: 1 }` retries nothing.
-   * @default { maxAttempts: 10, rateLimited: true }
-   */
-  retry?: ConnectRetryOptions;
-  /**
-   * At most this many run starts in flight from this client (`start`, `startSaved`, `run`,
-   * `executions.create`, `runEphemeral`, `createMany`); further starts wait inside the client and
-   * go in the order they were called, so `Promise.all(items.map(() => client.start(…)))` never
-   * sends more than this many at once. A start keeps its slot while it backs off from a rate
-   * limit, so a limited server is not hit by the whole queue. An integer ≥ 1 (else `RangeError`).
-   * @default 16
-   */
-  maxConcurrentStarts?: number;
-  /**
-   * OpenTelemetry: each run's start is a span of the run's trace (its `traceId`), which the
-   * workflow and its node activities continue on a worker with `tracing` set. Spans go to the
-   * tracer provider your process registered. A run started inside an active span joins that trace.
-   * @default false
-   */
-  tracing?: boolean;
-  /**
-   * The users' own actions your workers register, so that definitions using them validate here
-   * before anything is saved or started: `defineAction()` values (their params are checked too)
-   * or just names (params unchecked).
-   */
-  actions?: ReadonlyArray<ActionDefinition | string>;
-  /**
-   * Payload encryption and the claim check for large payloads; give the worker the same value.
-   * See docs/payloads.md.
-   * @default from env PIPELINE_ENCRYPTION_KEYS, PIPELINE_ENCRYPTION_KEY_ID, PIPELINE_CLAIM_CHECK_DIR,
-   * PIPELINE_CLAIM_CHECK_THRESHOLD_BYTES; off when they are unset
-   */
-  payloads?: PayloadOptions;
-  /**
-   * Largest run start (the run's inputs, params and plan, encoded) this client sends; a bigger
-   * one is refused with `PipelineValidationError` before anything starts.
-   * @default 1.94 MiB (fits Temporal's 2 MiB payload limit); 64 MiB with a claim check
-   */
-  maxInputBytes?: number;
-  /**
-   * How long `connect()` waits for the server to answer before it throws `ConnectionError`.
-   * @default 4000
-   */
-  connectTimeoutMs?: number;
-}
-
-const DEFAULT_CONNECT_TIMEOUT_MS = 4_000;
-
-function knownActions(actions: ConnectOptions['actions']): Record<string, ActionSpec> | undefined {
-  if (!actions) return undefined;
-  return Object.fromEntries(actions.map((a) => (typeof a === 'string' ? [a, {}] : [a.name, a])));
-}
+export { ClientEnv, type ConnectOptions, type ConnectRetryOptions };
 
 export interface PipelinesClient {
   /** The Temporal client underneath. */
@@ -136,56 +51,11 @@ export interface PipelinesClient {
   close(): Promise<void>;
 }
 
-/** See `ConnectOptions.retry`. */
-export interface ConnectRetryOptions {
-  /** Attempts per call, the first included. @default 10 */
-  maxAttempts?: number;
-  /**
-   * Whether a call refused for load (RESOURCE_EXHAUSTED: rate limits, concurrency limits) is
-   * retried. Run starts are retried by the client: a random wait up to a ceiling that doubles
-   * from `initialDelayMs` to `maxDelayMs` ("full jitter", so refused starts do not come back
-   * together), at least the refusal's `retryAfterMs` when it has one, up to `maxAttempts`
-   * (default: the `maxAttempts` above); pass an object to tune that or to watch retries
-   * (`onRetry`). A single start does not retry a refusal by the engine's own concurrency limit
-   * (`reason: 'CONCURRENCY_LIMIT'`, a pipeline with `onLimit: 'reject'`); `createMany` does. Other
-   * calls are retried inside the call with the SDK's backoff. `false` throws `RateLimitError` at
-   * once.
-   * @default true: starts `{ maxAttempts: 10, initialDelayMs: 250, maxDelayMs: 10000 }` (at most
-   * about 46 s of waiting in all)
-   */
-  rateLimited?: boolean | RateLimitRetryOptions;
-}
+const DEFAULT_CONNECT_TIMEOUT_MS = 4_000;
 
-const RESOURCE_EXHAUSTED = 8;
-type GrpcInterceptor = ReturnType<typeof makeGrpcRetryInterceptor>;
-
-const START_WORKFLOW_PATH = '/temporal.api.workflowservice.v1.WorkflowService/StartWorkflowExecution';
-
-/**
- * The SDK's retry interceptor with its backoff, deciding per `ConnectRetryOptions`; a start
- * refused for load is left to the client's own retry (`RunStarter`), which jitters it and keeps
- * it within `maxConcurrentStarts`.
- */
-function retryInterceptor({ maxAttempts, rateLimited = true }: ConnectRetryOptions): GrpcInterceptor {
-  const sdk = defaultGrpcRetryOptions(maxAttempts === undefined ? {} : { maxAttempts });
-  return (options, nextCall) => {
-    const retryRateLimited = rateLimited !== false && options.method_definition.path !== START_WORKFLOW_PATH;
-    return makeGrpcRetryInterceptor({
-      delayFunction: sdk.delayFunction,
-      retryableDecider: (attempt, status) =>
-        (retryRateLimited || (status.code as number) !== RESOURCE_EXHAUSTED) &&
-        sdk.retryableDecider(attempt, status),
-    })(options, nextCall);
-  };
-}
-
-/** How the client retries run starts refused for load, from `ConnectRetryOptions`; `false`: never. */
-function startRetry({ maxAttempts, rateLimited = true }: ConnectRetryOptions): RateLimitRetryOptions | false {
-  if (rateLimited === false) return false;
-  return {
-    maxAttempts: maxAttempts ?? RATE_LIMIT_RETRY_DEFAULTS.maxAttempts,
-    ...(rateLimited === true ? {} : rateLimited),
-  };
+function knownActions(actions: ConnectOptions['actions']): Record<string, ActionSpec> | undefined {
+  if (!actions) return undefined;
+  return Object.fromEntries(actions.map((a) => (typeof a === 'string' ? [a, {}] : [a.name, a])));
 }
 
 /**
@@ -240,13 +110,14 @@ export async function connect(options: ConnectOptions = {}): Promise<PipelinesCl
     }
   };
 
-  const pipelines = new PipelineRegistry(temporal, taskQueue, actions);
+  const context: ClientContext = { temporal, namespace, taskQueue, actions, maxInputBytes, starter };
+  const pipelines = new PipelineRegistry(context);
 
   return {
     temporal,
     pipelines,
-    executions: new Executions(temporal, pipelines, taskQueue, actions, maxInputBytes, starter),
-    schedules: new Schedules(temporal, pipelines, taskQueue, actions, maxInputBytes),
+    executions: new Executions(context, pipelines),
+    schedules: new Schedules(context, pipelines),
     async startSaved(name, { version, ...startOptions } = {}) {
       const saved = await pipelines.version(name, version);
       return start(saved.definition, { ...startOptions, pipelineVersion: String(saved.version) });

@@ -133,7 +133,10 @@ test('a run is found in the Web UI by its search attributes, with its summary, n
     // The runs-only list (the link `tpipe dev` and the examples print): the saved pipeline's
     // registry entity is Running too, but only the run is listed.
     const saved = `web_ui_saved_${tag.slice(3)}`;
-    await new PipelineRegistry(client, taskQueue, { echo }).save({ name: saved, definition: document('1s') });
+    await new PipelineRegistry({ temporal: client, taskQueue, actions: { echo } }).save({
+      name: saved,
+      definition: document('1s'),
+    });
     await page.goto(`${server.uiUrl}/namespaces/${server.namespace}/workflows`);
     await page
       .getByRole('link', { name: registryWorkflowId(saved) })

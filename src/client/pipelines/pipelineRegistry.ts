@@ -25,52 +25,27 @@ import {
 } from '../../protocol/messages/registryMessages';
 import { AlreadyExistsError, NotFoundError, translateError } from '../errors';
 import { registryDetails, registrySummary } from '../webUi';
+import type { ClientContext } from '../context';
+import type {
+  PipelineInfo,
+  PipelineSummary,
+  SavePipelineOptions,
+  UpdatePipelineOptions,
+} from './registryOptions';
 
-export type { PipelineVersion, RegistryState, SaveResult };
-
-/** A pipeline as `get` shows it: the entity's state plus what is derived from it. */
-export interface PipelineInfo extends RegistryState {
-  /** `pipeline:<name>`: the id of its registry entity in Temporal. */
-  id: string;
-  /** The latest saved version. */
-  currentVersion?: number;
-  /** The definition new runs use: the deployed version's, else the latest's. */
-  definition: unknown;
-  stepCount: number;
-}
-
-/** A pipeline as `list` shows it (from visibility and the entity's memo). */
-export interface PipelineSummary extends RegistryMemo {
-  id: string;
-}
-
-export interface UpdatePipelineOptions {
-  /** The pipeline's name or id. */
-  pipelineId: string;
-  /** A new definition: a new version (deployed unless `deploy: false`). */
-  definition?: unknown;
-  /** Rename (metadata only; no new version). */
-  name?: string;
-  /** Metadata only; no new version. */
-  description?: string;
-  /** @default true */
-  deploy?: boolean;
-  actions?: CompileOptions['actions'];
-}
+export type {
+  PipelineInfo,
+  PipelineSummary,
+  PipelineVersion,
+  RegistryState,
+  SavePipelineOptions,
+  SaveResult,
+  UpdatePipelineOptions,
+};
 
 /** The pipeline name in a pipeline id (`pipeline:<name>`) or name. */
 export const pipelineName = (idOrName: string): string =>
   idOrName.startsWith(registryWorkflowId('')) ? idOrName.slice(registryWorkflowId('').length) : idOrName;
-
-export interface SavePipelineOptions {
-  name: string;
-  definition: unknown;
-  description?: string;
-  /** Make the new version the one new runs use. @default false */
-  deploy?: boolean;
-  /** Users' own actions this client knows; their params are checked before saving. */
-  actions?: CompileOptions['actions'];
-}
 
 /** Rebuilds our error from an update the registry's validator rejected. */
 function fromUpdateFailure(err: unknown, name: string): unknown {
@@ -86,12 +61,16 @@ function fromUpdateFailure(err: unknown, name: string): unknown {
 }
 
 export class PipelineRegistry {
-  constructor(
-    private readonly temporal: Client,
-    private readonly taskQueue: string,
-    /** Users' actions known to this client (from `connect({ actions })`). */
-    private readonly actions?: CompileOptions['actions'],
-  ) {}
+  private readonly temporal: Client;
+  private readonly taskQueue: string;
+  /** Users' actions known to this client (from `connect({ actions })`). */
+  private readonly actions?: CompileOptions['actions'];
+
+  constructor(context: Pick<ClientContext, 'temporal' | 'taskQueue' | 'actions'>) {
+    this.temporal = context.temporal;
+    this.taskQueue = context.taskQueue;
+    this.actions = context.actions;
+  }
 
   /**
    * Validates and saves a definition as a new immutable version (no new version when it equals

@@ -8,18 +8,18 @@ import { translateError, NotFoundError, AlreadyExistsError } from '../../../src/
 import { executionsQuery } from '../../../src/client/executions/executionsApi';
 import { ScheduleAlreadyRunning, ScheduleNotFoundError } from '@temporalio/client';
 import {
-  calendarToCron,
-  clientDurationMs,
-  describeSpec,
-  formatDurationMs,
-  fromTemporalOverlap,
   scheduleIdIssues,
   schedulePolicyIssues,
   scheduleTimingIssues,
+} from '../../../src/client/schedules/scheduleChecks';
+import { clientDurationMs, formatDurationMs } from '../../../src/client/schedules/scheduleDurations';
+import { calendarToCron, describeSpec } from '../../../src/client/schedules/specView';
+import {
+  fromTemporalOverlap,
   specRefused,
   toTemporalOverlap,
   toTemporalSpec,
-} from '../../../src/client/schedules/scheduleSpec';
+} from '../../../src/client/schedules/temporalSpec';
 
 const paths = (issues: Array<{ path: Array<string | number> }>) => issues.map((i) => i.path.join('.'));
 
