@@ -5,12 +5,19 @@
  */
 export * from './definition/definition';
 export * from './plan/plan';
+export * from './definition/issues';
 export * from '../protocol/nodeActivity';
 export * from '../protocol/logRecords';
 export * from '../protocol/streamChunks';
 export * from '../protocol/attempts';
 export * from './kinds/catalog';
-export { APPROVAL_SCHEMA, checkEventPayload, type EventSchema, type PayloadIssue } from './definition/eventSchema';
+export * from './kinds/nodeRun';
+export {
+  APPROVAL_SCHEMA,
+  checkEventPayload,
+  type EventSchema,
+  type PayloadIssue,
+} from './definition/eventSchema';
 export * from './builder/builder';
 export { durationToMs } from './definition/duration';
 export {
@@ -61,7 +68,13 @@ export {
 } from './compiler/compiler';
 export * from '../protocol/childPipelines';
 export * from './plan/mapItems';
-export { packPlan, unpackPlan, type PackedPlan, type PackedPlanNode, type KindDefaults } from './plan/planWire';
+export {
+  packPlan,
+  unpackPlan,
+  type PackedPlan,
+  type PackedPlanNode,
+  type KindDefaults,
+} from './plan/planWire';
 export {
   resolveRunInputs,
   resolveRunParams,

@@ -2,7 +2,7 @@
  * Sub-pipelines (the `pipeline` node kind): what the interpreter workflow and the engine activity
  * that resolves a saved pipeline share. Plain data and names only.
  */
-import type { PipelineIssue } from '../model/plan/plan';
+import type { PipelineIssue } from '../model/definition/issues';
 import type { PackedPlan } from '../model/plan/planWire';
 
 /** The engine activity that reads a saved pipeline's version and checks a child's inputs and params. */

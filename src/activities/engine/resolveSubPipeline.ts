@@ -7,7 +7,7 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
 import { KIND_DEFAULTS, isBuiltinKind } from '../../model/kinds/catalog';
 import { compile } from '../../model/compiler/compiler';
-import type { PipelineIssue } from '../../model/plan/plan';
+import type { PipelineIssue } from '../../model/definition/issues';
 import { packPlan } from '../../model/plan/planWire';
 import { resolveRunInputs, resolveRunParams } from '../../model/plan/runValues';
 import {

@@ -11,7 +11,7 @@ import type {
 } from 'openai/resources/chat/completions';
 import { z } from 'zod';
 import { costOf, formatUsd, type ModelPrice } from '../../model/plan/budget';
-import type { LlmCallBudget, TokenUsage } from '../../protocol/nodeActivity';
+import type { LlmCallBudget, TokenUsage } from '../../model/kinds/nodeRun';
 import type { ProviderConfig } from '../config';
 import { NodeError } from './nodeFailures';
 import type { NodeContext, NodeFn, NodeOutcome } from './wrapNodeActivity';

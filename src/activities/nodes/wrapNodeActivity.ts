@@ -16,9 +16,8 @@ import type {
   NodeFailureDetails,
   NodeLogRecord,
   NodeMetrics,
-  RunLogLevel,
-  TokenUsage,
 } from '../../protocol/nodeActivity';
+import type { RunLogLevel, TokenUsage } from '../../model/kinds/nodeRun';
 import { MAX_NODE_LOGS_PER_ATTEMPT, truncateLogMessage } from '../../protocol/logRecords';
 import { formatBytes, MAX_INLINE_PAYLOAD_BYTES } from '../../model/definition/limits';
 import { STREAM_DELTAS_SIGNAL, type StreamDeltaBatch } from '../../protocol/streamChunks';

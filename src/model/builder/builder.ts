@@ -8,10 +8,15 @@
  */
 import type { OnLimit } from '../limits/concurrency';
 import type { ChatMessage, HttpMethod, OutputType } from '../kinds/catalog';
-import type { ParamDeclaration, ParamType, PipelineDefinitionInput, StepDefinition } from '../definition/definition';
+import type {
+  ParamDeclaration,
+  ParamType,
+  PipelineDefinitionInput,
+  StepDefinition,
+} from '../definition/definition';
 import { APPROVAL_SCHEMA, type EventSchema } from '../definition/eventSchema';
 import type { MapItemError, OnItemFailure } from '../plan/mapItems';
-import type { TokenUsage } from '../../protocol/nodeActivity';
+import type { TokenUsage } from '../kinds/nodeRun';
 import { escapeTemplateText } from '../expressions/templates';
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;

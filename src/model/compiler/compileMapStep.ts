@@ -16,7 +16,8 @@ import {
 import { durationToMs } from '../definition/duration';
 import { validateWrittenParams } from './issues';
 import { MAP_ITEM_KINDS } from '../plan/mapItems';
-import type { NodeKind, PipelineIssue, PlanNode } from '../plan/plan';
+import type { NodeKind, PlanNode } from '../plan/plan';
+import type { PipelineIssue } from '../definition/issues';
 import { retryPolicy } from '../plan/retryPolicy';
 import { didYouMean } from '../util/suggest';
 import { hasTemplate } from '../expressions/templates';

@@ -23,14 +23,8 @@ import { hashJson } from '../definition/hash';
 import { MAX_STEPS } from '../definition/limits';
 import { fromZodIssues, schemaKeys } from './issues';
 import { valueMatchesType } from '../plan/runValues';
-import {
-  BUILTIN_KINDS,
-  type ExecutionPlan,
-  type NodeKind,
-  type PipelineIssue,
-  type PlanGate,
-  type PlanNode,
-} from '../plan/plan';
+import { BUILTIN_KINDS, type ExecutionPlan, type NodeKind, type PlanGate, type PlanNode } from '../plan/plan';
+import { type PipelineIssue } from '../definition/issues';
 import { ALWAYS_NON_RETRYABLE } from '../plan/planWire';
 import { checkMapStep, mapItemNode, type MapItemKind } from './compileMapStep';
 import { retryPolicy } from '../plan/retryPolicy';

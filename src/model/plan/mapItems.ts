@@ -6,7 +6,7 @@
  * items' order. Plain data and names only.
  */
 import type { ExpressionScope, StepScope } from '../expressions/expressions';
-import type { TokenUsage, NodeRunContext } from '../../protocol/nodeActivity';
+import type { TokenUsage, NodeRunContext } from '../kinds/nodeRun';
 import type { PlanNode } from './plan';
 import type { PackedPlan } from './planWire';
 

@@ -5,7 +5,8 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { BudgetBreach, RunBudgetOptions } from '../../model/plan/budget';
-import type { NodeMetrics, RunLogLevel, TokenUsage } from '../nodeActivity';
+import type { NodeMetrics } from '../nodeActivity';
+import type { RunLogLevel, TokenUsage } from '../../model/kinds/nodeRun';
 import type { PackedPlan } from '../../model/plan/planWire';
 import { STREAM_DELTAS_SIGNAL, type StreamDeltaBatch } from '../streamChunks';
 import { ATTEMPT_EVENT_SIGNAL, type AttemptEvent } from '../attempts';

@@ -34,7 +34,7 @@ import {
   type RunMapInput,
   type RunMapResult,
 } from '../../model/plan/mapItems';
-import type { TokenUsage } from '../../protocol/nodeActivity';
+import type { TokenUsage } from '../../model/kinds/nodeRun';
 import { resolveRunInputs, resolveRunParams } from '../../model/plan/runValues';
 import type { ExecutionPlan } from '../../model/plan/plan';
 import { unpackPlan } from '../../model/plan/planWire';

@@ -20,16 +20,13 @@ import type { Duration, ParamType } from '../../model/definition/definition';
 import { durationToMs } from '../../model/definition/duration';
 import { evaluateCondition, evaluateExpression } from '../../model/expressions/expressions';
 import type {
-  LlmCallBudget,
   NodeActivityInput,
   NodeActivityResult,
   NodeFailureDetails,
   NodeLogRecord,
   NodeMetrics,
-  NodeRunContext,
-  RunLogLevel,
-  TokenUsage,
 } from '../../protocol/nodeActivity';
+import type { LlmCallBudget, NodeRunContext, RunLogLevel, TokenUsage } from '../../model/kinds/nodeRun';
 import { typeMismatch, valueMatchesType } from '../../model/plan/runValues';
 import type { PlanNode } from '../../model/plan/plan';
 import { STREAM_STRING_TYPE } from '../../protocol/streamChunks';

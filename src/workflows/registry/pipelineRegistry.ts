@@ -16,7 +16,7 @@ import {
 } from '@temporalio/workflow';
 import { PipelineValidationError } from '../../model/definition/errors';
 import type { compile } from '../../model/compiler/compiler';
-import type { PipelineIssue } from '../../model/plan/plan';
+import type { PipelineIssue } from '../../model/definition/issues';
 import { utf8Length } from '../../protocol/logRecords';
 import {
   deletePipelineUpdate,

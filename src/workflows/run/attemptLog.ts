@@ -9,7 +9,8 @@
  * time only.
  */
 import { attemptSequel, type AttemptEvent, type AttemptFailure } from '../../protocol/attempts';
-import type { NodeLogRecord, RunLogLevel } from '../../protocol/nodeActivity';
+import type { NodeLogRecord } from '../../protocol/nodeActivity';
+import type { RunLogLevel } from '../../model/kinds/nodeRun';
 import type { ExecutionPlan, PlanRetryPolicy } from '../../model/plan/plan';
 import type { RunLogAttemptFailure, RunLogSource } from '../../protocol/messages/runMessages';
 

@@ -18,7 +18,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { checkLlmBudget, formatUsd, mergeBudgets } from '../../model/plan/budget';
-import type { LlmCallBudget } from '../../protocol/nodeActivity';
+import type { LlmCallBudget } from '../../model/kinds/nodeRun';
 import type { PlanNode } from '../../model/plan/plan';
 import { setOwn } from '../../model/expressions/values';
 import { unpackPlan } from '../../model/plan/planWire';

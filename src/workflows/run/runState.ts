@@ -4,7 +4,7 @@
  */
 import type { AttemptEvent } from '../../protocol/attempts';
 import { addUsd, formatUsd } from '../../model/plan/budget';
-import type { RunLogLevel, TokenUsage } from '../../protocol/nodeActivity';
+import type { RunLogLevel, TokenUsage } from '../../model/kinds/nodeRun';
 import type { ExecutionPlan, PlanBudget, PlanNode } from '../../model/plan/plan';
 import { MAX_RUN_LOG_BYTES, MAX_RUN_LOGS, truncateLogMessage, utf8Length } from '../../protocol/logRecords';
 import { streamOutputNames, type StreamDeltaBatch } from '../../protocol/streamChunks';

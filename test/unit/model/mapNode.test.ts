@@ -3,7 +3,11 @@
  * compiler checks and plans for a map step (its per-item step or saved pipeline), how a map plan
  * packs, and the builder's map().
  */
-import { checkExpression, evaluateExpression, type ExpressionScope } from '../../../src/model/expressions/expressions';
+import {
+  checkExpression,
+  evaluateExpression,
+  type ExpressionScope,
+} from '../../../src/model/expressions/expressions';
 import { ExpressionError } from '../../../src/model/definition/errors';
 import { jsonBytes, mapItemScope } from '../../../src/model/plan/mapItems';
 import { collectReferences } from '../../../src/model/expressions/references';
@@ -13,7 +17,8 @@ import { compile, compileOrThrow } from '../../../src/model/compiler/compiler';
 import { KIND_DEFAULTS } from '../../../src/model/kinds/catalog';
 import { packPlan, unpackPlan } from '../../../src/model/plan/planWire';
 import { ALL_PARAMS, paramsReadBy } from '../../../src/model/plan/resume';
-import type { PipelineIssue, PlanNode } from '../../../src/model/plan/plan';
+import type { PlanNode } from '../../../src/model/plan/plan';
+import type { PipelineIssue } from '../../../src/model/definition/issues';
 import { z } from 'zod';
 import { PipelineBuilder, Ref, template, type MapHandle } from '../../../src/model';
 

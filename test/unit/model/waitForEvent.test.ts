@@ -3,9 +3,13 @@
  * (the schema itself, timeout / on_timeout / default, the output's fields) before a run starts.
  */
 import { compile, compileOrThrow } from '../../../src/model/compiler/compiler';
-import { APPROVAL_SCHEMA, checkEventPayload, type EventSchema } from '../../../src/model/definition/eventSchema';
+import {
+  APPROVAL_SCHEMA,
+  checkEventPayload,
+  type EventSchema,
+} from '../../../src/model/definition/eventSchema';
 import { PipelineBuilder, template } from '../../../src/model/builder/builder';
-import type { PipelineIssue } from '../../../src/model/plan/plan';
+import type { PipelineIssue } from '../../../src/model/definition/issues';
 import { packPlan, unpackPlan } from '../../../src/model/plan/planWire';
 import { KIND_DEFAULTS } from '../../../src/model/kinds/catalog';
 
