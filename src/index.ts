@@ -12,8 +12,8 @@ export {
   type PriorityOption,
   type StartedRun,
   type StartRunOptions,
-} from './client/runs/startRun';
-export { mapProgressQuery, type MapProgress } from './protocol/messages/mapMessages';
+} from './client';
+export { mapProgressQuery, type MapProgress } from './protocol';
 export {
   runLogsQuery,
   sendEventUpdate,
@@ -48,15 +48,15 @@ export {
   type StreamChunk,
   type StreamPage,
   type StreamReadRequest,
-} from './protocol/messages/runMessages';
+} from './protocol';
 export {
   connect,
   ClientEnv,
   type ConnectOptions,
   type ConnectRetryOptions,
   type PipelinesClient,
-} from './client/connect';
-export { Pipeline, type PipelineRef, type PipelineStartOptions, type RunStream } from './client/pipelines/pipeline';
+} from './client';
+export { Pipeline, type PipelineRef, type PipelineStartOptions, type RunStream } from './client';
 export {
   readRunStream,
   type GapChunk,
@@ -70,7 +70,7 @@ export {
   type StreamSource,
   type EngineChunk,
   type EngineResultChunk,
-} from './client/streaming/stream';
+} from './client';
 export {
   fromLastEventId,
   sseData,
@@ -81,7 +81,7 @@ export {
   type SseOptions,
   type SseResponseOptions,
   type Streamable,
-} from './client/streaming/sse';
+} from './client';
 export {
   PipelineRegistry,
   type PipelineVersion,
@@ -91,7 +91,7 @@ export {
   type PipelineInfo,
   type PipelineSummary,
   type UpdatePipelineOptions,
-} from './client/pipelines/pipelineRegistry';
+} from './client';
 export {
   Executions,
   executionsQuery,
@@ -100,8 +100,8 @@ export {
   type ExecutionRunOptions,
   type ListExecutionsOptions,
   type LogsOptions,
-} from './client/executions/executionsApi';
-export { type Execution, type ExecutionStatus, type ExecutionStep } from './client/executions/executionView';
+} from './client';
+export { type Execution, type ExecutionStatus, type ExecutionStep } from './client';
 export {
   Schedules,
   scheduleTag,
@@ -111,22 +111,16 @@ export {
   type ScheduleRunOptions,
   type ScheduleSummary,
   type UpdateScheduleOptions,
-} from './client/schedules/schedulesApi';
+} from './client';
 export {
   SCHEDULE_OVERLAPS,
   type ScheduleOverlap,
   type ScheduleSpecView,
   type ScheduleTiming,
-} from './client/schedules/scheduleSpec';
-export { RunHandle, type RunResult, type RunState, type RunStatusView } from './client/runs/runHandle';
-export { sendRunEvent } from './client/runs/sendEvent';
-export {
-  prepareRetry,
-  retryRun,
-  retryWorkflowId,
-  type RetryOptions,
-  type RetryRunOptions,
-} from './client/runs/retryRun';
+} from './client';
+export { RunHandle, type RunResult, type RunState, type RunStatusView } from './client';
+export { sendRunEvent } from './client';
+export { prepareRetry, retryRun, retryWorkflowId, type RetryOptions, type RetryRunOptions } from './client';
 export {
   ENGINE_CONCURRENCY_LIMIT,
   rateLimitDelayMs,
@@ -134,12 +128,12 @@ export {
   type RateLimitRetryEvent,
   type RateLimitRetryOptions,
   type RateLimitRetryPolicy,
-} from './client/runs/rateLimitRetry';
-export { DEFAULT_MAX_CONCURRENT_STARTS, RunStarter } from './client/runs/loadAwareStarts';
-export { StartLimiter } from './client/runs/inFlightStarts';
-export { fairnessTag, MAX_FAIRNESS_KEY_BYTES } from './client/runs/fairness';
-export { verifyCallbackSignature, type VerifyCallbackOptions } from './client/callbacks/callbackSignature';
-export { DeliveryLog, type DeliveryLogOptions } from './client/callbacks/deliveryLog';
+} from './client';
+export { DEFAULT_MAX_CONCURRENT_STARTS, RunStarter } from './client';
+export { StartLimiter } from './client';
+export { fairnessTag, MAX_FAIRNESS_KEY_BYTES } from './client';
+export { verifyCallbackSignature, type VerifyCallbackOptions } from './client';
+export { DeliveryLog, type DeliveryLogOptions } from './client';
 export {
   AlreadyExistsError,
   BudgetExceededError,
@@ -153,12 +147,8 @@ export {
   SearchAttributesMissingError,
   TimeoutError,
   translateError,
-} from './client/errors';
-export {
-  ensureSearchAttributes,
-  type EnsuredSearchAttributes,
-  type OperatorConnection,
-} from './client/searchAttributes';
+} from './client';
+export { ensureSearchAttributes, type EnsuredSearchAttributes, type OperatorConnection } from './client';
 export {
   CodecConfigError,
   ClaimCheckCodec,

@@ -4,8 +4,8 @@
  * and `resolveSavedPipeline` (`pipeline` steps).
  * Register the result of {@link createActivities} as the worker's `activities`.
  */
-import { PIPELINE_CALLBACK_ACTIVITY } from '../protocol/runCallbacks';
-import { isBuiltinKind } from '../model/kinds/catalog';
+import { PIPELINE_CALLBACK_ACTIVITY } from '../protocol';
+import { isBuiltinKind } from '../model';
 import { createActionActivity } from './nodes/actions';
 import { ActivitiesDataConfig, type ActivitiesConfig } from './config';
 import { createCallbackActivity, type PipelineCallbackActivity } from './engine/deliverCallback';
@@ -19,7 +19,7 @@ import { createNotificationNode } from './nodes/notify';
 import { formatIssues } from './nodes/params';
 import { createSubPipelineActivities, type SubPipelineActivities } from './engine/resolveSubPipeline';
 
-export { ProviderConfig, type ActivitiesConfig } from './config';
+export { ProviderConfig, type ActivitiesConfig, type RateLimitConfig } from './config';
 export {
   HttpStatusError,
   NodeError,

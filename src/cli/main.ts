@@ -7,12 +7,12 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
-import { connect, type PipelinesClient } from '../client/connect';
-import { NotFoundError, PipelineError, PipelineValidationError } from '../client/errors';
-import { runsListUrl } from '../client/webUi';
-import { actionsByName, type ActionSpec } from '../model/kinds/actions';
-import { compile } from '../model/compiler/compiler';
-import { startLocalServer } from '../dev/localServer';
+import { connect, type PipelinesClient } from '../client';
+import { NotFoundError, PipelineError, PipelineValidationError } from '../client';
+import { runsListUrl } from '../client';
+import { actionsByName, type ActionSpec } from '../model';
+import { compile } from '../model';
+import { startLocalServer } from '../dev';
 import { newPipelineOrHint, savedPipelineOrHint } from './hints';
 import type * as WorkerModule from '../worker';
 import { PipelineFileError, readPipelineFile, withPipelineFile } from './documents';

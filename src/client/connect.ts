@@ -8,7 +8,7 @@ import {
   makeGrpcRetryInterceptor,
   type TLSConfig,
 } from '@temporalio/client';
-import { createDataConverter, payloadOptionsFromEnv, type PayloadOptions } from '../codec/payloadOptions';
+import { createDataConverter, payloadOptionsFromEnv, type PayloadOptions } from '../codec';
 import type { ActionDefinition, ActionSpec } from '../model';
 import { z } from 'zod';
 import { translateError, unreachable } from './errors';
@@ -16,7 +16,7 @@ import { Executions } from './executions/executionsApi';
 import { PipelineRegistry } from './pipelines/pipelineRegistry';
 import { RunHandle } from './runs/runHandle';
 import { Schedules } from './schedules/schedulesApi';
-import { clientTracingInterceptor } from '../shared/tracing';
+import { clientTracingInterceptor } from '../shared';
 import { RATE_LIMIT_RETRY_DEFAULTS, type RateLimitRetryOptions } from './runs/rateLimitRetry';
 import { DEFAULT_MAX_CONCURRENT_STARTS, RunStarter } from './runs/loadAwareStarts';
 import { StartLimiter } from './runs/inFlightStarts';

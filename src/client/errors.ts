@@ -12,8 +12,9 @@ import {
   WorkflowNotFoundError,
 } from '@temporalio/client';
 import { ApplicationFailure, CancelledFailure, TerminatedFailure, TimeoutFailure } from '@temporalio/common';
-import { PipelineError, SEARCH_ATTRIBUTES, type BudgetBreach, type PayloadIssue } from '../model';
-import type { EventRejectionReason } from '../protocol/messages/runMessages';
+import { PipelineError, type BudgetBreach, type PayloadIssue } from '../model';
+import { SEARCH_ATTRIBUTES } from '../protocol';
+import type { EventRejectionReason } from '../protocol';
 import type { Execution } from './executions/executionView';
 
 export { PipelineError, PipelineValidationError } from '../model';

@@ -7,9 +7,9 @@ import { createServer } from 'node:net';
 import { Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { defineSearchAttributeKey } from '@temporalio/common';
-import { SEARCH_ATTRIBUTES } from '../protocol/searchAttributes';
+import { SEARCH_ATTRIBUTES } from '../protocol';
 import { findTemporalCli } from './findTemporalCli';
-import { missingSearchAttributes } from '../client/searchAttributes';
+import { missingSearchAttributes } from '../client';
 
 export interface LocalServerOptions {
   /** gRPC port. @default a free port */

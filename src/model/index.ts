@@ -6,10 +6,6 @@
 export * from './definition/definition';
 export * from './plan/plan';
 export * from './definition/issues';
-export * from '../protocol/nodeActivity';
-export * from '../protocol/logRecords';
-export * from '../protocol/streamChunks';
-export * from '../protocol/attempts';
 export * from './kinds/catalog';
 export * from './kinds/nodeRun';
 export {
@@ -66,7 +62,6 @@ export {
   type CompileOptions,
   type CompileResult,
 } from './compiler/compiler';
-export * from '../protocol/childPipelines';
 export * from './plan/mapItems';
 export {
   packPlan,
@@ -103,8 +98,6 @@ export {
   PipelineValidationError,
 } from './definition/errors';
 export { EVALUATION_LIMITS, EvaluationMeter, type EvaluationLimits } from './expressions/evaluationMeter';
-export * from '../protocol/searchAttributes';
-export * from '../protocol/runCallbacks';
 export { ALL_PARAMS, changedParams, paramsReadBy, reusableSteps } from './plan/resume';
 export {
   MAX_CLAIM_CHECKED_INPUT_BYTES,
@@ -135,3 +128,21 @@ export {
   type RunConcurrency,
   type SlotRequest,
 } from './limits/concurrency';
+export * from './compiler/compiler';
+export * from './definition/eventSchema';
+export * from './definition/limits';
+export * from './expressions/evaluationMeter';
+export * from './expressions/expressions';
+export * from './expressions/templates';
+export * from './expressions/values';
+export * from './kinds/actions';
+export * from './limits/concurrency';
+export * from './limits/concurrencySlots';
+export * from './limits/rateLimits';
+export * from './plan/budget';
+export * from './plan/resume';
+export * from './plan/runValues';
+export * from './plan/planWire';
+export * from './util/suggest';
+export * from './definition/errors';
+export * from './definition/duration';

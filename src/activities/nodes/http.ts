@@ -7,8 +7,8 @@ import { NodeError } from './nodeFailures';
 import type { EgressPolicy } from '../guards/egress';
 import { redactUrl, sendHttp, type HttpResponse } from './httpRequest';
 import type { NodeFn } from './wrapNodeActivity';
-import { Duration } from '../../model/definition/definition';
-import { durationToMs } from '../../model/definition/duration';
+import { Duration } from '../../model';
+import { durationToMs } from '../../model';
 import { parseParams } from './params';
 
 /** Default `max_response_bytes`: 1 MiB, as in the node catalog (a node's output lands in workflow history). */

@@ -4,7 +4,7 @@
  * stops at a byte cap, and non-2xx answers thrown as `HttpStatusError` for `errors.ts`.
  * Every hop goes through the worker's egress policy (`egressFetch.ts`).
  */
-import { tracedCall } from '../../shared/tracing';
+import { tracedCall } from '../../shared';
 import type { EgressPolicy } from '../guards/egress';
 import { fetchUnderPolicy } from '../guards/egressFetch';
 import { HttpStatusError, NodeError, transportFailure } from './nodeFailures';

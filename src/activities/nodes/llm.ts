@@ -3,20 +3,20 @@
  * any OpenAI-compatible provider configured on the worker. The client never retries
  * (`maxRetries: 0`): Temporal owns retries, decided by `errors.ts`.
  */
-import { tracedCall } from '../../shared/tracing';
+import { tracedCall } from '../../shared';
 import OpenAI from 'openai';
 import type {
   ChatCompletionCreateParamsBase,
   ChatCompletionMessageParam,
 } from 'openai/resources/chat/completions';
 import { z } from 'zod';
-import { costOf, formatUsd, type ModelPrice } from '../../model/plan/budget';
-import type { LlmCallBudget, TokenUsage } from '../../model/kinds/nodeRun';
+import { costOf, formatUsd, type ModelPrice } from '../../model';
+import type { LlmCallBudget, TokenUsage } from '../../model';
 import type { ProviderConfig } from '../config';
 import { NodeError } from './nodeFailures';
 import type { NodeContext, NodeFn, NodeOutcome } from './wrapNodeActivity';
 import { parseParams } from './params';
-import { estimateTokens } from '../../model/limits/rateLimits';
+import { estimateTokens } from '../../model';
 import { passRateLimit, rateLimitFor } from '../engine/rateGate';
 
 const OPENAI_BASE_URL = 'https://api.openai.com/v1';

@@ -9,7 +9,7 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
-import type { NodeErrorCode, NodeFailureDetails } from '../../protocol/nodeActivity';
+import type { NodeErrorCode, NodeFailureDetails } from '../../protocol';
 import { Redactor } from '../guards/redact';
 
 const NODE_ERROR = Symbol.for('temporal-pipelines.NodeError');

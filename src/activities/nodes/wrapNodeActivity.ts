@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import { CancelledFailure } from '@temporalio/common';
-import type { ActionLogger } from '../../model/kinds/actions';
+import type { ActionLogger } from '../../model';
 import type {
   NodeActivityInput,
   NodeActivityResult,
@@ -16,11 +16,11 @@ import type {
   NodeFailureDetails,
   NodeLogRecord,
   NodeMetrics,
-} from '../../protocol/nodeActivity';
-import type { RunLogLevel, TokenUsage } from '../../model/kinds/nodeRun';
-import { MAX_NODE_LOGS_PER_ATTEMPT, truncateLogMessage } from '../../protocol/logRecords';
-import { formatBytes, MAX_INLINE_PAYLOAD_BYTES } from '../../model/definition/limits';
-import { STREAM_DELTAS_SIGNAL, type StreamDeltaBatch } from '../../protocol/streamChunks';
+} from '../../protocol';
+import type { RunLogLevel, TokenUsage } from '../../model';
+import { MAX_NODE_LOGS_PER_ATTEMPT, truncateLogMessage } from '../../protocol';
+import { formatBytes, MAX_INLINE_PAYLOAD_BYTES } from '../../model';
+import { STREAM_DELTAS_SIGNAL, type StreamDeltaBatch } from '../../protocol';
 import { attemptFailureOf, createAttemptReporter } from './attemptEvents';
 import { NodeError, isErrorLike, toNodeFailure } from './nodeFailures';
 import { Redactor, type StreamRedactor } from '../guards/redact';

@@ -2,12 +2,12 @@
  * `tpipe schedules …`: runs of saved pipelines on a timetable (`client.schedules`).
  */
 import { Option, type Command } from 'commander';
-import type { PipelinesClient } from '../../client/connect';
-import type { ScheduleInfo, UpdateScheduleOptions } from '../../client/schedules/schedulesApi';
-import { SCHEDULE_OVERLAPS, type ScheduleOverlap, type ScheduleTiming } from '../../client/schedules/scheduleSpec';
-import type { PriorityOption } from '../../client/runs/startRun';
-import type { CompileOptions } from '../../model/compiler/compiler';
-import type { ParamType } from '../../model/definition/definition';
+import type { PipelinesClient } from '../../client';
+import type { ScheduleInfo, UpdateScheduleOptions } from '../../client';
+import { SCHEDULE_OVERLAPS, type ScheduleOverlap, type ScheduleTiming } from '../../client';
+import type { PriorityOption } from '../../client';
+import type { CompileOptions } from '../../model';
+import type { ParamType } from '../../model';
 import { colours, paintStatus, printJson, printTable } from '../output';
 import { resolvePipeline } from './run';
 import { parseAssignments, UsageError } from '../values';

@@ -7,11 +7,11 @@
 import type { WorkflowExecutionDescription, WorkflowExecutionInfo } from '@temporalio/client';
 import { defineSearchAttributeKey } from '@temporalio/common';
 import type { TokenUsage } from '../../model';
-import { SEARCH_ATTRIBUTES } from '../../model';
-import type { ChildRun } from '../../protocol/childPipelines';
-import type { MapRun } from '../../model/plan/mapItems';
-import type { MapProgress } from '../../protocol/messages/mapMessages';
-import type { EventWait, NodeSnapshot, RunBudgetSnapshot, RunSnapshot } from '../../protocol/messages/runMessages';
+import { SEARCH_ATTRIBUTES } from '../../protocol';
+import type { ChildRun } from '../../protocol';
+import type { MapRun } from '../../model';
+import type { MapProgress } from '../../protocol';
+import type { EventWait, NodeSnapshot, RunBudgetSnapshot, RunSnapshot } from '../../protocol';
 import { settleClosedRunSteps } from '../runs/closedRunSteps';
 
 /** Run statuses (DESIGN.md decision 8). */

@@ -4,9 +4,10 @@
  */
 import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
 import { msToNumber } from '@temporalio/common';
-import { mapProgressQuery } from '../../protocol/messages/mapMessages';
-import { runLogsQuery, type RunLogEntry, type RunLogsPage } from '../../protocol/messages/runMessages';
-import { MAX_RUN_LOGS, PipelineValidationError, type RunLogLevel } from '../../model';
+import { mapProgressQuery } from '../../protocol';
+import { runLogsQuery, type RunLogEntry, type RunLogsPage } from '../../protocol';
+import { PipelineValidationError, type RunLogLevel } from '../../model';
+import { MAX_RUN_LOGS } from '../../protocol';
 import { NotFoundError, PollTimeoutError, TimeoutError, translateError } from '../errors';
 import { queryRunSnapshot } from '../runs/runSnapshot';
 import { toExecution, VISIBILITY_STATUS, type Execution, type ExecutionStatus } from './executionView';

@@ -6,7 +6,7 @@
  * run ended: `cancelled` for a cancelled run, `terminated` for a terminated or timed-out one
  * (Temporal ended the run under the step: no code of the step's ran after, no cleanup).
  */
-import type { NodeSnapshot, NodeStatus } from '../../protocol/messages/runMessages';
+import type { NodeSnapshot, NodeStatus } from '../../protocol';
 import type { RunState } from '../executions/executionView';
 
 const UNSETTLED: ReadonlySet<NodeStatus> = new Set(['pending', 'running', 'retrying']);

@@ -5,7 +5,7 @@
 import { WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import { msToNumber } from '@temporalio/common';
 import type { runPipeline } from '../../workflows';
-import { streamReadQuery, type NodeSnapshot, type RunSnapshot } from '../../protocol/messages/runMessages';
+import { streamReadQuery, type NodeSnapshot, type RunSnapshot } from '../../protocol';
 import { PollTimeoutError, translateError } from '../errors';
 import { releaseSlotOfTerminatedRun } from './reserveSlot';
 import { queryRunSnapshot } from './runSnapshot';
@@ -13,7 +13,12 @@ import { settleClosedRunSteps } from './closedRunSteps';
 import { runStatusOf, type RunState } from '../executions/executionView';
 import { sendRunEvent, type SendEventResult } from './sendEvent';
 import type { ClientDuration } from './startRun';
-import { readRunStream, type RunStreamChunk, type StreamOptions, type StreamSource } from '../streaming/stream';
+import {
+  readRunStream,
+  type RunStreamChunk,
+  type StreamOptions,
+  type StreamSource,
+} from '../streaming/stream';
 
 export type { RunState } from '../executions/executionView';
 

@@ -17,25 +17,24 @@ import {
 import {
   compile,
   formatBytes,
-  MAX_CALLBACK_ATTEMPTS,
   MAX_CLAIM_CHECKED_INPUT_BYTES,
   MAX_INLINE_PAYLOAD_BYTES,
   PipelineValidationError,
   resolveRunInputs,
   resolveRunParams,
   runBudgetIssues,
-  SEARCH_ATTRIBUTES,
   type CompileOptions,
   type DurationText,
   type ExecutionPlan,
   type PipelineIssue,
   type RunBudgetOptions,
 } from '../../model';
-import { hasClaimCheck } from '../../codec/payloadOptions';
+import { MAX_CALLBACK_ATTEMPTS, SEARCH_ATTRIBUTES } from '../../protocol';
+import { hasClaimCheck } from '../../codec';
 import { runDetails, userValuesFirst, versionLabel } from '../webUi';
-import { activeTraceId, withRunTrace } from '../../shared/tracing';
-import { KIND_DEFAULTS } from '../../model/kinds/catalog';
-import { packPlan } from '../../model/plan/planWire';
+import { activeTraceId, withRunTrace } from '../../shared';
+import { KIND_DEFAULTS } from '../../model';
+import { packPlan } from '../../model';
 import {
   concurrencyKeyIssues,
   concurrencyLimitIssues,
@@ -43,11 +42,11 @@ import {
   onLimitIssues,
   type OnLimit,
   type RunConcurrency,
-} from '../../model/limits/concurrency';
+} from '../../model';
 import { releaseReservedSlot, reserveSlot } from './reserveSlot';
 import { fairnessIssues, fairnessTag } from './fairness';
 import { queryRunSnapshot } from './runSnapshot';
-import type { RunCallbacks, RunPipelineInput } from '../../protocol/messages/runMessages';
+import type { RunCallbacks, RunPipelineInput } from '../../protocol';
 import type { runPipeline } from '../../workflows';
 
 /** A duration in the client's options: milliseconds, or a string with a unit such as `'30s'`. */

@@ -12,10 +12,11 @@ import {
   TypedSearchAttributes,
   type SearchAttributePair,
 } from '@temporalio/common';
-import { PipelineValidationError, SEARCH_ATTRIBUTES, type PipelineIssue } from '../../model';
-import { defaultConcurrencyKey } from '../../model/limits/concurrency';
-import { unpackPlan } from '../../model/plan/planWire';
-import type { RunPipelineInput } from '../../protocol/messages/runMessages';
+import { PipelineValidationError, type PipelineIssue } from '../../model';
+import { SEARCH_ATTRIBUTES } from '../../protocol';
+import { defaultConcurrencyKey } from '../../model';
+import { unpackPlan } from '../../model';
+import type { RunPipelineInput } from '../../protocol';
 import { NotFoundError, translateError } from '../errors';
 import { runStatusOf, type ExecutionStatus } from '../executions/executionView';
 import { pipelineName, type PipelineRegistry } from '../pipelines/pipelineRegistry';

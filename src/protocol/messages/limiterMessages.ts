@@ -3,8 +3,8 @@
  * the runs it serves. The client imports this module: only `define*` helpers here.
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import { ACQUIRE_SLOT_UPDATE, type AcquireSlotResult, type SlotRequest } from '../../model/limits/concurrency';
-import type { SlotTableState } from '../../model/limits/concurrencySlots';
+import { ACQUIRE_SLOT_UPDATE, type AcquireSlotResult, type SlotRequest } from '../../model';
+import type { SlotTableState } from '../../model';
 
 export interface ConcurrencyLimiterInput {
   key: string;

@@ -4,16 +4,16 @@
  * calls other than the `define*` helpers.
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { BudgetBreach, RunBudgetOptions } from '../../model/plan/budget';
+import type { BudgetBreach, RunBudgetOptions } from '../../model';
 import type { NodeMetrics } from '../nodeActivity';
-import type { RunLogLevel, TokenUsage } from '../../model/kinds/nodeRun';
-import type { PackedPlan } from '../../model/plan/planWire';
+import type { RunLogLevel, TokenUsage } from '../../model';
+import type { PackedPlan } from '../../model';
 import { STREAM_DELTAS_SIGNAL, type StreamDeltaBatch } from '../streamChunks';
 import { ATTEMPT_EVENT_SIGNAL, type AttemptEvent } from '../attempts';
-import type { RunConcurrency } from '../../model/limits/concurrency';
-import type { EventSchema, PayloadIssue } from '../../model/definition/eventSchema';
+import type { RunConcurrency } from '../../model';
+import type { EventSchema, PayloadIssue } from '../../model';
 import type { ChildRun } from '../childPipelines';
-import type { MapRun } from '../../model/plan/mapItems';
+import type { MapRun } from '../../model';
 
 export type { AttemptEvent, StreamDeltaBatch };
 

@@ -21,8 +21,8 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import { addUsd } from '../../model/plan/budget';
-import { formatBytes, MAX_INLINE_PAYLOAD_BYTES } from '../../model/definition/limits';
+import { addUsd } from '../../model';
+import { formatBytes, MAX_INLINE_PAYLOAD_BYTES } from '../../model';
 import {
   jsonBytes,
   MAP_ERRORS,
@@ -33,15 +33,15 @@ import {
   type MapItemError,
   type RunMapInput,
   type RunMapResult,
-} from '../../model/plan/mapItems';
-import type { TokenUsage } from '../../model/kinds/nodeRun';
-import { resolveRunInputs, resolveRunParams } from '../../model/plan/runValues';
-import type { ExecutionPlan } from '../../model/plan/plan';
-import { unpackPlan } from '../../model/plan/planWire';
-import { formatIssues, SUB_PIPELINE_ERRORS, type ChildRun } from '../../protocol/childPipelines';
-import { renderValue } from '../../model/expressions/templates';
-import { mapProgressQuery } from '../../protocol/messages/mapMessages';
-import { attemptEventSignal, streamDeltasSignal } from '../../protocol/messages/runMessages';
+} from '../../model';
+import type { TokenUsage } from '../../model';
+import { resolveRunInputs, resolveRunParams } from '../../model';
+import type { ExecutionPlan } from '../../model';
+import { unpackPlan } from '../../model';
+import { formatIssues, SUB_PIPELINE_ERRORS, type ChildRun } from '../../protocol';
+import { renderValue } from '../../model';
+import { mapProgressQuery } from '../../protocol';
+import { attemptEventSignal, streamDeltasSignal } from '../../protocol';
 import { runStep, type NodeOutcome, type StepRunEnv } from '../nodes/runNode';
 import { childFailure, executeChildRun, resolveSavedPipelineActivity } from '../nodes/runSubPipeline';
 import { asRunFailure, stepErrorCode } from '../run/failures';

@@ -16,7 +16,7 @@ import {
   TimeoutFailure,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { StepScope } from '../../model/expressions/expressions';
+import type { StepScope } from '../../model';
 import {
   DEFAULT_MAP_CONCURRENCY,
   MAP_ERRORS,
@@ -26,9 +26,9 @@ import {
   type OnItemFailure,
   type RunMapInput,
   type RunMapResult,
-} from '../../model/plan/mapItems';
-import type { PlanNode } from '../../model/plan/plan';
-import { asRecord } from '../../protocol/childPipelines';
+} from '../../model';
+import type { PlanNode } from '../../model';
+import { asRecord } from '../../protocol';
 import type { NodeOutcome, NodeRunEnv } from './runNode';
 
 const failed = (code: string, message: string): NodeOutcome => ({

@@ -14,27 +14,27 @@ import {
   TimeoutFailure,
   log,
 } from '@temporalio/workflow';
-import type { AttemptFailure } from '../../protocol/attempts';
-import type { OutputType } from '../../model/kinds/catalog';
-import type { Duration, ParamType } from '../../model/definition/definition';
-import { durationToMs } from '../../model/definition/duration';
-import { evaluateCondition, evaluateExpression } from '../../model/expressions/expressions';
+import type { AttemptFailure } from '../../protocol';
+import type { OutputType } from '../../model';
+import type { Duration, ParamType } from '../../model';
+import { durationToMs } from '../../model';
+import { evaluateCondition, evaluateExpression } from '../../model';
 import type {
   NodeActivityInput,
   NodeActivityResult,
   NodeFailureDetails,
   NodeLogRecord,
   NodeMetrics,
-} from '../../protocol/nodeActivity';
-import type { LlmCallBudget, NodeRunContext, RunLogLevel, TokenUsage } from '../../model/kinds/nodeRun';
-import { typeMismatch, valueMatchesType } from '../../model/plan/runValues';
-import type { PlanNode } from '../../model/plan/plan';
-import { STREAM_STRING_TYPE } from '../../protocol/streamChunks';
-import { renderNodeParams } from '../../model/expressions/templates';
-import type { ChildRun } from '../../protocol/childPipelines';
-import type { MapRun } from '../../model/plan/mapItems';
+} from '../../protocol';
+import type { LlmCallBudget, NodeRunContext, RunLogLevel, TokenUsage } from '../../model';
+import { typeMismatch, valueMatchesType } from '../../model';
+import type { PlanNode } from '../../model';
+import { STREAM_STRING_TYPE } from '../../protocol';
+import { renderNodeParams } from '../../model';
+import type { ChildRun } from '../../protocol';
+import type { MapRun } from '../../model';
 import type { EventWaits } from './eventWaits';
-import type { NodeError } from '../../protocol/messages/runMessages';
+import type { NodeError } from '../../protocol';
 import type { ExpressionScopeBuilder } from '../run/scope';
 import { stepErrorCode } from '../run/failures';
 import { runMapNode } from './runMapStep';

@@ -18,8 +18,8 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { defineSearchAttributeKey } from '@temporalio/common';
-import { SEARCH_ATTRIBUTES } from '../../protocol/searchAttributes';
-import type { PlanNode } from '../../model/plan/plan';
+import { SEARCH_ATTRIBUTES } from '../../protocol';
+import type { PlanNode } from '../../model';
 import {
   asRecord,
   childExecutionId,
@@ -29,8 +29,8 @@ import {
   type ResolvedSavedPipeline,
   type ResolveSavedPipelineInput,
   type SubPipelineOutput,
-} from '../../protocol/childPipelines';
-import type { RunPipelineInput, RunPipelineResult } from '../../protocol/messages/runMessages';
+} from '../../protocol';
+import type { RunPipelineInput, RunPipelineResult } from '../../protocol';
 import type { NodeOutcome, NodeRunEnv } from './runNode';
 
 type Resolve = (input: ResolveSavedPipelineInput) => Promise<ResolvedSavedPipeline>;

@@ -17,11 +17,11 @@ import {
   TemporalFailure,
   workflowInfo,
 } from '@temporalio/workflow';
-import { checkLlmBudget, formatUsd, mergeBudgets } from '../../model/plan/budget';
-import type { LlmCallBudget } from '../../model/kinds/nodeRun';
-import type { PlanNode } from '../../model/plan/plan';
-import { setOwn } from '../../model/expressions/values';
-import { unpackPlan } from '../../model/plan/planWire';
+import { checkLlmBudget, formatUsd, mergeBudgets } from '../../model';
+import type { LlmCallBudget } from '../../model';
+import type { PlanNode } from '../../model';
+import { setOwn } from '../../model';
+import { unpackPlan } from '../../model';
 import { sendRunCallback } from './sendCallback';
 import { continuationInput, restoreCarryOver } from './carryOver';
 import { EventWaits } from '../nodes/eventWaits';
@@ -35,7 +35,7 @@ import {
   streamReadQuery,
   type RunPipelineInput,
   type RunPipelineResult,
-} from '../../protocol/messages/runMessages';
+} from '../../protocol';
 import { readiness } from './readiness';
 import { runInlineStep, runNode, type NodeOutcome, type NodeRunEnv } from '../nodes/runNode';
 import { applyResume } from './resume';

@@ -2,14 +2,14 @@
  * The run's state as the workflow keeps it, and the snapshot the `status` query returns.
  * Deterministic: the clock is workflow time (`Date.now()` inside a workflow is replay-safe).
  */
-import type { AttemptEvent } from '../../protocol/attempts';
-import { addUsd, formatUsd } from '../../model/plan/budget';
-import type { RunLogLevel, TokenUsage } from '../../model/kinds/nodeRun';
-import type { ExecutionPlan, PlanBudget, PlanNode } from '../../model/plan/plan';
-import { MAX_RUN_LOG_BYTES, MAX_RUN_LOGS, truncateLogMessage, utf8Length } from '../../protocol/logRecords';
-import { streamOutputNames, type StreamDeltaBatch } from '../../protocol/streamChunks';
-import type { ChildRun } from '../../protocol/childPipelines';
-import type { MapRun } from '../../model/plan/mapItems';
+import type { AttemptEvent } from '../../protocol';
+import { addUsd, formatUsd } from '../../model';
+import type { RunLogLevel, TokenUsage } from '../../model';
+import type { ExecutionPlan, PlanBudget, PlanNode } from '../../model';
+import { MAX_RUN_LOG_BYTES, MAX_RUN_LOGS, truncateLogMessage, utf8Length } from '../../protocol';
+import { streamOutputNames, type StreamDeltaBatch } from '../../protocol';
+import type { ChildRun } from '../../protocol';
+import type { MapRun } from '../../model';
 import type {
   CallbackSnapshot,
   EventWait,
@@ -25,8 +25,8 @@ import type {
   RunSnapshot,
   RunStatus,
   StatusRequest,
-} from '../../protocol/messages/runMessages';
-import { STATUS_PAGE_STEPS } from '../../protocol/messages/runMessages';
+} from '../../protocol';
+import { STATUS_PAGE_STEPS } from '../../protocol';
 import { AttemptLog } from './attemptLog';
 import type { AttemptReport } from '../nodes/runNode';
 import { StreamLog } from './streamLog';
