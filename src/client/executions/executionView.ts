@@ -12,11 +12,9 @@ import type { ChildRun } from '../../protocol';
 import type { MapRun } from '../../model';
 import type { MapProgress } from '../../protocol';
 import type { EventWait, NodeSnapshot, RunBudgetSnapshot, RunSnapshot } from '../../protocol';
-import { settleClosedRunSteps } from '../runs/closedRunSteps';
+import { settleClosedRunSteps, type RunState } from '../runs/closedRunSteps';
 
-/** Run statuses (DESIGN.md decision 8). */
-export type RunState =
-  'pending' | 'running' | 'completed' | 'failed' | 'cancelled' | 'terminated' | 'timed_out';
+export type { RunState };
 
 /** pending | running | completed | failed | cancelled | terminated | timed_out */
 export type ExecutionStatus = RunState;

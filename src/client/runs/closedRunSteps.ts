@@ -7,7 +7,10 @@
  * (Temporal ended the run under the step: no code of the step's ran after, no cleanup).
  */
 import type { NodeSnapshot, NodeStatus } from '../../protocol';
-import type { RunState } from '../executions/executionView';
+
+/** Run statuses (DESIGN.md decision 8). */
+export type RunState =
+  'pending' | 'running' | 'completed' | 'failed' | 'cancelled' | 'terminated' | 'timed_out';
 
 const UNSETTLED: ReadonlySet<NodeStatus> = new Set(['pending', 'running', 'retrying']);
 
