@@ -113,6 +113,8 @@ export {
   type WaitForEventOutput,
 } from './model';
 export {
+  CALLBACK_DELIVERY_HEADER,
+  CALLBACK_SIGNATURE_HEADER,
   type CallbackRunStatus,
   type CallbackSnapshot,
   type CarriedStep,
@@ -122,7 +124,9 @@ export {
   type EventRejectionReason,
   type EventWait,
   type MapProgress,
+  NODE_ERROR_CODES,
   type NodeError,
+  type NodeErrorCode,
   type NodeMetrics,
   type NodeSnapshot,
   type NodeStatus,
