@@ -3,13 +3,63 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import importX from 'eslint-plugin-import-x';
 import { builtinModules } from 'node:module';
+import { readFileSync } from 'node:fs';
 
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
-const network = ['openai', 'undici', 'axios', 'node-fetch', '@temporalio/client', '@temporalio/worker', '@temporalio/activity'];
+const network = [
+  'openai',
+  'undici',
+  'axios',
+  'node-fetch',
+  '@temporalio/client',
+  '@temporalio/worker',
+  '@temporalio/activity',
+];
 
-/** Layer rules of DESIGN.md: each folder imports only what its row allows. */
-const restrict = (patterns, paths = []) => ({
-  'no-restricted-imports': ['error', { paths: paths.map((name) => ({ name, message: 'not allowed in this layer (DESIGN.md)' })), patterns }],
+/**
+ * The layer table (scripts/layers.json, DESIGN.md "Layers"): each folder of src/ imports only the
+ * layers its row names, and another layer only through its index.ts (`../model`, never
+ * `../model/plan/plan`). test/unit/architecture.test.ts checks the same table on the import graph,
+ * type imports included.
+ */
+const { layers } = JSON.parse(readFileSync(new URL('./scripts/layers.json', import.meta.url), 'utf8'));
+const layerNames = Object.keys(layers);
+/** `../model`, `../../model`, `./model` (from src/index.ts) followed by `end`. */
+const layerPath = (names, end) => `^(\\.\\.?/)+(${names.join('|')})${end}`;
+const layerRules = layerNames.map((layer) => {
+  const row = layers[layer];
+  const allowed = [...row.imports, ...(row.typeOnly ?? [])];
+  const forbidden = layerNames.filter((name) => name !== layer && !allowed.includes(name));
+  const patterns = [];
+  if (forbidden.length > 0) {
+    patterns.push({
+      regex: layerPath(forbidden, '(/|$)'),
+      message: `src/${layer} ${allowed.length > 0 ? `may import only ${allowed.join(', ')}` : 'imports nothing of ours'} (scripts/layers.json)`,
+    });
+  }
+  if (allowed.length > 0) {
+    patterns.push({
+      regex: layerPath(allowed, '/'),
+      message: 'import another layer through its index.ts only',
+    });
+  }
+  if (row.typeOnly) {
+    patterns.push({
+      regex: layerPath(row.typeOnly, '$'),
+      allowTypeImports: true,
+      message: `src/${layer} imports ${row.typeOnly.join(', ')} for types only`,
+    });
+  }
+  const paths = row.pure
+    ? [...nodeBuiltins, ...network].map((name) => ({
+        name,
+        message: 'deterministic code: no Node APIs, no network (DESIGN.md)',
+      }))
+    : [];
+  if (layer === 'model')
+    patterns.push({ group: ['@temporalio/*'], message: 'src/model imports no Temporal package (DESIGN.md)' });
+  const files = layer === 'index' || layer === 'worker' ? [`src/${layer}.ts`] : [`src/${layer}/**/*.ts`];
+  return { files, rules: { '@typescript-eslint/no-restricted-imports': ['error', { paths, patterns }] } };
 });
 
 export default tseslint.config(
@@ -28,30 +78,7 @@ export default tseslint.config(
       'no-new-func': 'error',
     },
   },
-  {
-    // Deterministic, sandboxed code: no Node builtins, no network, no clocks or randomness by import.
-    files: ['src/pipeline/**/*.ts'],
-    rules: restrict([{ group: ['@temporalio/*', '../*'], message: 'src/pipeline imports nothing of ours or Temporal (DESIGN.md)' }], [...nodeBuiltins, ...network]),
-  },
-  {
-    files: ['src/workflows/**/*.ts'],
-    rules: restrict(
-      [{ group: ['../activities', '../activities/*', '../client', '../client/*', '../dev/*', '../worker'], message: 'workflow code imports only src/pipeline and @temporalio/workflow' }],
-      [...nodeBuiltins, ...network],
-    ),
-  },
-  {
-    files: ['src/activities/**/*.ts'],
-    rules: restrict([{ group: ['../client', '../client/*', '../workflows', '../workflows/*'], message: 'activities never import the client or workflows' }]),
-  },
-  {
-    files: ['src/codec/**/*.ts'],
-    rules: restrict([{ group: ['../client', '../client/*', '../activities', '../activities/*', '../workflows', '../workflows/*', '../worker'], message: 'payload codecs import only src/pipeline (errors, limits) and the Temporal SDK' }]),
-  },
-  {
-    files: ['src/client/**/*.ts'],
-    rules: restrict([{ group: ['../activities', '../activities/*', '../worker'], message: 'the client never imports activities' }]),
-  },
+  ...layerRules,
   {
     files: ['test/**/*.ts', 'bench/**/*.ts', 'examples/**/*.ts'],
     rules: {

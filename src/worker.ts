@@ -4,8 +4,8 @@
  * `npm run worker` (or `node dist/worker.js`) reads its configuration from the environment;
  * `createPipelineWorker()` is the same worker for programs that register their own actions.
  */
-import { setEnvValues } from './shared/env';
-import { offlineProviderUnlessConfigured } from './dev/offlineProvider';
+import { setEnvValues } from './shared';
+import { offlineProviderUnlessConfigured } from './dev';
 import path from 'node:path';
 import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
@@ -17,27 +17,27 @@ import {
   Worker,
   type WorkflowBundleOption,
 } from '@temporalio/worker';
-import { workerTracing, WORKFLOW_TRACING_MODULE, type TracingOptions } from './shared/tracing';
+import { workerTracing, WORKFLOW_TRACING_MODULE, type TracingOptions } from './shared';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { Resource } from '@opentelemetry/resources';
 import { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { createActivities, ProviderConfig, type ActivitiesConfig } from './activities';
 
 export type { ActivitiesConfig };
-export type { RateLimitConfig } from './activities/config';
-export type { SecretResolver, SecretsOption } from './activities/guards/secrets';
-import { ENCODED_FAILURES_MARKER } from './codec/failureConverter';
-export type { EgressOptions } from './activities/guards/egress';
+export type { RateLimitConfig } from './activities';
+export type { SecretResolver, SecretsOption } from './activities';
+import { ENCODED_FAILURES_MARKER } from './codec';
+export type { EgressOptions } from './activities';
 import {
   createDataConverter,
   encodedFailureConverterPath,
   PayloadEnv,
   payloadOptionsFromEnv,
   type PayloadOptions,
-} from './codec/payloadOptions';
+} from './codec';
 import type { ActionDefinition } from './model';
-import { PipelineError, unreachable } from './client/errors';
-import { ensureSearchAttributes } from './client/searchAttributes';
+import { PipelineError, unreachable } from './client';
+import { ensureSearchAttributes } from './client';
 
 const jsonRecord = <T extends z.ZodType>(value: T) =>
   z

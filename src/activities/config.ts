@@ -3,8 +3,8 @@
  * lookup and the users' actions. Nothing here ever enters workflow history.
  */
 import { z } from 'zod';
-import type { ActionDefinition } from '../model/kinds/actions';
-import { Duration } from '../model/definition/definition';
+import type { ActionDefinition } from '../model';
+import { Duration } from '../model';
 import type { SecretsOption } from './guards/secrets';
 import type { EgressOptions } from './guards/egress';
 

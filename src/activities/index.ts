@@ -20,7 +20,7 @@ import { createNotificationNode } from './nodes/notify';
 import { formatZodIssues } from './nodes/params';
 import { createSubPipelineActivities, type SubPipelineActivities } from './engine/resolveSubPipeline';
 
-export { ProviderConfig, type ActivitiesConfig } from './config';
+export { ProviderConfig, type ActivitiesConfig, type RateLimitConfig } from './config';
 export {
   HttpStatusError,
   NodeActivityError,

@@ -2,7 +2,7 @@
  * A plan as a Mermaid flowchart: one node per step (`id · kind`), an edge per dependency, branch
  * edges labelled `true` / `false`, and, for an execution, each step styled by its status.
  */
-import type { ExecutionPlan } from '../model/plan/plan';
+import type { ExecutionPlan } from '../model';
 
 const STATUS_STYLES: Record<string, string> = {
   completed: 'fill:#d1f2d9,stroke:#1e7b34',

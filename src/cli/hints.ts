@@ -3,7 +3,7 @@
  * already taken, a target that is neither a file nor a saved pipeline. Each error keeps its class
  * and gains a sentence naming the command to try.
  */
-import { AlreadyExistsError, NotFoundError } from '../client/errors';
+import { AlreadyExistsError, NotFoundError } from '../client';
 
 const NEXT_FOR_MISSING =
   'List the saved pipelines with `tpipe pipelines list`, or save one with `tpipe pipelines create <file>`.';

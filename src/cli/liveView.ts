@@ -3,7 +3,7 @@
  * status, duration, note) and a progress line, redrawn in place as chunks arrive; streamed text
  * scrolls above it. Off a terminal the CLI prints one line per event instead (run.ts).
  */
-import type { ExecutionPlan } from '../model/plan/plan';
+import type { ExecutionPlan } from '../model';
 import { colours, paintStatus } from './output';
 
 const ESC = '\u001b[';

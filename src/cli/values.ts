@@ -4,8 +4,8 @@
  * Every name is kept as given (`__proto__` too). An integer JSON cannot carry exactly (beyond
  * ±2^53, e.g. `n=9007199254740993`) is refused, naming the key, instead of being rounded.
  */
-import type { ParamType } from '../model/definition/definition';
-import { setOwn } from '../model/expressions/values';
+import type { ParamType } from '../model';
+import { setOwn } from '../model';
 
 export function parseAssignments(
   pairs: readonly string[],

@@ -5,7 +5,7 @@
  */
 import { isGrpcServiceError, type OperatorService } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { SEARCH_ATTRIBUTES } from '../protocol/searchAttributes';
+import { SEARCH_ATTRIBUTES } from '../protocol';
 import { SearchAttributesMissingError } from './errors';
 
 /** A connection with an operator service: `Connection` (client) or `NativeConnection` (worker). */

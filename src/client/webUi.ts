@@ -3,7 +3,7 @@
  * runs only, not the registry's entity workflows) and to one run, the version a run's summary
  * shows, and the markdown of the "User Metadata" a run and a registry entity carry from their start.
  */
-import type { RunPipelineInput } from '../protocol/messages/runMessages';
+import type { RunPipelineInput } from '../protocol';
 
 /** The list query that shows pipeline runs only (registry entities and limiters are other types). */
 export const RUNS_QUERY = 'WorkflowType = "runPipeline"';

@@ -2,7 +2,7 @@
  * The one option that turns payload encryption and the claim check on, shared by `connect()`,
  * the worker and the codec server, and its environment-variable form.
  */
-import { setEnvValues } from '../shared/env';
+import { setEnvValues } from '../shared';
 import type { DataConverter, PayloadCodec } from '@temporalio/common';
 import { z } from 'zod';
 import { ClaimCheckCodec, type ClaimCheckOptions } from './claimCheck';

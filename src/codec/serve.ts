@@ -4,7 +4,7 @@
  * `PIPELINE_CLAIM_CHECK_DIR`) plus the `CODEC_*` variables of `CodecServerEnv`.
  */
 import type { Server } from 'node:http';
-import { setEnvValues } from '../shared/env';
+import { setEnvValues } from '../shared';
 import { z } from 'zod';
 import { CodecConfigError } from './errors';
 import { payloadOptionsFromEnv } from './payloadOptions';

@@ -7,7 +7,7 @@ import { createServer } from 'node:net';
 import { Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { defineSearchAttributeKey } from '@temporalio/common';
-import { SEARCH_ATTRIBUTES } from '../protocol/searchAttributes';
+import { SEARCH_ATTRIBUTES } from '../protocol';
 import { findTemporalCli } from './findTemporalCli';
 import { sleep } from '../shared/sleep';
 import { missingSearchAttributes } from '../client/searchAttributes';

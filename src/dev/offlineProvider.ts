@@ -7,7 +7,7 @@
  * Provider base URLs are worker configuration (trusted), not addresses a definition chose: the
  * egress policy does not apply to them, so the offline model on loopback needs no egress rule.
  */
-import type { ProviderConfig } from '../activities/config';
+import type { ProviderConfig } from '../activities';
 import { startOfflineModel, type OfflineModel, type OfflineModelOptions } from './offlineModel';
 
 export interface OfflineProvider {

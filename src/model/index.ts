@@ -11,7 +11,13 @@ export * from '../protocol/logRecords';
 export * from '../protocol/streamChunks';
 export * from '../protocol/attempts';
 export * from './kinds/catalog';
-export { APPROVAL_SCHEMA, checkEventPayload, type EventSchema, type PayloadIssue } from './definition/eventSchema';
+export * from './kinds/nodeRun';
+export {
+  APPROVAL_SCHEMA,
+  checkEventPayload,
+  type EventSchema,
+  type PayloadIssue,
+} from './definition/eventSchema';
 export * from './builder/builder';
 export { durationToMs } from './definition/duration';
 export {
@@ -60,7 +66,6 @@ export {
   type CompileOptions,
   type CompileResult,
 } from './compiler/compiler';
-export * from '../protocol/childPipelines';
 export * from './plan/mapItems';
 export { packPlan, unpackPlan, type PackedPlan, type PackedPlanNode, type KindDefaults } from './plan/planWire';
 export type { EngineDefaults } from './plan/engineDefaults';
@@ -92,8 +97,6 @@ export {
   PipelineValidationError,
 } from './definition/errors';
 export { EVALUATION_LIMITS, EvaluationMeter, type EvaluationLimits } from './expressions/evaluationMeter';
-export * from '../protocol/searchAttributes';
-export * from '../protocol/runCallbacks';
 export { ALL_PARAMS, changedParams, paramsReadBy, reusableSteps } from './plan/resume';
 export {
   MAX_CLAIM_CHECKED_INPUT_BYTES,
@@ -124,3 +127,21 @@ export {
   type RunConcurrency,
   type SlotRequest,
 } from './limits/concurrency';
+export * from './compiler/compiler';
+export * from './definition/eventSchema';
+export * from './definition/limits';
+export * from './expressions/evaluationMeter';
+export * from './expressions/expressions';
+export * from './expressions/templates';
+export * from './expressions/values';
+export * from './kinds/actions';
+export * from './limits/concurrency';
+export * from './limits/concurrencySlots';
+export * from './limits/rateLimits';
+export * from './plan/budget';
+export * from './plan/resume';
+export * from './plan/runValues';
+export * from './plan/planWire';
+export * from './util/suggest';
+export * from './definition/errors';
+export * from './definition/duration';

@@ -4,7 +4,7 @@
  * failed attempt under the step's retry policy. Pure: bundled into workflow code.
  */
 import type { NodeLogRecord } from './nodeActivity';
-import type { PlanRetryPolicy } from '../model/plan/plan';
+import type { PlanRetryPolicy } from '../model';
 
 /** The signal a node activity reports its attempts with (see {@link AttemptEvent}). */
 export const ATTEMPT_EVENT_SIGNAL = 'attemptEvent';

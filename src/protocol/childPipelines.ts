@@ -2,8 +2,8 @@
  * Sub-pipelines (the `pipeline` node kind): what the interpreter workflow and the engine activity
  * that resolves a saved pipeline share. Plain data and names only.
  */
-import type { PipelineIssue } from '../model/plan/plan';
-import type { PackedPlan } from '../model/plan/planWire';
+import type { PipelineIssue } from '../model';
+import type { PackedPlan } from '../model';
 
 /** The engine activity that reads a saved pipeline's version and checks a child's inputs and params. */
 export const RESOLVE_SAVED_PIPELINE_ACTIVITY = 'resolveSavedPipeline';

@@ -3,6 +3,7 @@
  * Every I/O node is one activity call: activity type = the node's `action`
  * (`llm`, `api_call`, `notification`, or a user action's name).
  */
+import type { LlmCallBudget, NodeRunContext, RunLogLevel, TokenUsage } from '../model';
 
 /** What the workflow passes to a node activity. Plain JSON. */
 export interface NodeActivityInput {
@@ -16,26 +17,6 @@ export interface NodeActivityInput {
    * budget applies (and in every run recorded before budgets existed).
    */
   budget?: LlmCallBudget;
-}
-
-/** What an llm call may use under the run's and the step's budgets. */
-export interface LlmCallBudget {
-  /** Cap the reply at this many completion tokens (the smaller of this and the step's `max_tokens` is sent). */
-  maxCompletionTokens?: number;
-  /**
-   * At most this many US dollars: the reply is capped at what this buys at the model's output
-   * price, and a model the worker has no price for is not called (`BudgetUnpriced`).
-   */
-  maxCostUsd?: number;
-}
-
-export interface NodeRunContext {
-  /** The run's workflow id. */
-  taskId: string;
-  /** W3C trace id (32 hex chars), sent on outgoing HTTP as `traceparent`. */
-  traceId: string;
-  pipeline: string;
-  pipelineVersion?: string;
 }
 
 /** What every node activity returns: the node's output plus facts about the attempt. */
@@ -55,8 +36,6 @@ export interface NodeActivityResult {
   /** Resource use measured around this attempt. */
   metrics?: NodeMetrics;
 }
-
-export type RunLogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 /** One log record written by a node's code (a user action's `ctx.log`, a built-in node's warning). */
 export interface NodeLogRecord {
@@ -81,17 +60,6 @@ export interface NodeMetrics {
    * (about once a second) and at its end, MiB (2^20 bytes), one decimal.
    */
   peakMemoryMb: number;
-}
-
-export interface TokenUsage {
-  promptTokens: number;
-  completionTokens: number;
-  totalTokens: number;
-  /**
-   * What the tokens cost, US dollars, at the worker's prices for the model (`prices` in its
-   * provider config). Absent when the worker has no price for the model.
-   */
-  costUsd?: number;
 }
 
 /**

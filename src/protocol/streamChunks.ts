@@ -4,7 +4,7 @@
  * workflow's chunk log, and which name a streamed LLM node's text is exposed under.
  * Pure: bundled into workflow code.
  */
-import type { ExecutionPlan } from '../model/plan/plan';
+import type { ExecutionPlan } from '../model';
 
 /** The signal a node activity sends its text deltas with (see {@link StreamDeltaBatch}). */
 export const STREAM_DELTAS_SIGNAL = 'streamDeltas';

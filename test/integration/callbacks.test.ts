@@ -6,7 +6,7 @@ import { createHmac } from 'node:crypto';
 import { WorkflowFailedError } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { verifyCallbackSignature } from '../../src/client/callbacks/callbackSignature';
-import type { PipelineCallbackBody } from '../../src/model';
+import type { PipelineCallbackBody } from '../../src/protocol';
 import { statusQuery } from '../../src/protocol/messages/runMessages';
 import { startHttpRecorder, type HttpRecorder } from '../support/httpRecorder';
 import { startPipelineHarness, type PipelineHarness } from '../support/pipelineHarness';

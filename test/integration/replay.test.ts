@@ -8,7 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { DefaultLogger, Runtime, Worker, type ReplayWorkerOptions } from '@temporalio/worker';
-import { ATTEMPT_EVENT_SIGNAL } from '../../src/model';
+import { ATTEMPT_EVENT_SIGNAL } from '../../src/protocol';
 import { historyFromJson } from '../support/historyJson';
 import { sharedTestEnv } from '../support/pipelineHarness';
 

@@ -9,7 +9,7 @@ import {
   MAX_STREAM_CHUNK_BYTES,
   STREAM_BATCH_BYTES,
   STREAM_BATCH_MS,
-} from '../../src/model';
+} from '../../src/protocol';
 import type { PipelineRunHandle } from '../../src/client/runs/startRun';
 import { streamReadQuery, type StreamChunk } from '../../src/protocol/messages/runMessages';
 import { startOfflineModel, type OfflineModel } from '../../src/dev/offlineModel';

@@ -13,7 +13,7 @@ import {
   concurrencyLimiterId,
   REQUEST_SLOT_ACTIVITY,
   type SlotRequest,
-} from '../../model/limits/concurrency';
+} from '../../model';
 
 export interface RequestSlotInput {
   key: string;

@@ -12,7 +12,7 @@ import {
   type PipelineCallbackBody,
   type PipelineCallbackInput,
   type PipelineCallbackResult,
-} from '../../protocol/runCallbacks';
+} from '../../protocol';
 import { createEgressPolicy, type EgressPolicy } from '../guards/egress';
 import { toNodeFailure } from '../nodes/nodeFailures';
 import { redactUrl, sendHttp } from '../nodes/httpRequest';

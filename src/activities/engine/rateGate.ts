@@ -5,7 +5,7 @@
  */
 import { Context } from '@temporalio/activity';
 import { WithStartWorkflowOperation } from '@temporalio/client';
-import { durationToMs } from '../../model/definition/duration';
+import { durationToMs } from '../../model';
 import {
   LLM_RATE_LIMITER_WORKFLOW,
   PAUSE_RATE_SIGNAL,
@@ -14,7 +14,7 @@ import {
   rateLimiterId,
   type RateReservation,
   type RateWindowLimits,
-} from '../../model/limits/rateLimits';
+} from '../../model';
 import type { ProviderConfig, RateLimitConfig } from '../config';
 import { NodeActivityError, retryAfterMs } from '../nodes/nodeFailures';
 import { sleep } from '../../shared/sleep';

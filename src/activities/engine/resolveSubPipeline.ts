@@ -5,11 +5,11 @@
  */
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
-import { KIND_DEFAULTS, isBuiltinKind } from '../../model/kinds/catalog';
-import { compile } from '../../model/compiler/compiler';
-import type { PipelineIssue } from '../../model/plan/plan';
-import { packPlan } from '../../model/plan/planWire';
-import { resolveRunInputs, resolveRunParams } from '../../model/plan/runValues';
+import { KIND_DEFAULTS, isBuiltinKind } from '../../model';
+import { compile } from '../../model';
+import type { PipelineIssue } from '../../model';
+import { packPlan } from '../../model';
+import { resolveRunInputs, resolveRunParams } from '../../model';
 import {
   formatPipelineIssues,
   REGISTRY_STATE_QUERY,
@@ -18,7 +18,7 @@ import {
   savedPipelineWorkflowId,
   type ResolvedSavedPipeline,
   type ResolveSavedPipelineInput,
-} from '../../protocol/childPipelines';
+} from '../../protocol';
 
 /** What the activity reads of a registry entity's state. */
 interface SavedVersions {

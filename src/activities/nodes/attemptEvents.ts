@@ -27,10 +27,10 @@ import {
   TEMPORAL_DEFAULT_RETRY_POLICY,
   type AttemptEvent,
   type AttemptFailure,
-} from '../../protocol/attempts';
+} from '../../protocol';
 import { decodeOptionalFailureToOptionalError } from '@temporalio/common/lib/internal-non-workflow/codec-helpers';
-import type { PlanRetryPolicy } from '../../model/plan/plan';
-import type { NodeActivityInput, NodeFailureDetails, NodeLogRecord } from '../../protocol/nodeActivity';
+import type { PlanRetryPolicy } from '../../model';
+import type { NodeActivityInput, NodeFailureDetails, NodeLogRecord } from '../../protocol';
 import { isErrorLike } from './nodeFailures';
 
 /** How long an attempt waits for one of its events to be sent, ms. */

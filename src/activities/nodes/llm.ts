@@ -3,7 +3,7 @@
  * any OpenAI-compatible provider configured on the worker. The client never retries
  * (`maxRetries: 0`): Temporal owns retries, decided by `errors.ts`.
  */
-import { tracedCall } from '../../shared/tracing';
+import { tracedCall } from '../../shared';
 import OpenAI from 'openai';
 import type {
   ChatCompletionCreateParamsBase,

@@ -17,7 +17,7 @@ import {
   STREAM_FAST_WINDOW_MS,
   STREAM_SETTLED_BATCH_MS,
   type StreamDeltaBatch,
-} from '../../protocol/streamChunks';
+} from '../../protocol';
 
 /** Sends one batch (the workflow signal). */
 export type SendBatch = (batch: StreamDeltaBatch) => Promise<void>;

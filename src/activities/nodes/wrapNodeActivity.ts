@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import { CancelledFailure } from '@temporalio/common';
-import type { ActionLogger } from '../../model/kinds/actions';
+import type { ActionLogger } from '../../model';
 import type {
   NodeActivityInput,
   NodeActivityResult,

@@ -22,7 +22,7 @@ import {
   type CompileOptions,
   type PipelineDefinitionInput,
 } from '../../model';
-import { registryWorkflowId, type SaveResult } from '../../protocol/messages/registryMessages';
+import { registryWorkflowId, type SaveResult } from '../../protocol';
 import type { PipelinesClient } from '../connect';
 import { AlreadyExistsError, NotFoundError } from '../errors';
 import type { RunHandle, RunResult } from '../runs/runHandle';

@@ -22,7 +22,7 @@ import {
   type RegistryMemo,
   type RegistryState,
   type SaveResult,
-} from '../../protocol/messages/registryMessages';
+} from '../../protocol';
 import { AlreadyExistsError, NotFoundError, translateError } from '../errors';
 import { registryDetails, registrySummary } from '../webUi';
 import type { ClientContext } from '../context';

@@ -5,7 +5,7 @@
  * clients' starts, not the whole queue.
  */
 import type { Client } from '@temporalio/client';
-import type { RunPipelineInput } from '../../protocol/messages/runMessages';
+import type { RunPipelineInput } from '../../protocol';
 import { translateError } from '../errors';
 import { ENGINE_CONCURRENCY_LIMIT, withRateLimitRetry, type RateLimitRetryOptions } from './rateLimitRetry';
 import { StartLimiter } from './inFlightStarts';

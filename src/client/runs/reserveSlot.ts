@@ -9,13 +9,9 @@ import {
   type WorkflowClient,
   type WorkflowHandle,
 } from '@temporalio/client';
-import {
-  CONCURRENCY_LIMITER_WORKFLOW,
-  concurrencyLimiterId,
-  type RunConcurrency,
-} from '../../model/limits/concurrency';
-import { releaseSlotSignal, reserveSlotUpdate } from '../../protocol/messages/limiterMessages';
-import type { concurrencyLimiter } from '../../workflows/limits/concurrencyLimiter';
+import { CONCURRENCY_LIMITER_WORKFLOW, concurrencyLimiterId, type RunConcurrency } from '../../model';
+import { releaseSlotSignal, reserveSlotUpdate } from '../../protocol';
+import type { concurrencyLimiter } from '../../workflows';
 import { RateLimitError } from '../errors';
 import { ENGINE_CONCURRENCY_LIMIT } from './rateLimitRetry';
 

@@ -12,10 +12,10 @@ import {
   resolveRunParams,
   runBudgetIssues,
   reusableSteps,
-  SEARCH_ATTRIBUTES,
 } from '../../model';
-import { unpackPlan } from '../../model/plan/planWire';
-import { type ReusedStep, type RunPipelineInput } from '../../protocol/messages/runMessages';
+import { SEARCH_ATTRIBUTES } from '../../protocol';
+import { unpackPlan } from '../../model';
+import { type ReusedStep, type RunPipelineInput } from '../../protocol';
 import { NotFoundError, translateError } from '../errors';
 import { queryRunSnapshot } from './runSnapshot';
 import { RunHandle } from './runHandle';

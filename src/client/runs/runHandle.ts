@@ -5,7 +5,7 @@
 import { WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import { msToNumber } from '@temporalio/common';
 import type { runPipeline } from '../../workflows';
-import { streamReadQuery, type NodeSnapshot, type RunSnapshot } from '../../protocol/messages/runMessages';
+import { streamReadQuery, type NodeSnapshot, type RunSnapshot } from '../../protocol';
 import { PollTimeoutError, translateError } from '../errors';
 import { releaseSlotOfTerminatedRun } from './reserveSlot';
 import { queryRunSnapshot } from './runSnapshot';

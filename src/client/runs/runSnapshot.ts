@@ -4,7 +4,7 @@
  * under Temporal's payload limit).
  */
 import type { WorkflowHandle } from '@temporalio/client';
-import { statusQuery, type RunSnapshot } from '../../protocol/messages/runMessages';
+import { statusQuery, type RunSnapshot } from '../../protocol';
 
 type QueryableHandle = Pick<WorkflowHandle, 'query'>;
 

@@ -11,7 +11,7 @@ import {
   type EventRejection,
   type SendEventRequest,
   type SendEventResult,
-} from '../../protocol/messages/runMessages';
+} from '../../protocol';
 import { EventRejectedError, translateError } from '../errors';
 
 export type { SendEventRequest, SendEventResult };

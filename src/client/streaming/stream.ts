@@ -8,7 +8,7 @@
  * can read one run at once, each from where it wants.
  */
 import { msToNumber } from '@temporalio/common';
-import type { StreamChunk, StreamPage, StreamReadRequest } from '../../protocol/messages/runMessages';
+import type { StreamChunk, StreamPage, StreamReadRequest } from '../../protocol';
 import { translateError } from '../errors';
 import { sleep } from '../../shared/sleep';
 import type { ClientDuration } from '../runs/startRun';

@@ -11,7 +11,7 @@ import type { ExpressionCheck } from '../expressions/expressions';
 import { checkExpression } from '../expressions/expressions';
 import { validateWrittenParams } from './issues';
 import { perItemValues, type MapItemKind } from './compileMapStep';
-import type { PipelineIssue, PipelineIssueCode } from '../plan/plan';
+import type { PipelineIssue, PipelineIssueCode } from '../definition/issues';
 import { STEP_FIELDS, type ExpressionReferences } from '../expressions/references';
 import { didYouMean } from '../util/suggest';
 import { checkTemplate, hasTemplate } from '../expressions/templates';

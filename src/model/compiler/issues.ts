@@ -5,7 +5,7 @@
  * The worker checks the rendered value again (activities parse their params).
  */
 import { z } from 'zod';
-import type { PipelineIssue, PipelineIssueCode } from '../plan/plan';
+import type { PipelineIssue, PipelineIssueCode } from '../definition/issues';
 import { didYouMean } from '../util/suggest';
 import { hasTemplate } from '../expressions/templates';
 

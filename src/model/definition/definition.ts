@@ -7,15 +7,10 @@
  */
 import { z } from 'zod';
 import { MAX_CONCURRENT_RUNS } from '../limits/concurrency';
-import { DURATION_LIMITS, durationToMs, formatDurationLimit } from './duration';
+import { Duration, DURATION_LIMITS, durationToMs, formatDurationLimit } from './duration';
 import { MAX_STEPS } from './limits';
 
-/** A duration: seconds as a number, or a string such as `"500ms"`, `"30s"`, `"5m"`, `"2h"`. */
-export const Duration = z.union([
-  z.number().nonnegative(),
-  z.string().regex(/^\s*\d+(\.\d+)?\s*(ms|s|m|h|d)\s*$/, 'a duration such as "500ms", "30s", "5m", "2h"'),
-]);
-export type Duration = z.infer<typeof Duration>;
+export { Duration };
 
 /** A {@link Duration} no longer than `maxMs` (one of `DURATION_LIMITS`). */
 export const boundedDuration = (maxMs: number) =>

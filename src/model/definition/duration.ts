@@ -1,7 +1,14 @@
 /**
  * Durations as the definition writes them (`30`, `"500ms"`, `"5m"`) converted to milliseconds.
  */
-import type { Duration } from './definition';
+import { z } from 'zod';
+
+/** A duration: seconds as a number, or a string such as `"500ms"`, `"30s"`, `"5m"`, `"2h"`. */
+export const Duration = z.union([
+  z.number().nonnegative(),
+  z.string().regex(/^\s*\d+(\.\d+)?\s*(ms|s|m|h|d)\s*$/, 'a duration such as "500ms", "30s", "5m", "2h"'),
+]);
+export type Duration = z.infer<typeof Duration>;
 
 const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 const DAY_MS = UNIT_MS.d;

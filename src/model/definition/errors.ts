@@ -2,7 +2,7 @@
  * The pipeline model's errors. Each has a stable literal `code` and structured fields, and
  * `instanceof` works across module copies (workflow sandbox, Jest) through a registered symbol.
  */
-import type { PipelineIssue } from '../plan/plan';
+import type { PipelineIssue } from './issues';
 
 const BRAND = Symbol.for('temporal-pipelines.error');
 /** Every `CODE` from the error's class up to `PipelineError` (set only for subclasses of subclasses). */

@@ -4,7 +4,7 @@
  * instead of failing every expression later. Iterative, so hostile nesting cannot overflow the
  * stack; a value that contains itself counts as nested without end.
  */
-import type { PipelineIssue } from '../plan/plan';
+import type { PipelineIssue } from './issues';
 import { VALUE_LIMITS } from '../expressions/values';
 
 /**

@@ -4,7 +4,7 @@
  * functions, no nested macros. See expressions.ts for the reasons and measurements.
  */
 import type { ASTNode, Environment } from '@marcbachmann/cel-js';
-import type { PipelineIssueCode } from '../plan/plan';
+import type { PipelineIssueCode } from '../definition/issues';
 import { celChildren } from './celAst';
 import { celShared } from './celShared';
 import type { EvaluationMeter } from './evaluationMeter';

@@ -3,7 +3,7 @@
  */
 import type { z } from 'zod';
 import { isBuiltinKind } from './catalog';
-import type { RunLogLevel } from '../../protocol/nodeActivity';
+import type { RunLogLevel } from './nodeRun';
 
 /**
  * Logs attributed to the step: `ctx.log('info', 'charged')` or `ctx.log.info('charged', attrs)`.

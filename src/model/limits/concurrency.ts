@@ -4,7 +4,7 @@
  * per key (workflow id `concurrency:<key>`) hands out the slots. Pure: used by the client, the
  * compiler and workflow code.
  */
-import type { PipelineIssue } from '../plan/plan';
+import type { PipelineIssue } from '../definition/issues';
 
 /** What a run at the limit does: wait for a slot, or be refused at start with `RateLimitError`. */
 export type OnLimit = 'queue' | 'reject';

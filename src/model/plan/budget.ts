@@ -7,8 +7,9 @@
  * Attempts that failed are not counted (an error response reports no usage).
  */
 import type { BudgetConfig } from '../definition/definition';
-import type { LlmCallBudget, TokenUsage } from '../../protocol/nodeActivity';
-import type { PipelineIssue, PlanBudget } from './plan';
+import type { LlmCallBudget, TokenUsage } from '../kinds/nodeRun';
+import type { PlanBudget } from './plan';
+import type { PipelineIssue } from '../definition/issues';
 
 /** A run's own budget option (`StartRunOptions.budget`): overrides the definition's field by field. */
 export interface RunBudgetOptions {

@@ -1,7 +1,8 @@
 /** A step's `retry` settings as Temporal's retry policy, checked (used for steps and map items). */
 import type { RetryConfig } from '../definition/definition';
 import { DURATION_LIMITS, durationToMs } from '../definition/duration';
-import type { PipelineIssue, PlanRetryPolicy } from './plan';
+import type { PlanRetryPolicy } from './plan';
+import type { PipelineIssue } from '../definition/issues';
 import { ALWAYS_NON_RETRYABLE } from './planWire';
 
 /**

@@ -3,7 +3,8 @@
  * against the plan's `input` nodes, after their shape (plain JSON, depth, size: valueShape.ts).
  */
 import type { ParamDeclaration, ParamType } from '../definition/definition';
-import type { ExecutionPlan, PipelineIssue } from './plan';
+import type { ExecutionPlan } from './plan';
+import type { PipelineIssue } from '../definition/issues';
 import { runValueIssues } from '../definition/valueShape';
 import { setOwn } from '../expressions/values';
 

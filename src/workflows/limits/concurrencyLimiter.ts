@@ -15,8 +15,8 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import { CLOSED_RUNS_ACTIVITY, MAX_CONCURRENT_RUNS } from '../../model/limits/concurrency';
-import { emptySlotTable, SlotTable } from '../../model/limits/concurrencySlots';
+import { CLOSED_RUNS_ACTIVITY, MAX_CONCURRENT_RUNS } from '../../model';
+import { emptySlotTable, SlotTable } from '../../model';
 import {
   acquireSlotUpdate,
   limiterStateQuery,
@@ -24,7 +24,7 @@ import {
   reserveSlotUpdate,
   slotGrantedSignal,
   type ConcurrencyLimiterInput,
-} from '../../protocol/messages/limiterMessages';
+} from '../../protocol';
 
 /** How often the holders are checked for having ended unseen, ms. */
 export const HOLDER_CHECK_MS = 10_000;

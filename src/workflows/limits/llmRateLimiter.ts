@@ -22,7 +22,7 @@ import {
   type RateReservation,
   type RateReservationRequest,
   type RateWindowLimits,
-} from '../../model/limits/rateLimits';
+} from '../../model';
 import { emptyRateWindow, RateWindow, type RateWindowState } from './rateWindow';
 
 export interface LlmRateLimiterInput {

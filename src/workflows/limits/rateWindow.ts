@@ -4,7 +4,7 @@
  * moment at which the window ending there keeps to the limits. Plain data and logic, so the
  * limiter carries it across continue-as-new and unit tests drive it directly.
  */
-import type { RateReservation, RateReservationRequest, RateWindowLimits } from '../../model/limits/rateLimits';
+import type { RateReservation, RateReservationRequest, RateWindowLimits } from '../../model';
 
 /**
  * A call that had to wait for the window is placed this much after the call it waits for leaves

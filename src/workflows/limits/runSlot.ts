@@ -18,8 +18,8 @@ import {
   type AcquireSlotResult,
   type RunConcurrency,
   type SlotRequest,
-} from '../../model/limits/concurrency';
-import { releaseSlotSignal, slotGrantedSignal } from '../../protocol/messages/limiterMessages';
+} from '../../model';
+import { releaseSlotSignal, slotGrantedSignal } from '../../protocol';
 import type { RunState } from '../run/runState';
 
 // A local activity: asking costs the run no task-queue round trip, and a free slot is granted

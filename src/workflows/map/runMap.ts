@@ -22,8 +22,8 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import { addUsd } from '../../model/plan/budget';
-import { formatBytes, MAX_INLINE_PAYLOAD_BYTES } from '../../model/definition/limits';
+import { addUsd } from '../../model';
+import { formatBytes, MAX_INLINE_PAYLOAD_BYTES } from '../../model';
 import {
   MAP_ERRORS,
   mapItemExecutionId,

@@ -16,7 +16,7 @@ import {
   TimeoutFailure,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { StepScope } from '../../model/expressions/expressions';
+import type { StepScope } from '../../model';
 import {
   MAP_ERRORS,
   MAX_MAP_ITEMS,

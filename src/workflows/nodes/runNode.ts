@@ -23,7 +23,6 @@ import { durationToMs } from '../../model/definition/duration';
 import { assertNever } from '../../model/util/assertNever';
 import { evaluateCondition, evaluateExpression } from '../../model/expressions/expressions';
 import type {
-  LlmCallBudget,
   NodeActivityInput,
   NodeFailureDetails,
   RunLogLevel,

@@ -14,10 +14,10 @@ import {
   upsertMemo,
   workflowInfo,
 } from '@temporalio/workflow';
-import { PipelineValidationError } from '../../model/definition/errors';
-import type { compile } from '../../model/compiler/compiler';
-import type { PipelineIssue } from '../../model/plan/plan';
-import { utf8Length } from '../../protocol/logRecords';
+import { PipelineValidationError } from '../../model';
+import type { compile } from '../../model';
+import type { PipelineIssue } from '../../model';
+import { utf8Length } from '../../protocol';
 import {
   deletePipelineUpdate,
   deployVersionUpdate,
@@ -30,7 +30,7 @@ import {
   type RegistryRunOptions,
   type RegistryState,
   type SaveRequest,
-} from '../../protocol/messages/registryMessages';
+} from '../../protocol';
 import { nowIso as now } from '../run/clock';
 
 /** See `RegistryRunOptions.maxUpdatesPerRun`. */
@@ -54,7 +54,7 @@ function memoOf(state: RegistryState): RegistryMemo {
  */
 function loadCompiler(): { compile: typeof compile } {
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy by design, see above
-  return require('../../model/compiler/compiler') as { compile: typeof compile };
+  return require('../../model') as { compile: typeof compile };
 }
 
 function compileForSave(request: SaveRequest) {

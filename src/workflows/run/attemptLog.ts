@@ -8,10 +8,11 @@
  * record saying so. Deterministic: no I/O, workflow
  * time only.
  */
-import { attemptSequel, type AttemptEvent, type AttemptFailure } from '../../protocol/attempts';
-import type { NodeLogRecord, RunLogLevel } from '../../protocol/nodeActivity';
-import type { ExecutionPlan, PlanRetryPolicy } from '../../model/plan/plan';
-import type { RunLogAttemptFailure, RunLogSource } from '../../protocol/messages/runMessages';
+import { attemptSequel, type AttemptEvent, type AttemptFailure } from '../../protocol';
+import type { NodeLogRecord } from '../../protocol';
+import type { RunLogLevel } from '../../model';
+import type { ExecutionPlan, PlanRetryPolicy } from '../../model';
+import type { RunLogAttemptFailure, RunLogSource } from '../../protocol';
 
 /** Where the records go: the run's log (`RunState` provides both). */
 export interface AttemptLogSink {

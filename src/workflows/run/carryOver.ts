@@ -3,10 +3,10 @@
  * taking it back. A run continues as new only when no step is in flight, so each step is either
  * settled (carried, compactly) or pending (runs in the continuation). Deterministic: plain data.
  */
-import { MAX_INLINE_PAYLOAD_BYTES } from '../../model/definition/limits';
-import type { ExecutionPlan } from '../../model/plan/plan';
-import { utf8Length } from '../../protocol/logRecords';
-import type { CarriedStep, NodeSnapshot, RunCarryOver, RunPipelineInput } from '../../protocol/messages/runMessages';
+import { MAX_INLINE_PAYLOAD_BYTES } from '../../model';
+import type { ExecutionPlan } from '../../model';
+import { utf8Length } from '../../protocol';
+import type { CarriedStep, NodeSnapshot, RunCarryOver, RunPipelineInput } from '../../protocol';
 import { isTerminal, type RunState } from './runState';
 
 /** Log records and stream chunks carried: enough for readers a little behind to lose nothing. */

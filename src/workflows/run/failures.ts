@@ -7,7 +7,7 @@
  * - Anything else thrown by the engine's own code fails the run, non-retryably, with `EngineError`.
  */
 import { ApplicationFailure, ContinueAsNew, isCancellation, TemporalFailure } from '@temporalio/workflow';
-import { EvaluationLimitError } from '../../model/definition/errors';
+import { EvaluationLimitError } from '../../model';
 
 /** The step error code of an evaluation that went past one of `EVALUATION_LIMITS`. */
 export const EVALUATION_LIMIT_CODE = 'EvaluationLimit';

@@ -6,8 +6,8 @@
  * - `all_terminal` trigger (its condition reads a dependency's status): evaluated whatever the outcome;
  * - a false `condition` skips it.
  */
-import { evaluateCondition } from '../../model/expressions/expressions';
-import type { PlanNode } from '../../model/plan/plan';
+import { evaluateCondition } from '../../model';
+import type { PlanNode } from '../../model';
 import type { RunState } from './runState';
 import { isTerminal } from './runState';
 import type { ExpressionScopeBuilder } from './scope';

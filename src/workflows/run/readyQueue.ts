@@ -3,8 +3,8 @@
  * (plan order is topological). The interpreter looks only at these instead of scanning every step
  * after every change, which made a chain of n steps cost n² readiness checks.
  */
-import { MinHeap } from '../../model/util/minHeap';
-import type { PlanNode } from '../../model/plan/plan';
+import { MinHeap } from '../../model';
+import type { PlanNode } from '../../model';
 
 export class ReadyQueue {
   private readonly index = new Map<string, number>();

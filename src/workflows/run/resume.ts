@@ -2,9 +2,9 @@
  * A retry's start: the steps it reuses from the run it retries are completed before anything
  * runs, with their recorded outputs (which templates and conditions then read as usual).
  */
-import type { ExecutionPlan } from '../../model/plan/plan';
-import { reusableSteps } from '../../model/plan/resume';
-import type { RunResume } from '../../protocol/messages/runMessages';
+import type { ExecutionPlan } from '../../model';
+import { reusableSteps } from '../../model';
+import type { RunResume } from '../../protocol';
 import type { RunState } from './runState';
 
 /**

@@ -22,8 +22,8 @@ import type {
   RunSnapshot,
   RunStatus,
   StatusRequest,
-} from '../../protocol/messages/runMessages';
-import { STATUS_PAGE_STEPS } from '../../protocol/messages/runMessages';
+} from '../../protocol';
+import { STATUS_PAGE_STEPS } from '../../protocol';
 import { AttemptLog } from './attemptLog';
 import { isLevel, RunLog, type RunLogOptions } from './runLog';
 import type { AttemptReport } from '../nodes/types';

@@ -1,4 +1,4 @@
-import type { ExpressionScope } from '../../model/expressions/expressions';
+import type { ExpressionScope } from '../../model';
 import type { RunState } from './runState';
 
 /**

@@ -18,8 +18,8 @@ import {
   type PipelineCallbackReport,
   type PipelineCallbackInput,
   type PipelineCallbackResult,
-} from '../../protocol/runCallbacks';
-import type { RunPipelineInput } from '../../protocol/messages/runMessages';
+} from '../../protocol';
+import type { RunPipelineInput } from '../../protocol';
 import type { RunState } from './runState';
 
 type CallbackActivities = Record<

@@ -4,15 +4,15 @@
  * `streamRead` query and a cursor of their own. Kept apart from the `status` snapshot so that
  * snapshot stays small. Deterministic: the clock is workflow time.
  */
-import { truncateLogMessage, utf8Length } from '../../protocol/logRecords';
-import { setOwn } from '../../model/expressions/values';
+import { truncateLogMessage, utf8Length } from '../../protocol';
+import { setOwn } from '../../model';
 import {
   MAX_STREAM_BYTES,
   MAX_STREAM_CHUNK_BYTES,
   MAX_STREAM_CHUNKS,
   type StreamDeltaBatch,
-} from '../../protocol/streamChunks';
-import type { NodeError, NodeStatus, StreamChunk, StreamPage, StreamReadRequest } from '../../protocol/messages/runMessages';
+} from '../../protocol';
+import type { NodeError, NodeStatus, StreamChunk, StreamPage, StreamReadRequest } from '../../protocol';
 import { nowIso as now } from './clock';
 
 /** A chunk before the log gives it its `seq` and `at`. */

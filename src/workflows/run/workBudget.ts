@@ -7,7 +7,7 @@
  * timed, and the count only resets at the workflow's own timers.
  */
 import { sleep } from '@temporalio/workflow';
-import { EVALUATION_LIMITS, operationsSpent } from '../../model/expressions/evaluationMeter';
+import { EVALUATION_LIMITS, operationsSpent } from '../../model';
 
 /**
  * Operations one workflow task may spend (`EVALUATION_LIMITS.operationsPerWorkflowTask`). Measured

@@ -11,7 +11,7 @@ import {
   type AttemptReporterOptions,
 } from '../../../src/activities/nodes/attemptEvents';
 import { toNodeFailure, HttpStatusError } from '../../../src/activities/nodes/nodeFailures';
-import type { AttemptEvent } from '../../../src/model';
+import type { AttemptEvent } from '../../../src/protocol';
 
 const policy = { maximumAttempts: 3, initialInterval: 100, nonRetryableErrorTypes: ['BadRequest'] };
 

@@ -2,7 +2,7 @@
  * The activity side of streaming: batching by time and size, one signal in flight at a time,
  * order, the final flush, and failures that drop a batch without failing anything.
  */
-import type { StreamDeltaBatch } from '../../../src/model';
+import type { StreamDeltaBatch } from '../../../src/protocol';
 import { StreamPublisher } from '../../../src/activities/nodes/streamPublisher';
 
 /** Every test runs on jest's fake clock: no real time passes. */

@@ -1,7 +1,8 @@
 /**
  * What follows a failed attempt under a step's retry policy (the server's rules).
  */
-import { attemptSequel, type PlanRetryPolicy } from '../../../src/model';
+import { type PlanRetryPolicy } from '../../../src/model';
+import { attemptSequel } from '../../../src/protocol';
 
 const policy: PlanRetryPolicy = {
   maximumAttempts: 5,

@@ -12,7 +12,7 @@ import {
   EXPRESSION_LIMITS,
   type ExpressionScope,
 } from '../../../src/model/expressions/expressions';
-import type { PipelineIssueCode } from '../../../src/model/plan/plan';
+import type { PipelineIssueCode } from '../../../src/model/definition/issues';
 import {
   checkTemplate,
   escapeTemplateText,

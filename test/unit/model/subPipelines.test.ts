@@ -5,7 +5,7 @@
  */
 import { compile, compileOrThrow } from '../../../src/model/compiler/compiler';
 import { PipelineBuilder } from '../../../src/model/builder/builder';
-import type { PipelineIssue } from '../../../src/model/plan/plan';
+import type { PipelineIssue } from '../../../src/model/definition/issues';
 import { packPlan, unpackPlan } from '../../../src/model/plan/planWire';
 import { KIND_DEFAULTS } from '../../../src/model/kinds/catalog';
 import { isTemplateParam, PARAM_ROLES } from '../../../src/model/kinds/paramRoles';

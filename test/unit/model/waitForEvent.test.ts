@@ -9,7 +9,7 @@ import {
   type EventSchema,
 } from '../../../src/model/definition/eventSchema';
 import { PipelineBuilder, template } from '../../../src/model/builder/builder';
-import type { PipelineIssue } from '../../../src/model/plan/plan';
+import type { PipelineIssue } from '../../../src/model/definition/issues';
 import { packPlan, unpackPlan } from '../../../src/model/plan/planWire';
 import { KIND_DEFAULTS } from '../../../src/model/kinds/catalog';
 

@@ -3,7 +3,8 @@
  * attempt events from node activities, the last attempt's failure, unreported attempts, and
  * events that must be dropped.
  */
-import { compileOrThrow, type AttemptEvent } from '../../../src/model';
+import { compileOrThrow } from '../../../src/model';
+import { type AttemptEvent } from '../../../src/protocol';
 import type { RunLogEntry } from '../../../src/protocol/messages/runMessages';
 import { RunState } from '../../../src/workflows/run/runState';
 

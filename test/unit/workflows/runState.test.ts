@@ -2,7 +2,8 @@
  * The run's log as the workflow keeps it: engine records, action records, bounds, the `logs`
  * query's paging and filters, and metrics. `RunState` is plain code, so it runs here directly.
  */
-import { compileOrThrow, MAX_RUN_LOGS, type PlanNode } from '../../../src/model';
+import { compileOrThrow, type PlanNode } from '../../../src/model';
+import { MAX_RUN_LOGS } from '../../../src/protocol';
 import { RunState } from '../../../src/workflows/run/runState';
 
 const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';

@@ -3,14 +3,13 @@
  * streamed text with dedupe and retry markers, the output-name mapping, bounds and cut values,
  * and the `streamRead` query's paging. Plain code, so it runs here directly.
  */
+import { compileOrThrow, type PlanNode } from '../../../src/model';
 import {
-  compileOrThrow,
   MAX_STREAM_BYTES,
   MAX_STREAM_CHUNK_BYTES,
   MAX_STREAM_CHUNKS,
   streamOutputNames,
-  type PlanNode,
-} from '../../../src/model';
+} from '../../../src/protocol';
 import type { StreamChunk } from '../../../src/protocol/messages/runMessages';
 import { RunState } from '../../../src/workflows/run/runState';
 import { StreamLog } from '../../../src/workflows/run/streamLog';
