@@ -23,7 +23,7 @@ import { VALUE_LIMITS } from '../src/model/expressions/values';
 import { formatBytes, MAX_STEPS } from '../src/model/definition/limits';
 import { CHARS_PER_OPERATION, EVALUATION_LIMITS } from '../src/model/expressions/evaluationMeter';
 import { defaultRetryPolicy } from '../src/model/plan/planWire';
-import { NODE_ERROR_CODES, NODE_ERRORS } from '../src/protocol/nodeErrors';
+import { NODE_ERROR_CODES, NODE_ERRORS } from '../src/model/kinds/nodeErrors';
 
 const DOCS = path.join(__dirname, '..', 'docs');
 

@@ -124,9 +124,7 @@ export {
   type EventRejectionReason,
   type EventWait,
   type MapProgress,
-  NODE_ERROR_CODES,
   type NodeError,
-  type NodeErrorCode,
   type NodeMetrics,
   type NodeSnapshot,
   type NodeStatus,
@@ -156,98 +154,7 @@ export {
   type StreamChunk,
   type StreamPage,
   type StreamReadRequest,
-} from './protocol/messages/runMessages';
-export {
-  connect,
-  ClientEnv,
-  type ConnectOptions,
-  type ConnectRetryOptions,
-  type PipelinesClient,
-} from './client/connect';
-export { Pipeline, type PipelineRef, type PipelineStartOptions, type RunStream } from './client/pipelines/pipeline';
-export {
-  readRunStream,
-  type GapChunk,
-  type NodeChunk,
-  type OutputChunk,
-  type ResultChunk,
-  type RetryChunk,
-  type RunStreamChunk,
-  type StreamOptions,
-  type StreamResultStatus,
-  type StreamSource,
-  type EngineChunk,
-  type EngineResultChunk,
-} from './client/streaming/stream';
-export {
-  fromLastEventId,
-  sseData,
-  sseFrame,
-  sendResponse,
-  sseResponse,
-  toSseFrames,
-  type SseOptions,
-  type SseResponseOptions,
-  type Streamable,
-} from './client/streaming/sse';
-export {
-  PipelineRegistry,
-  type PipelineVersion,
-  type RegistryState,
-  type SavePipelineOptions,
-  type SaveResult,
-  type PipelineInfo,
-  type PipelineSummary,
-  type UpdatePipelineOptions,
-} from './client/pipelines/pipelineRegistry';
-export {
-  Executions,
-  executionsQuery,
-  type CreateExecutionOptions,
-  type ExecutionPage,
-  type ExecutionRunOptions,
-  type ListExecutionsOptions,
-  type LogsOptions,
-} from './client/executions/executionsApi';
-export { type Execution, type ExecutionStatus, type ExecutionStep } from './client/executions/executionView';
-export {
-  Schedules,
-  scheduleTag,
-  type CreateScheduleOptions,
-  type ScheduleInfo,
-  type ScheduledRun,
-  type ScheduleRunOptions,
-  type ScheduleSummary,
-  type UpdateScheduleOptions,
-} from './client/schedules/schedulesApi';
-export {
-  SCHEDULE_OVERLAPS,
-  type ScheduleOverlap,
-  type ScheduleSpecView,
-  type ScheduleTiming,
-} from './client/schedules/scheduleSpec';
-export { RunHandle, type RunResult, type RunStatusView } from './client/runs/runHandle';
-export { sendRunEvent } from './client/runs/sendEvent';
-export {
-  prepareRetry,
-  retryRun,
-  retryWorkflowId,
-  type RetryOptions,
-  type RetryRunOptions,
-} from './client/runs/retryRun';
-export {
-  ENGINE_CONCURRENCY_LIMIT,
-  rateLimitDelayMs,
-  withRateLimitRetry,
-  type RateLimitRetryEvent,
-  type RateLimitRetryOptions,
-  type RateLimitRetryPolicy,
-} from './client/runs/rateLimitRetry';
-export { DEFAULT_MAX_CONCURRENT_STARTS, RunStarter } from './client/runs/loadAwareStarts';
-export { StartLimiter } from './client/runs/inFlightStarts';
-export { fairnessTag, MAX_FAIRNESS_KEY_BYTES } from './client/runs/fairness';
-export { verifyCallbackSignature, type VerifyCallbackOptions } from './client/callbacks/callbackSignature';
-export { DeliveryLog, type DeliveryLogOptions } from './client/callbacks/deliveryLog';
+} from './protocol';
 export {
   AlreadyExistsError,
   BudgetExceededError,
@@ -307,7 +214,6 @@ export {
   RunHandle,
   type RunResult,
   RunStarter,
-  type RunState,
   type RunStatusView,
   type RunStream,
   type RunStreamChunk,
@@ -362,3 +268,20 @@ export {
   payloadOptionsFromEnv,
   type PayloadStorage,
 } from './codec';
+export { NODE_ERROR_CODES, type NodeErrorCode } from './model';
+export {
+  NODE_ERRORS,
+  type ActivityKind,
+  type ActivityNode,
+  type ChildPipelineNode,
+  type EngineDefaults,
+  type EventWaitNode,
+  type InlineKind,
+  type InlineNode,
+  type ItemStepNode,
+  type MapNode,
+  type PlanNodeBase,
+  type PlanNodeFields,
+  type TimerNode,
+} from './model';
+export type { ClientContext } from './client';

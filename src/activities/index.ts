@@ -4,9 +4,9 @@
  * and `resolveSavedPipeline` (`pipeline` steps).
  * Register the result of {@link createActivities} as the worker's `activities`.
  */
-import { PIPELINE_CALLBACK_ACTIVITY } from '../protocol/runCallbacks';
-import type { BuiltinNodeActivities } from '../protocol/nodeActivities';
-import { isBuiltinKind } from '../model/kinds/catalog';
+import { PIPELINE_CALLBACK_ACTIVITY } from '../protocol';
+import type { BuiltinNodeActivities } from '../protocol';
+import { isBuiltinKind } from '../model';
 import { createActionActivity } from './nodes/actions';
 import { ActivitiesDataConfig, type ActivitiesConfig } from './config';
 import { createCallbackActivity, type PipelineCallbackActivity } from './engine/deliverCallback';

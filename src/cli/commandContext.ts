@@ -2,8 +2,8 @@
  * What every `tpipe` command gets from the program: the global flags, a client connected on first
  * use, the users' actions to compile with; and the small helpers the commands share.
  */
-import type { PipelinesClient } from '../client/connect';
-import type { ActionSpec } from '../model/kinds/actions';
+import type { PipelinesClient } from '../client';
+import type { ActionSpec } from '../model';
 import { printJson } from './output';
 import { UsageError } from './values';
 

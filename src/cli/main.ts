@@ -6,7 +6,7 @@
  * `run --wait` also 3 cancelled, 4 terminated, 5 timed out.
  */
 import { Command } from 'commander';
-import { connect, type PipelinesClient } from '../client/connect';
+import { connect, type PipelinesClient } from '../client';
 import { collect, type CommandContext, type GlobalOptions } from './commandContext';
 import { printError } from './printError';
 import { actionSpecs, knownActions } from './workerModule';

@@ -1,6 +1,6 @@
 /** How a command's error reaches people: a message on stderr and an exit code (1 failure, 2 usage mistake). */
 import { CommanderError } from 'commander';
-import { NotFoundError, PipelineError, PipelineValidationError } from '../client/errors';
+import { NotFoundError, PipelineError, PipelineValidationError } from '../client';
 import { forTheCli } from './commandContext';
 import { PipelineFileError } from './documents';
 import { colours } from './output';

@@ -3,7 +3,7 @@
  * worker), and the users' actions read through it from `--actions-module`.
  */
 import type * as WorkerModule from '../worker';
-import { actionsByName, type ActionSpec } from '../model/kinds/actions';
+import { actionsByName, type ActionSpec } from '../model';
 import type { GlobalOptions } from './commandContext';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy by design

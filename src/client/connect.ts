@@ -2,9 +2,9 @@
  * `connect()`: the entry point of the client library.
  */
 import { Client, Connection } from '@temporalio/client';
-import { createDataConverter, payloadOptionsFromEnv } from '../codec/payloadOptions';
+import { createDataConverter, payloadOptionsFromEnv } from '../codec';
 import type { ActionSpec } from '../model';
-import { clientTracingInterceptor } from '../shared/tracing';
+import { clientTracingInterceptor } from '../shared';
 import { ClientEnv, type ConnectOptions, type ConnectRetryOptions } from './connectOptions';
 import { retryInterceptor, startRetry } from './connectRetry';
 import type { ClientContext } from './context';

@@ -4,7 +4,7 @@
  */
 import type { TLSConfig } from '@temporalio/client';
 import { z } from 'zod';
-import type { PayloadOptions } from '../codec/payloadOptions';
+import type { PayloadOptions } from '../codec';
 import type { ActionDefinition } from '../model';
 import type { RateLimitRetryOptions } from './runs/rateLimitRetry';
 

@@ -24,3 +24,4 @@ export * from './schedules/scheduleSpec';
 export * from './schedules/schedulesApi';
 export * from './streaming/sse';
 export * from './streaming/stream';
+export * from './context';

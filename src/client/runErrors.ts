@@ -3,7 +3,7 @@
  * event, or waiting for it took too long.
  */
 import { PipelineError, type BudgetBreach, type PayloadIssue } from '../model';
-import type { EventRejectionReason } from '../protocol/messages/runMessages';
+import type { EventRejectionReason } from '../protocol';
 import type { Execution } from './executions/executionView';
 
 /**

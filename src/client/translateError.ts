@@ -12,7 +12,8 @@ import {
   WorkflowNotFoundError,
 } from '@temporalio/client';
 import { ApplicationFailure, CancelledFailure, TerminatedFailure, TimeoutFailure } from '@temporalio/common';
-import { PipelineError, SEARCH_ATTRIBUTES, type BudgetBreach } from '../model';
+import { PipelineError, type BudgetBreach } from '../model';
+import { SEARCH_ATTRIBUTES } from '../protocol';
 import { GrpcStatus } from './grpcStatus';
 import { rateLimitHints } from './rateLimitHints';
 import { BudgetExceededError, PipelineRunFailedError } from './runErrors';

@@ -9,8 +9,8 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { defineSearchAttributeKey } from '@temporalio/common';
 import { SEARCH_ATTRIBUTES } from '../protocol';
 import { findTemporalCli } from './findTemporalCli';
-import { sleep } from '../shared/sleep';
-import { missingSearchAttributes } from '../client/searchAttributes';
+import { sleep } from '../shared';
+import { missingSearchAttributes } from '../client';
 
 export interface LocalServerOptions {
   /** gRPC port. @default a free port */

@@ -31,7 +31,7 @@
    request bodies are untyped JSON from any client, read loosely as `WireJson` (tests read them the same way) */
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { sleep } from '../shared/sleep';
+import { sleep } from '../shared';
 import { planReply } from './offlineModelReply';
 import { sendCompletionJson, sendCompletionStream, sendJson, sendStatus } from './offlineModelResponses';
 import type { ModelBehaviour, ModelRequest, WireJson } from './offlineModelScript';

@@ -4,7 +4,7 @@
  * response broken off mid-way (the socket destroyed).
  */
 import type http from 'node:http';
-import { sleep } from '../shared/sleep';
+import { sleep } from '../shared';
 import type { PlannedReply } from './offlineModelReply';
 import type { ModelRequest, StatusBehaviour } from './offlineModelScript';
 

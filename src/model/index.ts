@@ -5,11 +5,7 @@
  */
 export * from './definition/definition';
 export * from './plan/plan';
-export * from '../protocol/nodeActivity';
-export { NODE_ERROR_CODES, NODE_ERRORS, type NodeErrorCode } from '../protocol/nodeErrors';
-export * from '../protocol/logRecords';
-export * from '../protocol/streamChunks';
-export * from '../protocol/attempts';
+export * from './definition/issues';
 export * from './kinds/catalog';
 export * from './kinds/nodeRun';
 export {
@@ -62,13 +58,17 @@ export { MinHeap } from './util/minHeap';
 export {
   compile,
   compileOrThrow,
-  ALWAYS_NON_RETRYABLE,
   type CompileOptions,
   type CompileResult,
 } from './compiler/compiler';
 export * from './plan/mapItems';
-export { packPlan, unpackPlan, type PackedPlan, type PackedPlanNode, type KindDefaults } from './plan/planWire';
-export type { EngineDefaults } from './plan/engineDefaults';
+export {
+  packPlan,
+  unpackPlan,
+  type PackedPlan,
+  type PackedPlanNode,
+  type KindDefaults,
+} from './plan/planWire';
 export {
   resolveRunInputs,
   resolveRunParams,
@@ -145,3 +145,8 @@ export * from './plan/planWire';
 export * from './util/suggest';
 export * from './definition/errors';
 export * from './definition/duration';
+export { ALWAYS_NON_RETRYABLE, isRetryableCode, NODE_ERROR_CODES, NODE_ERRORS, type NodeErrorCode } from './kinds/nodeErrors';
+export { isRecord, asRecord } from './util/records';
+export { assertNever } from './util/assertNever';
+export type { EngineDefaults } from './plan/engineDefaults';
+export { ENGINE_DEFAULTS } from './plan/engineDefaults';

@@ -8,6 +8,7 @@ export * from './attempts';
 export * from './childPipelines';
 export * from './logRecords';
 export * from './nodeActivity';
+export * from './nodeActivities';
 export * from './runCallbacks';
 export * from './searchAttributes';
 export * from './streamChunks';

@@ -3,7 +3,7 @@
  * one activity per built-in I/O kind (named after the kind) and one per user action (named after
  * the action). `createActivities` implements {@link BuiltinNodeActivities}; `runNode` proxies it.
  */
-import type { ActivityKind } from '../model/plan/plan';
+import type { ActivityKind } from '../model';
 import type { NodeActivityInput, NodeActivityResult } from './nodeActivity';
 
 /** One node activity: a step's rendered params in, its output and what the attempt reported out. */

@@ -4,3 +4,4 @@
  */
 export * from './env';
 export * from './tracing';
+export * from './sleep';

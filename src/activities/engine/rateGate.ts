@@ -17,7 +17,7 @@ import {
 } from '../../model';
 import type { ProviderConfig, RateLimitConfig } from '../config';
 import { NodeActivityError, retryAfterMs } from '../nodes/nodeFailures';
-import { sleep } from '../../shared/sleep';
+import { sleep } from '../../shared';
 
 /** A reserved place: report what the call used, or that the provider said to slow down. */
 export interface RatePass {

@@ -7,7 +7,7 @@
  * `TEMPORAL_*`, …) stays out of a definition's reach. Resolution happens per attempt, in the
  * activity, after the workflow rendered the params (see `resolveSecrets` in the pipeline model).
  */
-import { resolveSecrets } from '../../model/expressions/templates';
+import { resolveSecrets } from '../../model';
 import { NodeActivityError } from '../nodes/nodeFailures';
 
 /** The prefix of the environment variables that hold secrets a definition may name. */

@@ -6,7 +6,7 @@
  * secrets the action was given from what it returns, throws and logs.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import type { ActionContext, ActionDefinition } from '../../model/kinds/actions';
+import type { ActionContext, ActionDefinition } from '../../model';
 import { NodeActivityError, isErrorLike } from './nodeFailures';
 import { wrapNodeActivity, type NodeActivity, type SecretResolver } from './wrapNodeActivity';
 import { parseParams } from './params';

@@ -6,10 +6,10 @@ import { NodeActivityError } from './nodeFailures';
 import type { EgressPolicy } from '../guards/egress';
 import { redactUrl, sendHttp } from './httpRequest';
 import type { NodeFn } from './wrapNodeActivity';
-import { RenderedApiCallParams, type ApiCallOutput } from '../../model/kinds/apiCall';
+import { RenderedApiCallParams, type ApiCallOutput } from '../../model';
 import { parseParams } from './params';
 
-export type { ApiCallOutput } from '../../model/kinds/apiCall';
+export type { ApiCallOutput } from '../../model';
 
 /** Parses `url` and appends `query`. @throws NodeActivityError NodeConfigError for a malformed or non-http(s) URL */
 export function buildUrl(url: string, query: RenderedApiCallParams['query'], what = 'api_call'): URL {

@@ -4,8 +4,8 @@
  * stops at a byte cap, and non-2xx answers thrown as `HttpStatusError` for `errors.ts`.
  * Every hop goes through the worker's egress policy (`egressFetch.ts`).
  */
-import type { ApiCallOutput } from '../../model/kinds/apiCall';
-import { tracedCall } from '../../shared/tracing';
+import type { ApiCallOutput } from '../../model';
+import { tracedCall } from '../../shared';
 import type { EgressPolicy } from '../guards/egress';
 import { fetchUnderPolicy } from '../guards/egressFetch';
 import { HttpStatusError, NodeActivityError, transportFailure } from './nodeFailures';

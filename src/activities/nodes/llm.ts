@@ -9,16 +9,16 @@ import type {
   ChatCompletionCreateParamsBase,
   ChatCompletionMessageParam,
 } from 'openai/resources/chat/completions';
-import { costOf, formatUsd, type ModelPrice } from '../../model/plan/budget';
-import type { LlmCallBudget, TokenUsage } from '../../protocol/nodeActivity';
+import { costOf, formatUsd, type ModelPrice } from '../../model';
+import type { LlmCallBudget, TokenUsage } from '../../model';
 import type { ProviderConfig } from '../config';
 import { NodeActivityError } from './nodeFailures';
 import type { NodeContext, NodeFn, NodeOutcome } from './wrapNodeActivity';
 import { parseParams } from './params';
-import { RenderedLlmParams, type LlmOutput } from '../../model/kinds/llm';
+import { RenderedLlmParams, type LlmOutput } from '../../model';
 
-export type { LlmOutput } from '../../model/kinds/llm';
-import { estimateTokens } from '../../model/limits/rateLimits';
+export type { LlmOutput } from '../../model';
+import { estimateTokens } from '../../model';
 import { passRateLimit, rateLimitFor } from '../engine/rateGate';
 
 const OPENAI_BASE_URL = 'https://api.openai.com/v1';

@@ -9,8 +9,8 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
-import type { NodeFailureDetails } from '../../protocol/nodeActivity';
-import { isRetryableCode, type NodeErrorCode } from '../../protocol/nodeErrors';
+import type { NodeFailureDetails } from '../../protocol';
+import { isRetryableCode, type NodeErrorCode } from '../../model';
 import { Redactor } from '../guards/redact';
 
 const NODE_ERROR = Symbol.for('temporal-pipelines.NodeActivityError');

@@ -2,9 +2,9 @@
  * The `notification` node: POSTs a JSON message to a webhook — the node's `url`, or the URL the
  * worker configured for its `channel`.
  */
-import { RenderedNotificationParams, type NotificationOutput } from '../../model/kinds/notification';
+import { RenderedNotificationParams, type NotificationOutput } from '../../model';
 
-export type { NotificationOutput } from '../../model/kinds/notification';
+export type { NotificationOutput } from '../../model';
 import type { EgressPolicy } from '../guards/egress';
 import { NodeActivityError } from './nodeFailures';
 import { buildUrl } from './http';

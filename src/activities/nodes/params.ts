@@ -3,7 +3,7 @@
  * starts; this is the worker's own check of what actually arrived, after templates rendered.
  */
 import type { z } from 'zod';
-import type { NodeErrorCode } from '../../protocol/nodeErrors';
+import type { NodeErrorCode } from '../../model';
 import { NodeActivityError } from './nodeFailures';
 
 /** `params.headers.x: expected string, received number; params.url: required`. */

@@ -9,19 +9,12 @@ import { randomBytes } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import { CancelledFailure } from '@temporalio/common';
 import type { ActionLogger } from '../../model';
-import type {
-  NodeActivityInput,
-  NodeActivityResult,
-  NodeFailureDetails,
-  NodeLogRecord,
-  NodeMetrics,
-  RunLogLevel,
-  TokenUsage,
-} from '../../protocol/nodeActivity';
-import type { NodeErrorCode } from '../../protocol/nodeErrors';
-import { MAX_NODE_LOGS_PER_ATTEMPT, truncateLogMessage } from '../../protocol/logRecords';
-import { formatBytes, MAX_INLINE_PAYLOAD_BYTES } from '../../model/definition/limits';
-import { STREAM_DELTAS_SIGNAL, type StreamDeltaBatch } from '../../protocol/streamChunks';
+import type { NodeActivityInput, NodeActivityResult, NodeFailureDetails, NodeLogRecord, NodeMetrics } from '../../protocol';
+import type { RunLogLevel, TokenUsage } from '../../model';
+import type { NodeErrorCode } from '../../model';
+import { MAX_NODE_LOGS_PER_ATTEMPT, truncateLogMessage } from '../../protocol';
+import { formatBytes, MAX_INLINE_PAYLOAD_BYTES } from '../../model';
+import { STREAM_DELTAS_SIGNAL, type StreamDeltaBatch } from '../../protocol';
 import { attemptFailureOf, createAttemptReporter } from './attemptEvents';
 import { NodeActivityError, isErrorLike, toNodeFailure } from './nodeFailures';
 import { Redactor, type StreamRedactor } from '../guards/redact';

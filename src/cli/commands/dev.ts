@@ -1,7 +1,7 @@
 /** `tpipe worker` and `tpipe dev`: a worker from the environment, or a local server with its Web UI and a worker. */
 import type { Command } from 'commander';
-import { runsListUrl } from '../../client/webUi';
-import { startLocalServer } from '../../dev/localServer';
+import { runsListUrl } from '../../client';
+import { startLocalServer } from '../../dev';
 import { optionalInt } from '../commandContext';
 import { workerModule } from '../workerModule';
 

@@ -1,9 +1,9 @@
 /** `tpipe graph <pipeline>`: a Mermaid diagram of a saved pipeline or a file, coloured by an execution's step statuses. */
 import { existsSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
-import { PipelineValidationError } from '../../client/errors';
-import { compile } from '../../model/compiler/compiler';
-import type { ActionSpec } from '../../model/kinds/actions';
+import { PipelineValidationError } from '../../client';
+import { compile } from '../../model';
+import type { ActionSpec } from '../../model';
 import { optionalInt, type CommandContext } from '../commandContext';
 import { withPipelineFile } from '../documents';
 import { toMermaid } from '../graph';

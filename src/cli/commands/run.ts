@@ -5,13 +5,13 @@
  */
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
-import type { PipelinesClient } from '../../client/connect';
-import type { RunHandle } from '../../client/runs/runHandle';
-import type { StartRunOptions } from '../../client/runs/startRun';
-import { runUrl } from '../../client/webUi';
-import { compileOrThrow, type CompileOptions } from '../../model/compiler/compiler';
-import type { ParamType } from '../../model/definition/definition';
-import { isInputNode, type ExecutionPlan } from '../../model/plan/plan';
+import type { PipelinesClient } from '../../client';
+import type { RunHandle } from '../../client';
+import type { StartRunOptions } from '../../client';
+import { runUrl } from '../../client';
+import { compileOrThrow, type CompileOptions } from '../../model';
+import type { ParamType } from '../../model';
+import { isInputNode, type ExecutionPlan } from '../../model';
 import { withPipelineFile } from '../documents';
 import { fileOrSavedOrHint } from '../hints';
 import { LiveView } from '../liveView';

@@ -2,15 +2,15 @@
  * `tpipe schedules …`: runs of saved pipelines on a timetable (`client.schedules`).
  */
 import { Option, type Command } from 'commander';
-import type { ScheduleInfo, UpdateScheduleOptions } from '../../client/schedules/schedulesApi';
+import type { ScheduleInfo, UpdateScheduleOptions } from '../../client';
 import {
   SCHEDULE_OVERLAPS,
   type ScheduleOverlap,
   type ScheduleTiming,
-} from '../../client/schedules/scheduleSpec';
-import type { PriorityOption } from '../../client/runs/startRun';
-import type { ParamType } from '../../model/definition/definition';
-import { isInputNode } from '../../model/plan/plan';
+} from '../../client';
+import type { PriorityOption } from '../../client';
+import type { ParamType } from '../../model';
+import { isInputNode } from '../../model';
 import { colours, paintStatus, printJson, printTable } from '../output';
 import { resolvePipeline } from './run';
 import { parseAssignments, UsageError } from '../values';

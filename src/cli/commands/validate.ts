@@ -1,6 +1,6 @@
 /** `tpipe validate <file>`: the compiler's issues and warnings of a pipeline file, with their positions. */
 import type { Command } from 'commander';
-import { compile } from '../../model/compiler/compiler';
+import { compile } from '../../model';
 import { forTheCli, type CommandContext } from '../commandContext';
 import { readPipelineFile } from '../documents';
 import { colours, printJson } from '../output';

@@ -7,25 +7,19 @@
 import type { WorkflowExecutionDescription, WorkflowExecutionInfo } from '@temporalio/client';
 import { defineSearchAttributeKey } from '@temporalio/common';
 import type { TokenUsage } from '../../model';
-import { SEARCH_ATTRIBUTES } from '../../model';
-import type { ChildRun } from '../../protocol/childPipelines';
-import type { MapRun } from '../../model/plan/mapItems';
-import type { MapProgress } from '../../protocol/messages/mapMessages';
-import type {
-  EventWait,
-  NodeSnapshot,
-  RunBudgetSnapshot,
-  RunSnapshot,
-} from '../../protocol/messages/runMessages';
-import { settleClosedRunSteps } from '../runs/closedRunSteps';
+import { SEARCH_ATTRIBUTES } from '../../protocol';
+import type { ChildRun } from '../../protocol';
+import type { MapRun } from '../../model';
+import type { MapProgress } from '../../protocol';
+import type { EventWait, NodeSnapshot, RunBudgetSnapshot, RunSnapshot } from '../../protocol';
+import { settleClosedRunSteps, type ExecutionStatus } from '../runs/closedRunSteps';
 
 /**
  * A run's status as the client sees it (DESIGN.md decision 8): the workflow's own `RunStatus`
  * (pending | running | completed | failed | cancelled), plus how Temporal may end a run under it
  * (terminated | timed_out).
  */
-export type ExecutionStatus =
-  'pending' | 'running' | 'completed' | 'failed' | 'cancelled' | 'terminated' | 'timed_out';
+export type { ExecutionStatus } from '../runs/closedRunSteps';
 
 export interface ExecutionStep {
   status: NodeSnapshot['status'];

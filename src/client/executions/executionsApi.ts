@@ -3,8 +3,8 @@
  * Temporal visibility, cancel, terminate, run unsaved definitions, and start many at once.
  */
 import { msToNumber } from '@temporalio/common';
-import { mapProgressQuery } from '../../protocol/messages/mapMessages';
-import type { RunLogEntry } from '../../protocol/messages/runMessages';
+import { mapProgressQuery } from '../../protocol';
+import type { RunLogEntry } from '../../protocol';
 import { PipelineValidationError } from '../../model';
 import type { ClientContext } from '../context';
 import { NotFoundError, PollTimeoutError, TimeoutError, translateError } from '../errors';

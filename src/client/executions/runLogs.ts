@@ -4,9 +4,10 @@
  */
 import type { Client } from '@temporalio/client';
 import { msToNumber } from '@temporalio/common';
-import { MAX_RUN_LOGS, type RunLogLevel } from '../../model';
-import { runLogsQuery, type RunLogEntry, type RunLogsPage } from '../../protocol/messages/runMessages';
-import { sleep } from '../../shared/sleep';
+import { type RunLogLevel } from '../../model';
+import { MAX_RUN_LOGS } from '../../protocol';
+import { runLogsQuery, type RunLogEntry, type RunLogsPage } from '../../protocol';
+import { sleep } from '../../shared';
 import { translateError } from '../errors';
 import type { ClientDuration } from '../runs/startRun';
 import { toTime } from './executionsQuery';

@@ -3,7 +3,7 @@
  * `list` show it).
  */
 import type { CompileOptions } from '../../model';
-import type { RegistryMemo, RegistryState } from '../../protocol/messages/registryMessages';
+import type { RegistryMemo, RegistryState } from '../../protocol';
 
 /** A pipeline as `get` shows it: the entity's state plus what is derived from it. */
 export interface PipelineInfo extends RegistryState {

@@ -6,8 +6,11 @@
  * run ended: `cancelled` for a cancelled run, `terminated` for a terminated or timed-out one
  * (Temporal ended the run under the step: no code of the step's ran after, no cleanup).
  */
-import type { NodeSnapshot, NodeStatus } from '../../protocol/messages/runMessages';
-import type { ExecutionStatus } from '../executions/executionView';
+import type { NodeSnapshot, NodeStatus } from '../../protocol';
+
+/** A run's status as executions report it: Temporal's, lower-cased, plus `pending` (accepted, not yet executing). */
+export type ExecutionStatus =
+  'pending' | 'running' | 'completed' | 'failed' | 'cancelled' | 'terminated' | 'timed_out';
 
 const UNSETTLED: ReadonlySet<NodeStatus> = new Set(['pending', 'running', 'retrying']);
 

@@ -9,8 +9,8 @@ import {
   MAX_INLINE_PAYLOAD_BYTES,
   type PipelineIssue,
 } from '../../model';
-import { hasClaimCheck } from '../../codec/payloadOptions';
-import type { RunPipelineInput } from '../../protocol/messages/runMessages';
+import { hasClaimCheck } from '../../codec';
+import type { RunPipelineInput } from '../../protocol';
 
 const jsonBytes = (value: unknown): number => Buffer.byteLength(JSON.stringify(value) ?? '', 'utf8');
 

@@ -12,11 +12,11 @@ import {
   type ExecutionPlan,
   type RunBudgetOptions,
 } from '../../model';
-import { KIND_DEFAULTS } from '../../model/kinds/catalog';
-import { defaultConcurrencyKey, type RunConcurrency } from '../../model/limits/concurrency';
-import { packPlan } from '../../model/plan/planWire';
-import type { RunPipelineInput } from '../../protocol/messages/runMessages';
-import { activeTraceId } from '../../shared/tracing';
+import { KIND_DEFAULTS } from '../../model';
+import { defaultConcurrencyKey, type RunConcurrency } from '../../model';
+import { packPlan } from '../../model';
+import type { RunPipelineInput } from '../../protocol';
+import { activeTraceId } from '../../shared';
 import { fairnessIssues } from './fairness';
 import {
   callbackIssues,

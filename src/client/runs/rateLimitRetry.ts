@@ -4,7 +4,7 @@
  * refusal's `retryAfterMs` when it has one, for a bounded number of attempts.
  */
 import { RateLimitError, translateError } from '../errors';
-import { sleep } from '../../shared/sleep';
+import { sleep } from '../../shared';
 
 /** How rate-limited starts are retried (see `ConnectRetryOptions.rateLimited`). */
 export interface RateLimitRetryOptions {

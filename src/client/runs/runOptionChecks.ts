@@ -3,8 +3,9 @@
  * and concurrency limit, each problem an issue with a path; and what a run's issues are about.
  */
 import { msToNumber } from '@temporalio/common';
-import { MAX_CALLBACK_ATTEMPTS, type ExecutionPlan, type PipelineIssue } from '../../model';
-import { concurrencyKeyIssues, concurrencyLimitIssues, onLimitIssues } from '../../model/limits/concurrency';
+import { type ExecutionPlan, type PipelineIssue } from '../../model';
+import { MAX_CALLBACK_ATTEMPTS } from '../../protocol';
+import { concurrencyKeyIssues, concurrencyLimitIssues, onLimitIssues } from '../../model';
 import type { StartRunOptions } from './runOptions';
 
 const MAX_TAGS = 20;

@@ -2,8 +2,8 @@
  * What a run start accepts (`StartRunOptions`), the client's durations and priorities.
  */
 import type { CompileOptions, DurationText, RunBudgetOptions } from '../../model';
-import type { OnLimit } from '../../model/limits/concurrency';
-import type { RunCallbacks } from '../../protocol/messages/runMessages';
+import type { OnLimit } from '../../model';
+import type { RunCallbacks } from '../../protocol';
 
 /** A duration in the client's options: milliseconds, or a string with a unit such as `'30s'`. */
 export type ClientDuration = number | DurationText;

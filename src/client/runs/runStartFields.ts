@@ -4,8 +4,8 @@
  */
 import type { Priority } from '@temporalio/common';
 import { defineSearchAttributeKey, TypedSearchAttributes } from '@temporalio/common';
-import { SEARCH_ATTRIBUTES } from '../../model';
-import type { RunPipelineInput } from '../../protocol/messages/runMessages';
+import { SEARCH_ATTRIBUTES } from '../../protocol';
+import type { RunPipelineInput } from '../../protocol';
 import { runDetails, userValuesFirst, versionLabel } from '../webUi';
 import { fairnessTag } from './fairness';
 import { priorityKey, type StartRunOptions } from './runOptions';

@@ -9,8 +9,8 @@ import {
   type WorkflowHandleWithFirstExecutionRunId,
 } from '@temporalio/client';
 import { PipelineValidationError } from '../../model';
-import type { RunPipelineInput } from '../../protocol/messages/runMessages';
-import { withRunTrace } from '../../shared/tracing';
+import type { RunPipelineInput } from '../../protocol';
+import { withRunTrace } from '../../shared';
 import type { runPipeline } from '../../workflows';
 import { defaultMaxInputBytes, inputSizeIssues } from './inputSize';
 import { prepareRun } from './prepareRun';

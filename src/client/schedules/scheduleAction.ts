@@ -9,8 +9,9 @@ import {
   TypedSearchAttributes,
   type SearchAttributePair,
 } from '@temporalio/common';
-import { PipelineValidationError, SEARCH_ATTRIBUTES, type PipelineIssue } from '../../model';
-import type { RunPipelineInput } from '../../protocol/messages/runMessages';
+import { PipelineValidationError, type PipelineIssue } from '../../model';
+import { SEARCH_ATTRIBUTES } from '../../protocol';
+import type { RunPipelineInput } from '../../protocol';
 import type { ClientContext } from '../context';
 import { defaultMaxInputBytes, inputSizeIssues, prepareRun, runStartFields } from '../runs/startRun';
 import type { ScheduleRunOptions } from './scheduleOptions';

@@ -3,10 +3,10 @@
  * with the update's changes applied (params and inputs merged, other fields replaced).
  */
 import type { ScheduleDescription } from '@temporalio/client';
-import { defaultConcurrencyKey } from '../../model/limits/concurrency';
-import { unpackPlan } from '../../model/plan/planWire';
-import { isInputNode } from '../../model/plan/plan';
-import type { RunPipelineInput } from '../../protocol/messages/runMessages';
+import { defaultConcurrencyKey } from '../../model';
+import { unpackPlan } from '../../model';
+import { isInputNode } from '../../model';
+import type { RunPipelineInput } from '../../protocol';
 import type { PriorityOption } from '../runs/startRun';
 import { timeoutOf, userTags } from './scheduleAction';
 import type { ScheduleRunOptions, UpdateScheduleOptions } from './scheduleOptions';

@@ -7,7 +7,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import { msToNumber } from '@temporalio/common';
-import { sleep } from '../../shared/sleep';
+import { sleep } from '../../shared';
 import type { ClientDuration } from '../runs/startRun';
 import type { RunStreamChunk, StreamOptions } from './stream';
 

@@ -10,7 +10,7 @@
 import { msToNumber } from '@temporalio/common';
 import type { StreamChunk, StreamPage, StreamReadRequest } from '../../protocol';
 import { translateError } from '../errors';
-import { sleep } from '../../shared/sleep';
+import { sleep } from '../../shared';
 import type { ClientDuration } from '../runs/startRun';
 
 export type { StreamChunk, StreamPage, StreamReadRequest };

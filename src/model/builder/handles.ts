@@ -1,5 +1,5 @@
 /** The handles `add()` returns per node kind: the step's id and name, and references to its output. */
-import type { TokenUsage } from '../../protocol/nodeActivity';
+import type { TokenUsage } from '../kinds/nodeRun';
 import type { MapItemError } from '../plan/mapItems';
 import type { Ref } from './refs';
 

@@ -16,7 +16,8 @@ import {
 import { durationToMs } from '../definition/duration';
 import { validateWrittenParams } from './issues';
 import { MAP_ITEM_KINDS } from '../plan/mapItems';
-import { toItemStepNode, type ItemStepNode, type NodeKind, type PipelineIssue } from '../plan/plan';
+import { toItemStepNode, type ItemStepNode, type NodeKind } from '../plan/plan';
+import type { PipelineIssue } from '../definition/issues';
 import { retryPolicy } from '../plan/retryPolicy';
 import { didYouMean } from '../util/suggest';
 import { isRecord } from '../util/records';

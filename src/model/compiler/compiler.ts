@@ -23,11 +23,14 @@ import { hashJson } from '../definition/hash';
 import { MAX_STEPS } from '../definition/limits';
 import { fromZodIssues, schemaKeys } from './issues';
 import { valueMatchesType } from '../plan/runValues';
+import { MAX_DOCUMENT_DEPTH, pathDeeperThan } from './documentDepth';
+
+export { MAX_DOCUMENT_DEPTH } from './documentDepth';
+import type { PipelineIssue } from '../definition/issues';
 import {
   BUILTIN_KINDS,
   type ExecutionPlan,
   type NodeKind,
-  type PipelineIssue,
   type PlanGate,
   type PlanNode,
   type PlanNodeFields,
@@ -368,43 +371,6 @@ function sortIssues(issues: PipelineIssue[]): PipelineIssue[] {
     .map((issue, n) => ({ issue, n }))
     .sort((a, b) => key(a.issue) - key(b.issue) || a.n - b.n)
     .map((x) => x.issue);
-}
-
-/** How deeply objects and arrays may nest in a definition (the document itself is level 0). */
-export const MAX_DOCUMENT_DEPTH = 64;
-
-/**
- * The path of the first value nested deeper than `limit`, or undefined. Iterative, so it cannot
- * overflow the stack itself; a value that contains itself counts as infinitely deep.
- */
-function pathDeeperThan(root: unknown, limit: number): (string | number)[] | undefined {
-  interface Entry {
-    value: unknown;
-    depth: number;
-    key?: string | number;
-    parent?: Entry;
-  }
-  const stack: Entry[] = [{ value: root, depth: 0 }];
-  while (stack.length > 0) {
-    const entry = stack.pop()!;
-    const { value, depth } = entry;
-    if (typeof value !== 'object' || value === null) continue;
-    if (depth > limit) {
-      const path: (string | number)[] = [];
-      for (let e: Entry | undefined = entry; e?.key !== undefined; e = e.parent) path.unshift(e.key);
-      return path;
-    }
-    if (Array.isArray(value)) {
-      value.forEach((item: unknown, i) =>
-        stack.push({ value: item, depth: depth + 1, key: i, parent: entry }),
-      );
-    } else {
-      for (const [key, item] of Object.entries(value)) {
-        stack.push({ value: item, depth: depth + 1, key, parent: entry });
-      }
-    }
-  }
-  return undefined;
 }
 
 /**

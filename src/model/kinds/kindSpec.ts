@@ -3,7 +3,7 @@
  * share.
  */
 import type { z } from 'zod';
-import type { NodeErrorCode } from '../../protocol/nodeErrors';
+import type { NodeErrorCode } from './nodeErrors';
 import type { NodeExecution } from '../plan/plan';
 import type { ParamRoles } from './paramRoles';
 

@@ -4,7 +4,7 @@
  * rendered.
  */
 import { z } from 'zod';
-import type { TokenUsage } from '../../protocol/nodeActivity';
+import type { TokenUsage } from './nodeRun';
 import { PARAM_ROLES } from './paramRoles';
 import { ACTIVITY_FAILURES, always, isRecord, UPSTREAM_FAILURES, type KindSpec } from './kindSpec';
 import { RenderedText } from './renderedText';

@@ -6,7 +6,7 @@
  * items' order. Plain data and names only.
  */
 import type { ExpressionScope, StepScope } from '../expressions/expressions';
-import type { TokenUsage, NodeRunContext } from '../../protocol/nodeActivity';
+import type { TokenUsage, NodeRunContext } from '../kinds/nodeRun';
 import type { ItemStepNode } from './plan';
 import type { PackedPlan } from './planWire';
 
@@ -44,7 +44,7 @@ export const MAP_ERRORS = {
 export interface MapItemError {
   index: number;
   code?: string;
-  /** At most {@link MAX_MAP_ERROR_MESSAGE_BYTES}; longer messages end with `… [truncated, N bytes]`. */
+  /** At most `MAX_MAP_ERROR_MESSAGE_BYTES` (1 KiB); longer messages end with `… [truncated, N bytes]`. */
   message: string;
   attempts: number;
 }
@@ -63,7 +63,7 @@ export const MAX_MAP_ERROR_BYTES = 256 * 1024;
 export interface MapOutput {
   /** One per item, in the items' order: the item step's output, or the child run's `outputs`; null for a failed item. */
   results: unknown[];
-  /** Items that failed (only with `on_item_failure: 'continue'`), in the order they failed; see {@link MAX_MAP_ERRORS}. */
+  /** Items that failed (only with `on_item_failure: 'continue'`), in the order they failed; see `MAX_MAP_ERRORS` (1,000). */
   errors: MapItemError[];
   /** Failed items not listed in `errors` (past its bounds): `size(errors) + droppedErrors` failed in all. */
   droppedErrors: number;

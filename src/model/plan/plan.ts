@@ -64,7 +64,7 @@ export type InlineKind = 'input' | 'output' | 'transform' | 'condition' | 'log';
 export type ActivityKind = 'llm' | 'api_call' | 'notification' | 'action';
 
 /** What every plan node holds, whatever runs it. */
-interface PlanNodeBase<E extends NodeExecution, K extends NodeKind> {
+export interface PlanNodeBase<E extends NodeExecution, K extends NodeKind> {
   id: string;
   kind: K;
   /** The step's `action` as written: the kind, or the user action's (activity type's) name. */
@@ -131,7 +131,7 @@ export type PlanNode = InlineNode | ActivityNode | TimerNode | EventWaitNode | C
 
 /**
  * A plan node's fields side by side, as the compiler assembles them and as recorded plans hold
- * them; {@link toPlanNode} gives the variant.
+ * them; `toPlanNode` gives the variant.
  */
 export type PlanNodeFields = Omit<PlanNodeBase<NodeExecution, NodeKind>, never> &
   Omit<InlineNode, keyof PlanNodeBase<'inline', InlineKind>> &

@@ -4,7 +4,7 @@
  * step instead of 240). `unpackPlan` fills the defaults back in; a plan written in full (every
  * run recorded before the packed form existed) unpacks to itself.
  */
-import { ALWAYS_NON_RETRYABLE } from '../../protocol/nodeErrors';
+import { ALWAYS_NON_RETRYABLE } from '../kinds/nodeErrors';
 import {
   KIND_EXECUTION,
   toPlanNode,

@@ -7,8 +7,8 @@ import {
   ACQUIRE_SLOT_UPDATE,
   type AcquireSlotResult,
   type SlotRequest,
-} from '../../model/limits/concurrency';
-import type { SlotTableState } from '../../model/limits/concurrencySlots';
+} from '../../model';
+import type { SlotTableState } from '../../model';
 
 export interface ConcurrencyLimiterInput {
   key: string;

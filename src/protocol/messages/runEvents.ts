@@ -1,6 +1,6 @@
 /** Events for a waiting `wait_for_event` step: the `sendEvent` update, its answer and its refusals. */
 import { defineUpdate } from '@temporalio/workflow';
-import type { PayloadIssue } from '../../model/definition/eventSchema';
+import type { PayloadIssue } from '../../model';
 
 /** An event for a waiting `wait_for_event` step (the {@link sendEventUpdate}'s argument). */
 export interface SendEventRequest {

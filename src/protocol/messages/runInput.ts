@@ -2,12 +2,12 @@
  * The `runPipeline` workflow's input and result: the packed plan and the run's options, what a
  * continue-as-new carries over, what a retry reuses, and the outputs a run ends with.
  */
-import type { RunBudgetOptions } from '../../model/plan/budget';
-import type { TokenUsage } from '../nodeActivity';
-import type { PackedPlan } from '../../model/plan/planWire';
-import type { RunConcurrency } from '../../model/limits/concurrency';
+import type { RunBudgetOptions } from '../../model';
+import type { TokenUsage } from '../../model';
+import type { PackedPlan } from '../../model';
+import type { RunConcurrency } from '../../model';
 import type { ChildRun } from '../childPipelines';
-import type { MapRun } from '../../model/plan/mapItems';
+import type { MapRun } from '../../model';
 import type { NodeError, RunMetrics } from './runSnapshot';
 import type { StreamChunk } from './runStream';
 import type { RunLogEntry } from './runLogs';

@@ -1,6 +1,6 @@
 /** The run's log: its records, and the `logs` query that pages through them. */
 import { defineQuery } from '@temporalio/workflow';
-import type { RunLogLevel } from '../nodeActivity';
+import type { RunLogLevel } from '../../model';
 
 /** Where a run log record came from. */
 export type RunLogSource =

@@ -3,11 +3,12 @@
  * attempts, timing, outputs, errors, usage, budget and callback.
  */
 import { defineQuery } from '@temporalio/workflow';
-import type { BudgetBreach } from '../../model/plan/budget';
-import type { NodeMetrics, TokenUsage } from '../nodeActivity';
-import type { EventSchema } from '../../model/definition/eventSchema';
+import type { BudgetBreach } from '../../model';
+import type { NodeMetrics } from '../nodeActivity';
+import type { TokenUsage } from '../../model';
+import type { EventSchema } from '../../model';
 import type { ChildRun } from '../childPipelines';
-import type { MapRun } from '../../model/plan/mapItems';
+import type { MapRun } from '../../model';
 import type { RunLogEntry } from './runLogs';
 
 /** The end-of-run callback's delivery, in the run's snapshot. */

@@ -2,11 +2,11 @@
  * A map's result as the items settle, weighed as it grows. The outputs and the errors travel
  * together in one Temporal payload (the map workflow's result, and each continuation's input), so
  * both count towards `max_output_bytes`: an output that takes the total past it makes the map fail
- * (`MapOutputTooLarge`); an error that does not fit — past {@link MAX_MAP_ERRORS},
+ * (`MapOutputTooLarge`); an error that does not fit — past `MAX_MAP_ERRORS` (1,000),
  * {@link MAX_MAP_ERROR_BYTES} or what the outputs leave — is counted in `droppedErrors`, not kept.
- * Each kept message is cut to {@link MAX_MAP_ERROR_MESSAGE_BYTES}. Pure: no workflow API.
+ * Each kept message is cut to `MAX_MAP_ERROR_MESSAGE_BYTES` (1 KiB). Pure: no workflow API.
  */
-import { truncateLogMessage } from '../../protocol/logRecords';
+import { truncateLogMessage } from '../../protocol';
 import {
   jsonBytes,
   MAX_MAP_ERROR_BYTES,
@@ -14,7 +14,7 @@ import {
   MAX_MAP_ERRORS,
   type MapCarryOver,
   type MapItemError,
-} from '../../model/plan/mapItems';
+} from '../../model';
 
 /** The part of a map's carry-over that {@link MapResult} keeps. */
 export type MapResultState = Pick<
@@ -22,7 +22,7 @@ export type MapResultState = Pick<
   'results' | 'errors' | 'droppedErrors' | 'outputBytes' | 'errorBytes'
 >;
 
-/** `error` with its message cut to {@link MAX_MAP_ERROR_MESSAGE_BYTES}. */
+/** `error` with its message cut to `MAX_MAP_ERROR_MESSAGE_BYTES` (1 KiB). */
 export function boundedItemError(error: MapItemError): MapItemError {
   return { ...error, message: truncateLogMessage(error.message, MAX_MAP_ERROR_MESSAGE_BYTES) };
 }

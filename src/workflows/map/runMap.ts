@@ -33,15 +33,15 @@ import {
   type MapItemError,
   type RunMapInput,
   type RunMapResult,
-} from '../../model/plan/mapItems';
-import type { TokenUsage } from '../../protocol/nodeActivity';
-import { resolveRunInputs, resolveRunParams } from '../../model/plan/runValues';
-import type { ExecutionPlan } from '../../model/plan/plan';
-import { unpackPlan } from '../../model/plan/planWire';
-import { formatPipelineIssues, SUB_PIPELINE_ERRORS, type ChildRun } from '../../protocol/childPipelines';
-import { renderValue } from '../../model/expressions/templates';
-import { mapProgressQuery } from '../../protocol/messages/mapMessages';
-import { attemptEventSignal, streamDeltasSignal } from '../../protocol/messages/runMessages';
+} from '../../model';
+import type { TokenUsage } from '../../model';
+import { resolveRunInputs, resolveRunParams } from '../../model';
+import type { ExecutionPlan } from '../../model';
+import { unpackPlan } from '../../model';
+import { formatPipelineIssues, SUB_PIPELINE_ERRORS, type ChildRun } from '../../protocol';
+import { renderValue } from '../../model';
+import { mapProgressQuery } from '../../protocol';
+import { attemptEventSignal, streamDeltasSignal } from '../../protocol';
 import { runStep } from '../nodes/runNode';
 import type { StepOutcome, StepRunEnv } from '../nodes/types';
 import { childRunFailed, executeChildRun, resolveSavedPipelineActivity } from '../nodes/runSubPipeline';

@@ -8,13 +8,13 @@
  * The validator refuses, so a refused event leaves nothing in history.
  */
 import { ApplicationFailure, condition } from '@temporalio/workflow';
-import { checkEventPayload, type EventSchema, type PayloadIssue } from '../../model/definition/eventSchema';
-import type { Duration } from '../../model/definition/definition';
-import { durationToMs } from '../../model/definition/duration';
-import type { EventWaitNode, ExecutionPlan } from '../../model/plan/plan';
-import { utf8Length } from '../../protocol/logRecords';
-import { didYouMean } from '../../model/util/suggest';
-import { isRecord } from '../../model/util/records';
+import { checkEventPayload, type EventSchema, type PayloadIssue } from '../../model';
+import type { Duration } from '../../model';
+import { durationToMs } from '../../model';
+import type { EventWaitNode, ExecutionPlan } from '../../model';
+import { utf8Length } from '../../protocol';
+import { didYouMean } from '../../model';
+import { isRecord } from '../../model';
 import { nowIso } from '../run/clock';
 import {
   EVENT_REJECTED,
@@ -23,7 +23,7 @@ import {
   type EventWait,
   type SendEventRequest,
   type SendEventResult,
-} from '../../protocol/messages/runMessages';
+} from '../../protocol';
 import type { StepOutcome } from './types';
 import type { RunState } from '../run/runState';
 

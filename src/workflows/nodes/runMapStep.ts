@@ -25,9 +25,9 @@ import {
   type OnItemFailure,
   type RunMapInput,
   type RunMapResult,
-} from '../../model/plan/mapItems';
-import type { MapNode } from '../../model/plan/plan';
-import { asRecord } from '../../model/util/records';
+} from '../../model';
+import type { MapNode } from '../../model';
+import { asRecord } from '../../model';
 import type { NodeRunEnv, StepOutcome } from './types';
 import { RECORDED_RUN_DEFAULTS } from '../run/replayRules';
 

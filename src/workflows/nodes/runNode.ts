@@ -15,24 +15,21 @@ import {
   TimeoutFailure,
   log,
 } from '@temporalio/workflow';
-import type { AttemptFailure } from '../../protocol/attempts';
-import type { ActionActivities, BuiltinNodeActivities, NodeActivityFn } from '../../protocol/nodeActivities';
-import type { OutputType } from '../../model/kinds/catalog';
-import type { Duration, ParamType } from '../../model/definition/definition';
-import { durationToMs } from '../../model/definition/duration';
-import { assertNever } from '../../model/util/assertNever';
-import { evaluateCondition, evaluateExpression } from '../../model/expressions/expressions';
-import type {
-  NodeActivityInput,
-  NodeFailureDetails,
-  RunLogLevel,
-} from '../../protocol/nodeActivity';
-import { typeMismatch, valueMatchesType } from '../../model/plan/runValues';
-import type { ActivityNode, InlineNode, ItemStepNode, PlanNode, TimerNode } from '../../model/plan/plan';
-import { STREAM_STRING_TYPE } from '../../protocol/streamChunks';
-import { renderNodeParams } from '../../model/expressions/templates';
+import type { AttemptFailure } from '../../protocol';
+import type { ActionActivities, BuiltinNodeActivities, NodeActivityFn } from '../../protocol';
+import type { LlmCallBudget, OutputType } from '../../model';
+import type { Duration, ParamType } from '../../model';
+import { durationToMs } from '../../model';
+import { assertNever } from '../../model';
+import { evaluateCondition, evaluateExpression } from '../../model';
+import type { NodeActivityInput, NodeFailureDetails } from '../../protocol';
+import type { RunLogLevel } from '../../model';
+import { typeMismatch, valueMatchesType } from '../../model';
+import type { ActivityNode, InlineNode, ItemStepNode, PlanNode, TimerNode } from '../../model';
+import { STREAM_STRING_TYPE } from '../../protocol';
+import { renderNodeParams } from '../../model';
 import type { AttemptReport, NodeRunEnv, StepOutcome, StepRunEnv } from './types';
-import type { NodeError } from '../../protocol/messages/runMessages';
+import type { NodeError } from '../../protocol';
 import { stepErrorCode } from '../run/failures';
 import { RECORDED_RUN_DEFAULTS } from '../run/replayRules';
 import { runMapNode } from './runMapStep';

@@ -18,9 +18,9 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { defineSearchAttributeKey } from '@temporalio/common';
-import { SEARCH_ATTRIBUTES } from '../../protocol/searchAttributes';
-import type { ChildPipelineNode } from '../../model/plan/plan';
-import { asRecord } from '../../model/util/records';
+import { SEARCH_ATTRIBUTES } from '../../protocol';
+import type { ChildPipelineNode } from '../../model';
+import { asRecord } from '../../model';
 import {
   childExecutionId,
   RESOLVE_SAVED_PIPELINE_ACTIVITY,
@@ -29,8 +29,8 @@ import {
   type ResolvedSavedPipeline,
   type ResolveSavedPipelineInput,
   type SubPipelineOutput,
-} from '../../protocol/childPipelines';
-import type { RunPipelineInput, RunPipelineResult } from '../../protocol/messages/runMessages';
+} from '../../protocol';
+import type { RunPipelineInput, RunPipelineResult } from '../../protocol';
 import type { NodeRunEnv, StepOutcome } from './types';
 
 type Resolve = (input: ResolveSavedPipelineInput) => Promise<ResolvedSavedPipeline>;

@@ -4,19 +4,14 @@
  * step needs from its run ({@link StepRunEnv}, {@link NodeRunEnv}). Kept apart from the runners so
  * no module imports back into runNode.ts.
  */
-import type { ChildRun } from '../../protocol/childPipelines';
-import type { AttemptFailure } from '../../protocol/attempts';
-import type {
-  NodeLogRecord,
-  NodeMetrics,
-  NodeRunContext,
-  RunLogLevel,
-  TokenUsage,
-} from '../../protocol/nodeActivity';
-import type { NodeError } from '../../protocol/messages/runMessages';
-import type { MapRun } from '../../model/plan/mapItems';
-import type { ExpressionScope } from '../../model/expressions/expressions';
-import type { EventWaitNode } from '../../model/plan/plan';
+import type { ChildRun } from '../../protocol';
+import type { AttemptFailure } from '../../protocol';
+import type { NodeLogRecord, NodeMetrics } from '../../protocol';
+import type { NodeRunContext, RunLogLevel, TokenUsage } from '../../model';
+import type { NodeError } from '../../protocol';
+import type { MapRun } from '../../model';
+import type { ExpressionScope } from '../../model';
+import type { EventWaitNode } from '../../model';
 
 /**
  * What the activity attempt that settled a node reported besides its output: its log records

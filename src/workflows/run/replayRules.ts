@@ -8,8 +8,8 @@
  * `RECORDED_RUN_DEFAULTS` is itself a rule: the values a run whose plan (or map input) holds no
  * engine defaults was recorded with. Never change them; change `ENGINE_DEFAULTS` instead.
  */
-import type { EngineDefaults } from '../../model/plan/engineDefaults';
-import type { ExecutionPlan } from '../../model/plan/plan';
+import type { EngineDefaults } from '../../model';
+import type { ExecutionPlan } from '../../model';
 
 /**
  * The engine defaults of every run recorded before plans carried them (engineDefaults.ts), and the

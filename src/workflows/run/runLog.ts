@@ -3,8 +3,8 @@
  * `droppedLogs`), bounded by `MAX_RUN_LOGS` records and `MAX_RUN_LOG_BYTES` bytes of messages,
  * and the `logs` query's pages of it. Deterministic: the clock is workflow time.
  */
-import type { RunLogLevel } from '../../protocol/nodeActivity';
-import { MAX_RUN_LOG_BYTES, MAX_RUN_LOGS, truncateLogMessage, utf8Length } from '../../protocol/logRecords';
+import type { RunLogLevel } from '../../model';
+import { MAX_RUN_LOG_BYTES, MAX_RUN_LOGS, truncateLogMessage, utf8Length } from '../../protocol';
 import type {
   RunLogAttemptFailure,
   RunLogEntry,
@@ -12,7 +12,7 @@ import type {
   RunLogsRequest,
   RunLogSource,
   RunSnapshot,
-} from '../../protocol/messages/runMessages';
+} from '../../protocol';
 import { nowIso as now } from './clock';
 
 const LEVEL_RANK: Readonly<Record<RunLogLevel, number>> = { debug: 0, info: 1, warn: 2, error: 3 };

@@ -15,10 +15,10 @@ import {
   TemporalFailure,
   workflowInfo,
 } from '@temporalio/workflow';
-import { mergeBudgets } from '../../model/plan/budget';
-import type { ExecutionPlan, InlineNode, PlanNode } from '../../model/plan/plan';
-import { setOwn } from '../../model/expressions/values';
-import { unpackPlan } from '../../model/plan/planWire';
+import { mergeBudgets } from '../../model';
+import type { ExecutionPlan, InlineNode, PlanNode } from '../../model';
+import { setOwn } from '../../model';
+import { unpackPlan } from '../../model';
 import { sendRunCallback } from './sendCallback';
 import { continuationInput, restoreCarryOver } from './carryOver';
 import { EventWaits } from '../nodes/eventWaits';
@@ -33,7 +33,7 @@ import {
   type RunPipelineInput,
   type RunPipelineResult,
   type RunSnapshot,
-} from '../../protocol/messages/runMessages';
+} from '../../protocol';
 import type { NodeRunEnv } from '../nodes/types';
 import { applyResume } from './resume';
 import { RunSlot } from '../limits/runSlot';

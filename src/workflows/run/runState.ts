@@ -2,13 +2,13 @@
  * The run's state as the workflow keeps it, and the snapshot the `status` query returns.
  * Deterministic: the clock is workflow time (`Date.now()` inside a workflow is replay-safe).
  */
-import type { AttemptEvent } from '../../protocol/attempts';
-import { addUsd, formatUsd } from '../../model/plan/budget';
-import type { RunLogLevel, TokenUsage } from '../../protocol/nodeActivity';
-import type { ExecutionPlan, PlanBudget, PlanNode } from '../../model/plan/plan';
-import { streamOutputNames, type StreamDeltaBatch } from '../../protocol/streamChunks';
-import type { ChildRun } from '../../protocol/childPipelines';
-import type { MapRun } from '../../model/plan/mapItems';
+import type { AttemptEvent } from '../../protocol';
+import { addUsd, formatUsd } from '../../model';
+import type { RunLogLevel, TokenUsage } from '../../model';
+import type { ExecutionPlan, PlanBudget, PlanNode } from '../../model';
+import { streamOutputNames, type StreamDeltaBatch } from '../../protocol';
+import type { ChildRun } from '../../protocol';
+import type { MapRun } from '../../model';
 import type {
   CallbackSnapshot,
   EventWait,

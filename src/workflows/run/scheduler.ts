@@ -5,11 +5,11 @@
  * failed the run, and whether the run drains for a continue-as-new.
  */
 import { CancellationScope, condition, isCancellation } from '@temporalio/workflow';
-import { checkLlmBudget, formatUsd } from '../../model/plan/budget';
-import type { ActivityNode, ExecutionPlan, PlanBudget, PlanNode } from '../../model/plan/plan';
-import type { NodeError } from '../../protocol/messages/runMessages';
-import type { LlmCallBudget, TokenUsage } from '../../protocol/nodeActivity';
-import { assertNever } from '../../model/util/assertNever';
+import { checkLlmBudget, formatUsd } from '../../model';
+import type { ActivityNode, ExecutionPlan, PlanBudget, PlanNode } from '../../model';
+import type { NodeError } from '../../protocol';
+import type { LlmCallBudget, TokenUsage } from '../../model';
+import { assertNever } from '../../model';
 import { runInlineStep, runNode } from '../nodes/runNode';
 import type { NodeRunEnv, StepOutcome } from '../nodes/types';
 import { readiness } from './readiness';

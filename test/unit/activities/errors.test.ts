@@ -9,7 +9,7 @@ import {
   toNodeFailure,
   transportFailure,
 } from '../../../src/activities/nodes/nodeFailures';
-import { ALWAYS_NON_RETRYABLE, NODE_ERROR_CODES, type NodeErrorCode } from '../../../src/protocol/nodeErrors';
+import { ALWAYS_NON_RETRYABLE, NODE_ERROR_CODES, type NodeErrorCode } from '../../../src/model/kinds/nodeErrors';
 import { defaultRetryPolicy } from '../../../src/model/plan/planWire';
 
 const apiError = (status: number, headers: Record<string, string> = {}) =>

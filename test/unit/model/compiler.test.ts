@@ -2,13 +2,8 @@ import { z } from 'zod';
 import { defineAction, actionsByName } from '../../../src/model/kinds/actions';
 import { compile, compileOrThrow, type CompileOptions } from '../../../src/model/compiler/compiler';
 import { PipelineValidationError } from '../../../src/model/definition/errors';
-import type {
-  ExecutionPlan,
-  PipelineIssue,
-  PipelineIssueCode,
-  PlanNode,
-  PlanNodeFields,
-} from '../../../src/model/plan/plan';
+import type { ExecutionPlan, PlanNode, PlanNodeFields } from '../../../src/model/plan/plan';
+import type { PipelineIssue, PipelineIssueCode } from '../../../src/model/definition/issues';
 
 const plan = (doc: unknown, options?: CompileOptions): ExecutionPlan => compileOrThrow(doc, options);
 const node = (p: ExecutionPlan, id: string): PlanNode => {

@@ -17,7 +17,8 @@ import { compile, compileOrThrow } from '../../../src/model/compiler/compiler';
 import { KIND_DEFAULTS } from '../../../src/model/kinds/catalog';
 import { packPlan, unpackPlan } from '../../../src/model/plan/planWire';
 import { ALL_PARAMS, paramsReadBy } from '../../../src/model/plan/resume';
-import type { MapNode, PipelineIssue, PlanNodeFields } from '../../../src/model/plan/plan';
+import type { MapNode, PlanNodeFields } from '../../../src/model/plan/plan';
+import type { PipelineIssue } from '../../../src/model/definition/issues';
 import { z } from 'zod';
 import { PipelineBuilder, Ref, template, type MapHandle } from '../../../src/model';
 
