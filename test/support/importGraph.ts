@@ -6,6 +6,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import ts from 'typescript';
+import { findCycles } from '../../src/model/compiler/graph';
 
 /** One import of one file: the specifier as written and the src/ file it resolves to. */
 export interface ImportEdge {
@@ -58,43 +59,17 @@ export function layerOf(file: string): string {
   return parts.length > 2 ? parts[1]! : parts[1]!.replace(/\.ts$/, '');
 }
 
-/** The cycles of the graph (one per strongly connected component of 2+ files, or a self-import). */
+/**
+ * The cycles of the graph (one per strongly connected component of 2+ files, or a self-import),
+ * each as its files in order. Components come from the compiler's own cycle finder.
+ */
 export function importCycles(edges: readonly ImportEdge[]): string[][] {
   const next = new Map<string, string[]>();
   for (const { from, to } of edges) next.set(from, [...(next.get(from) ?? []), to]);
-  // Tarjan's strongly connected components.
-  let counter = 0;
-  const index = new Map<string, number>();
-  const low = new Map<string, number>();
-  const stack: string[] = [];
-  const onStack = new Set<string>();
-  const components: string[][] = [];
-  const visit = (node: string) => {
-    index.set(node, counter);
-    low.set(node, counter);
-    counter += 1;
-    stack.push(node);
-    onStack.add(node);
-    for (const target of next.get(node) ?? []) {
-      if (!index.has(target)) {
-        visit(target);
-        low.set(node, Math.min(low.get(node)!, low.get(target)!));
-      } else if (onStack.has(target)) {
-        low.set(node, Math.min(low.get(node)!, index.get(target)!));
-      }
-    }
-    if (low.get(node) === index.get(node)) {
-      const component: string[] = [];
-      let member: string;
-      do {
-        member = stack.pop()!;
-        onStack.delete(member);
-        component.push(member);
-      } while (member !== node);
-      const selfImport = (next.get(node) ?? []).includes(node);
-      if (component.length > 1 || selfImport) components.push(component.sort());
-    }
-  };
-  for (const node of [...next.keys()].sort()) if (!index.has(node)) visit(node);
-  return components;
+  const files = [...new Set(edges.flatMap(({ from, to }) => [from, to]))].sort();
+  const components = findCycles(files, (file) => next.get(file) ?? []).map((cycle) =>
+    cycle.slice(0, -1).sort(),
+  );
+  const selfImports = files.filter((file) => (next.get(file) ?? []).includes(file)).map((file) => [file]);
+  return [...components, ...selfImports];
 }
